@@ -1,0 +1,59 @@
+/**
+ * Private files done safely: the directory is 0700 and ours, files are 0600, writes are atomic
+ * (temp file + fsync + rename), and no path component we open is followed through a symlink.
+ */
+import { constants as C, promises as fs } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { dirname, join, basename } from 'node:path'
+
+export class UnsafePathError extends Error {}
+
+/** Creates dir (0700) or checks the existing one is a real directory we own, tightening its mode. */
+export const ensurePrivateDir = async (dir: string): Promise<void> => {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 })
+  const st = await fs.lstat(dir)
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory (symlinks are refused)`)
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+    throw new UnsafePathError(`${dir} belongs to uid ${st.uid}, not to us`)
+  }
+  if ((st.mode & 0o777) !== 0o700) await fs.chmod(dir, 0o700)
+}
+
+/** Reads a file without following a symlink at its last component; null when it does not exist. */
+export const readPrivateFile = async (path: string): Promise<string | null> => {
+  let fh: fs.FileHandle
+  try {
+    fh = await fs.open(path, C.O_RDONLY | C.O_NOFOLLOW)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return null
+    if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symlink; refusing to follow it`)
+    throw err
+  }
+  try {
+    return await fh.readFile('utf8')
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Replaces path atomically with data, mode 0600. A symlink at path is replaced, never followed. */
+export const writePrivateFileAtomic = async (path: string, data: string): Promise<void> => {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const fh = await fs.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
+  try {
+    await fh.writeFile(data)
+    await fh.sync()
+  } catch (err) {
+    await fh.close().catch(() => {})
+    await fs.rm(tmp, { force: true })
+    throw err
+  }
+  await fh.close()
+  try {
+    await fs.rename(tmp, path)
+  } catch (err) {
+    await fs.rm(tmp, { force: true })
+    throw err
+  }
+}

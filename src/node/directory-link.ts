@@ -1,0 +1,104 @@
+/**
+ * One outbound connection from this peer to another peer's directory room: a y-websocket client for one
+ * doc, with a WebSocket ping so a hung peer is noticed in seconds rather than y-websocket's 30 s.
+ * A link lives for one socket; the mesh decides whether and when to dial again.
+ */
+import { WebSocket, type RawData } from 'ws'
+import type * as Y from 'yjs'
+import { DIRECTORY_ROOM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import { encodeSyncStep1, encodeUpdate, handleMessage } from '../shared/wire.js'
+import { toUint8 } from './room-server.js'
+
+export interface LinkOptions {
+  selfId: string
+  targetId: string
+  url: string
+  doc: Y.Doc
+  pingIntervalMs: number
+  handshakeTimeoutMs: number
+  onUp: (link: DirectoryLink) => void
+  /** Called once, when the socket closes or fails for any reason. */
+  onDown: (link: DirectoryLink, reason: string) => void
+}
+
+export class DirectoryLink {
+  readonly targetId: string
+  private readonly ws: WebSocket
+  private readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void
+  private pinger: NodeJS.Timeout | null = null
+  private alive = true
+  private downReason = 'closed'
+  private ended = false
+  up = false
+
+  constructor(private readonly opts: LinkOptions) {
+    this.targetId = opts.targetId
+    const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${DIRECTORY_ROOM}?peer=${encodeURIComponent(opts.selfId)}`
+    this.ws = new WebSocket(wsUrl, { maxPayload: MAX_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false })
+    this.ws.binaryType = 'nodebuffer'
+    this.onDocUpdate = (update, origin) => {
+      if (origin !== this) this.send(encodeUpdate(update))
+    }
+    const ctx = { doc: opts.doc, awareness: null, origin: this }
+
+    this.ws.on('open', () => {
+      this.up = true
+      opts.doc.on('update', this.onDocUpdate)
+      this.send(encodeSyncStep1(opts.doc))
+      this.pinger = setInterval(() => this.ping(), opts.pingIntervalMs)
+      opts.onUp(this)
+    })
+    this.ws.on('message', (data: RawData) => {
+      try {
+        const reply = handleMessage(ctx, toUint8(data))
+        if (reply) this.send(reply)
+      } catch (err) {
+        this.close(`malformed message: ${(err as Error).message}`)
+      }
+    })
+    this.ws.on('pong', () => {
+      this.alive = true
+    })
+    this.ws.on('error', (err) => {
+      this.downReason = (err as NodeJS.ErrnoException).code ?? err.message
+    })
+    this.ws.on('close', () => this.end())
+  }
+
+  private ping(): void {
+    if (!this.alive) return this.close('no pong')
+    this.alive = false
+    try {
+      this.ws.ping()
+    } catch {
+      this.close('ping failed')
+    }
+  }
+
+  private send(msg: Uint8Array): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(msg, (err) => err && this.close(err.message))
+  }
+
+  /** Closes at once (terminate, not a close handshake: the other side may be hung). */
+  close(reason = 'closed by us'): void {
+    this.downReason = reason
+    this.ws.terminate()
+  }
+
+  private end(): void {
+    if (this.ended) return
+    this.ended = true
+    this.up = false
+    if (this.pinger) clearInterval(this.pinger)
+    this.opts.doc.off('update', this.onDocUpdate)
+    this.opts.onDown(this, this.downReason)
+  }
+
+  /** Resolves once everything queued on the socket has been handed to the kernel, or after maxMs. */
+  async drain(maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs
+    while (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+}

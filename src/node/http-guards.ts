@@ -1,0 +1,53 @@
+/**
+ * Who may talk to a peer. Host must name this peer on a loopback name (a DNS-rebinding page sends its
+ * own hostname); Origin, when a browser sends one, must be one of the mesh's loopback origins or an
+ * origin the user allowed. Exact string matches only: look-alikes such as http://localhost.evil:1234
+ * and the opaque origin "null" are refused.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export interface AccessPolicy {
+  hostAllowed(host: string | undefined): boolean
+  /** 'absent' (no Origin header: not a browser cross-origin request), 'allowed' or 'refused'. */
+  origin(origin: string | undefined): 'absent' | 'allowed' | 'refused'
+}
+
+const loopbackOrigins = (port: number): string[] => [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
+
+export const createAccessPolicy = (opts: { port: number; bindHost: string; ports: [number, number]; allowOrigins: string[] }): AccessPolicy => {
+  const hosts = new Set([`127.0.0.1:${opts.port}`, `localhost:${opts.port}`, `[::1]:${opts.port}`])
+  hosts.add(`${opts.bindHost.includes(':') ? `[${opts.bindHost}]` : opts.bindHost}:${opts.port}`)
+  const origins = new Set<string>(opts.allowOrigins)
+  for (let p = opts.ports[0]; p <= opts.ports[1]; p++) loopbackOrigins(p).forEach((o) => origins.add(o))
+  loopbackOrigins(opts.port).forEach((o) => origins.add(o))
+  return {
+    hostAllowed: (host) => host !== undefined && hosts.has(host.toLowerCase()),
+    origin: (origin) => (origin === undefined ? 'absent' : origins.has(origin) ? 'allowed' : 'refused')
+  }
+}
+
+export type Verdict = { ok: true } | { ok: false; status: number; reason: string }
+
+export const checkRequest = (policy: AccessPolicy, req: IncomingMessage): Verdict => {
+  if (!policy.hostAllowed(req.headers.host)) return { ok: false, status: 403, reason: 'Host not allowed' }
+  if (policy.origin(req.headers.origin) === 'refused') return { ok: false, status: 403, reason: 'Origin not allowed' }
+  return { ok: true }
+}
+
+/** CORS for an allowed Origin; Vary: Origin always, since the answer depends on it. */
+export const setCorsHeaders = (policy: AccessPolicy, req: IncomingMessage, res: ServerResponse): void => {
+  res.setHeader('Vary', 'Origin')
+  const origin = req.headers.origin
+  if (origin !== undefined && policy.origin(origin) === 'allowed') res.setHeader('Access-Control-Allow-Origin', origin)
+}
+
+export const answerPreflight = (req: IncomingMessage, res: ServerResponse): void => {
+  res.writeHead(204, {
+    'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+    'Access-Control-Allow-Headers': 'Content-Type',
+    'Access-Control-Allow-Private-Network': 'true',
+    'Access-Control-Max-Age': '600',
+    'Content-Length': '0'
+  })
+  res.end()
+}

@@ -1,0 +1,6 @@
+export { startPeer, VERSION, type Peer, type PeerOptions } from './peer.js'
+export { resolveConfig, ConfigError, type PeerConfig } from './config.js'
+export { RegistryFile } from './registry-file.js'
+export { dialTargets, fingers, connectionCount } from './topology.js'
+export * from '../shared/schema.js'
+export * from '../shared/protocol.js'

@@ -1,0 +1,275 @@
+/**
+ * This peer's place in the mesh. It keeps its own entry in the directory doc and in servers.json, dials
+ * the peers the topology names, and evicts peers that are confirmed gone.
+ *
+ * Hints come from servers.json (and, later, mDNS); liveness comes from live connections: a link or an
+ * inbound directory connection that closes triggers an immediate probe (pid, then /health), and a missed
+ * WebSocket pong closes the connection. A sweep every second catches what no connection reported: dead
+ * pids in the directory or in servers.json, and this peer's own entry gone missing from either.
+ *
+ * Costs per peer as N grows: ~2*log2(N) sockets; one small file read and N /proc reads per sweep;
+ * a directory change reaches everyone in at most log2(N) hops.
+ */
+import { watch, type FSWatcher } from 'node:fs'
+import type * as Y from 'yjs'
+import { directoryMap, readPeer, readPeers } from '../shared/directory.js'
+import type { PeerEntry } from '../shared/schema.js'
+import { DirectoryLink } from './directory-link.js'
+import { probePeer } from './liveness.js'
+import type { Logger } from './log.js'
+import { isProcessAlive } from './process-identity.js'
+import type { RegistryFile } from './registry-file.js'
+import { dialTargets } from './topology.js'
+
+export interface MeshOptions {
+  self: PeerEntry
+  doc: Y.Doc
+  registry: RegistryFile
+  log: Logger
+  hostId: string
+  sweepIntervalMs?: number
+  pingIntervalMs?: number
+  handshakeTimeoutMs?: number
+  probeTimeoutMs?: number
+}
+
+interface Backoff {
+  until: number
+  failures: number
+}
+
+export class Mesh {
+  readonly self: PeerEntry
+  private readonly doc: Y.Doc
+  private readonly map: Y.Map<unknown>
+  private readonly log: Logger
+  private readonly links = new Map<string, DirectoryLink>()
+  private hints = new Map<string, PeerEntry>()
+  private readonly backoff = new Map<string, Backoff>()
+  private readonly probing = new Set<string>()
+  private running = false
+  private sweeping: Promise<void> | null = null
+  private sweepAgain = false
+  private sweepTimer: NodeJS.Timeout | null = null
+  private reconcileTimer: NodeJS.Timeout | null = null
+  private watcher: FSWatcher | null = null
+  private readonly o: Required<Omit<MeshOptions, 'self' | 'doc' | 'registry' | 'log' | 'hostId'>>
+
+  constructor(private readonly opts: MeshOptions) {
+    this.self = opts.self
+    this.doc = opts.doc
+    this.map = directoryMap(opts.doc)
+    this.log = opts.log
+    this.o = {
+      sweepIntervalMs: opts.sweepIntervalMs ?? 1000,
+      pingIntervalMs: opts.pingIntervalMs ?? 1000,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 2000,
+      probeTimeoutMs: opts.probeTimeoutMs ?? 1500
+    }
+  }
+
+  async start(): Promise<void> {
+    this.running = true
+    this.map.observe(this.onMapChange)
+    this.publishSelf()
+    await this.opts.registry.upsert(this.self)
+    await this.sweep()
+    this.sweepTimer = setInterval(() => void this.sweep(), this.o.sweepIntervalMs)
+    try {
+      this.watcher = watch(this.opts.registry.home, (_event, file) => {
+        if (file === 'servers.json') void this.sweep()
+      })
+      this.watcher.on('error', () => this.watcher?.close())
+    } catch {
+      // No inotify (or a filesystem without it): the periodic sweep still sees every change.
+    }
+  }
+
+  /** Outbound links that are open now. */
+  outboundCount(): number {
+    let n = 0
+    for (const l of this.links.values()) if (l.up) n++
+    return n
+  }
+
+  /** Called by the room server when a directory connection from another peer closes. */
+  onInboundClosed(peerId: string): void {
+    const entry = readPeer(this.doc, peerId) ?? this.hints.get(peerId)
+    if (entry && this.running) void this.check(entry, 'its connection to us closed')
+  }
+
+  private publishSelf = (): void => {
+    if (this.running) this.doc.transact(() => this.map.set(this.self.id, { ...this.self }), this)
+  }
+
+  private onMapChange = (event: Y.YMapEvent<unknown>): void => {
+    if (!this.running) return
+    for (const key of event.keysChanged) {
+      if (key === this.self.id) {
+        if (!this.map.has(key)) {
+          this.log.warn('this peer was removed from the directory while alive; putting it back')
+          queueMicrotask(this.publishSelf)
+        }
+      } else if (this.map.has(key)) this.backoff.delete(key)
+    }
+    this.scheduleReconcile(0)
+  }
+
+  /** Directory entries, plus servers.json hints not yet in it that are not backing off. */
+  private members(): Map<string, PeerEntry> {
+    const m = new Map<string, PeerEntry>()
+    for (const p of readPeers(this.doc)) m.set(p.id, p)
+    const now = Date.now()
+    for (const h of this.hints.values()) {
+      if (!m.has(h.id) && (this.backoff.get(h.id)?.until ?? 0) <= now) m.set(h.id, h)
+    }
+    m.set(this.self.id, this.self)
+    return m
+  }
+
+  private scheduleReconcile(ms: number): void {
+    if (this.reconcileTimer || !this.running) return
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = null
+      this.reconcile()
+    }, ms)
+  }
+
+  private reconcile(): void {
+    if (!this.running) return
+    const members = this.members()
+    const targets = new Set(dialTargets(this.self.id, members.keys()))
+    for (const [id, link] of this.links) {
+      if (!targets.has(id)) {
+        this.links.delete(id)
+        link.close('no longer a dial target')
+      }
+    }
+    const now = Date.now()
+    for (const id of targets) {
+      if (this.links.has(id)) continue
+      const wait = (this.backoff.get(id)?.until ?? 0) - now
+      if (wait > 0) {
+        this.scheduleReconcile(wait)
+        continue
+      }
+      this.dial(members.get(id)!)
+    }
+  }
+
+  private dial(target: PeerEntry): void {
+    const link = new DirectoryLink({
+      selfId: this.self.id,
+      targetId: target.id,
+      url: target.url,
+      doc: this.doc,
+      pingIntervalMs: this.o.pingIntervalMs,
+      handshakeTimeoutMs: this.o.handshakeTimeoutMs,
+      onUp: () => {
+        this.backoff.delete(target.id)
+        this.log.debug(`linked to ${target.name} (${target.url})`)
+      },
+      onDown: (l, reason) => {
+        if (this.links.get(target.id) !== l) return
+        this.links.delete(target.id)
+        if (!this.running) return
+        this.log.debug(`link to ${target.name} down: ${reason}`)
+        void this.check(readPeer(this.doc, target.id) ?? target, reason)
+      }
+    })
+    this.links.set(target.id, link)
+  }
+
+  /** Probes a peer after a lost connection; evicts it if gone, else lets it be dialled again soon. */
+  private async check(entry: PeerEntry, why: string): Promise<void> {
+    if (this.probing.has(entry.id) || entry.id === this.self.id) return
+    this.probing.add(entry.id)
+    try {
+      const verdict = await probePeer(entry, { hostId: this.opts.hostId, timeoutMs: this.o.probeTimeoutMs })
+      if (!this.running) return
+      const prev = this.backoff.get(entry.id)?.failures ?? 0
+      if (verdict.alive) {
+        this.setBackoff(entry.id, prev + 1, 100, 5000)
+      } else {
+        // A dead peer's hint stays in servers.json while its pid lives (hung): dial it ever more rarely.
+        this.setBackoff(entry.id, prev + 1, 1000, 30000)
+        this.evict(entry, `${why}; ${verdict.reason}`)
+      }
+    } finally {
+      this.probing.delete(entry.id)
+    }
+  }
+
+  private setBackoff(id: string, failures: number, baseMs: number, maxMs: number): void {
+    const delay = Math.min(maxMs, baseMs * 2 ** (failures - 1)) * (0.75 + Math.random() * 0.5)
+    this.backoff.set(id, { until: Date.now() + delay, failures })
+    this.scheduleReconcile(0)
+  }
+
+  private evict(entry: PeerEntry, reason: string): void {
+    if (!this.map.has(entry.id)) return
+    this.log.info(`evicting ${entry.name} (${entry.url}): ${reason}`)
+    this.doc.transact(() => this.map.delete(entry.id), this)
+  }
+
+  /** Reconciles with servers.json and checks pids; runs again at once if asked while running. */
+  sweep(): Promise<void> {
+    if (this.sweeping) {
+      this.sweepAgain = true
+      return this.sweeping
+    }
+    this.sweeping = (async () => {
+      do {
+        this.sweepAgain = false
+        try {
+          await this.sweepOnce()
+        } catch (err) {
+          this.log.warn(`sweep failed: ${(err as Error).message}`)
+        }
+      } while (this.sweepAgain && this.running)
+    })().finally(() => {
+      this.sweeping = null
+    })
+    return this.sweeping
+  }
+
+  private async sweepOnce(): Promise<void> {
+    if (!this.running) return
+    const localDead = (p: PeerEntry) => p.id !== this.self.id && p.hostId === this.opts.hostId && !isProcessAlive(p)
+    const { peers, problem } = await this.opts.registry.read()
+    const listed = peers.find((p) => p.id === this.self.id)
+    if (problem || !listed || peers.some(localDead)) {
+      if (!listed && !problem) this.log.info('this peer was missing from servers.json; registering again')
+      const after = await this.opts.registry.update((list) => {
+        const keep = list.filter((p) => !localDead(p) && p.id !== this.self.id && p.url !== this.self.url)
+        return [...keep, this.self]
+      })
+      this.hints = new Map(after.filter((p) => p.id !== this.self.id).map((p) => [p.id, p]))
+    } else {
+      this.hints = new Map(peers.filter((p) => p.id !== this.self.id).map((p) => [p.id, p]))
+    }
+    for (const p of readPeers(this.doc)) if (localDead(p)) this.evict(p, 'process gone')
+    if (!this.map.has(this.self.id)) this.publishSelf()
+    this.reconcile()
+  }
+
+  /** Leaves the directory and servers.json, then closes every link. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    if (this.sweepTimer) clearInterval(this.sweepTimer)
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer)
+    this.watcher?.close()
+    this.map.unobserve(this.onMapChange)
+    this.doc.transact(() => this.map.delete(this.self.id), this)
+    await Promise.all([...this.links.values()].map((l) => l.drain(300)))
+    await this.sweeping?.catch(() => {})
+    try {
+      await this.opts.registry.remove(this.self.id)
+    } catch (err) {
+      this.log.warn(`could not remove this peer from servers.json: ${(err as Error).message}`)
+    }
+    for (const link of this.links.values()) link.close('shutting down')
+    this.links.clear()
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * $PEER_PLAN_HOME/servers.json: {"peers": [PeerEntry, ...]}. Readers take no lock (every write is an
+ * atomic rename, so a reader sees a whole file); writers serialise through file-lock so that concurrent
+ * starts lose no entry. A corrupt file is kept aside as servers.json.corrupt and replaced; the live
+ * peers put themselves back on their next sweep.
+ */
+import { join } from 'node:path'
+import { ensurePrivateDir, readPrivateFile, UnsafePathError, writePrivateFileAtomic } from './atomic-file.js'
+import { withFileLock } from './file-lock.js'
+import type { Logger } from './log.js'
+import { parsePeerEntry, registryFileSchema, type PeerEntry } from '../shared/schema.js'
+
+export interface RegistryRead {
+  peers: PeerEntry[]
+  /** Why the file could not be read whole, or null when it was fine (or absent). */
+  problem: string | null
+}
+
+export class RegistryFile {
+  readonly path: string
+  readonly lockPath: string
+
+  constructor(
+    readonly home: string,
+    private readonly log: Logger
+  ) {
+    this.path = join(home, 'servers.json')
+    this.lockPath = join(home, 'servers.json.lock')
+  }
+
+  async init(): Promise<void> {
+    await ensurePrivateDir(this.home)
+  }
+
+  async read(): Promise<RegistryRead> {
+    let text: string | null
+    try {
+      text = await readPrivateFile(this.path)
+    } catch (err) {
+      if (err instanceof UnsafePathError) return { peers: [], problem: err.message }
+      throw err
+    }
+    return parseRegistry(text)
+  }
+
+  /** Read-modify-write under the lock; `change` returns the new list, or null to leave the file as it is. */
+  async update(change: (peers: PeerEntry[]) => PeerEntry[] | null): Promise<PeerEntry[]> {
+    return withFileLock(this.lockPath, async () => {
+      const { peers, problem } = await this.read()
+      const next = change(peers)
+      if (problem) {
+        this.log.warn(`registry file ${this.path}: ${problem}; rewriting it (a copy is kept as servers.json.corrupt)`)
+        const raw = await readPrivateFile(this.path).catch(() => null)
+        if (raw !== null) await writePrivateFileAtomic(`${this.path}.corrupt`, raw).catch(() => {})
+      }
+      if (next === null && !problem) return peers
+      const out = next ?? peers
+      await writePrivateFileAtomic(this.path, JSON.stringify({ peers: out }, null, 2) + '\n')
+      return out
+    })
+  }
+
+  upsert(entry: PeerEntry): Promise<PeerEntry[]> {
+    // An entry on the same url is a dead predecessor: two processes cannot hold one port.
+    return this.update((peers) => [...peers.filter((p) => p.id !== entry.id && p.url !== entry.url), entry])
+  }
+
+  remove(id: string): Promise<PeerEntry[]> {
+    return this.update((peers) => (peers.some((p) => p.id === id) ? peers.filter((p) => p.id !== id) : null))
+  }
+
+  /** Drops entries for which isDead holds; returns the ids it dropped. */
+  async prune(isDead: (p: PeerEntry) => boolean): Promise<string[]> {
+    const dropped: string[] = []
+    await this.update((peers) => {
+      const keep = peers.filter((p) => (isDead(p) ? (dropped.push(p.id), false) : true))
+      return dropped.length ? keep : null
+    })
+    return dropped
+  }
+}
+
+export const parseRegistry = (text: string | null): RegistryRead => {
+  if (text === null) return { peers: [], problem: null }
+  if (text.trim() === '') return { peers: [], problem: 'file is empty' }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    return { peers: [], problem: `invalid JSON (${(err as Error).message})` }
+  }
+  const shape = registryFileSchema.safeParse(json)
+  if (!shape.success) return { peers: [], problem: 'not of the form {"peers": [...]}' }
+  const peers: PeerEntry[] = []
+  const seen = new Set<string>()
+  let bad = 0
+  for (const raw of shape.data.peers) {
+    const entry = parsePeerEntry(raw)
+    if (!entry || seen.has(entry.id)) bad++
+    else {
+      seen.add(entry.id)
+      peers.push(entry)
+    }
+  }
+  return { peers, problem: bad ? `${bad} invalid or duplicate entr${bad === 1 ? 'y' : 'ies'} dropped` : null }
+}

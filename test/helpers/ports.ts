@@ -1,0 +1,16 @@
+/**
+ * Every test file owns a port range no other file uses, so files can run in parallel. Add new ranges
+ * here, never inline.
+ */
+export const PORTS = {
+  cli: [22000, 22019],
+  cliFull: [22020, 22021],
+  mesh: [22100, 22119],
+  concurrent: [22200, 22219],
+  registry: [22300, 22319],
+  hardening: [22400, 22419],
+  ywebsocket: [22500, 22509],
+  shutdown: [22600, 22619]
+} as const satisfies Record<string, readonly [number, number]>
+
+export const range = (r: readonly [number, number]) => `${r[0]}-${r[1]}`
