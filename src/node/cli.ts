@@ -24,6 +24,7 @@ const main = async (): Promise<void> => {
   if (request.kind === 'version') return void process.stdout.write(`${VERSION}\n`) // stdout-ok: asked for
   const { config } = request
   const log = createLogger(config.logLevel, `peer-plan-node[${process.pid}]`)
+  log.debug(`config ${JSON.stringify(config)}`)
 
   let peer: Peer
   try {

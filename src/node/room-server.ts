@@ -98,13 +98,13 @@ export class RoomServer {
       if (m) m.alive = true
     })
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (!isBinary) return ws.close(1003, 'binary frames only')
+      if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
       try {
         const reply = handleMessage(ctx, toUint8(data))
         if (reply) this.send(ws, reply)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
-        ws.close(1007, 'malformed message')
+        this.reject(ws, 1007, 'malformed message')
       }
     })
     ws.on('close', () => this.dropConnection(ws, room))
@@ -112,6 +112,12 @@ export class RoomServer {
     this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
     if (states.size > 0) this.send(ws, encodeAwareness(room.awareness, Array.from(states.keys())))
+  }
+
+  /** Says why, then hangs up without waiting for a client that broke the protocol to answer. */
+  private reject(ws: WebSocket, code: number, reason: string): void {
+    ws.close(code, reason)
+    setTimeout(() => ws.terminate(), 100).unref()
   }
 
   private dropConnection(ws: WebSocket, room: Room): void {

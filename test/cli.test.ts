@@ -1,0 +1,90 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { PORTS, range } from './helpers/ports.js'
+import { getJson, runCli, spawnPeer, tempHome } from './helpers/peers.js'
+
+const oneLineError = (r: { code: number | null; stdout: string; stderr: string }) => {
+  expect(r.code).toBe(1)
+  expect(r.stdout).toBe('')
+  const lines = r.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^peer-plan-node: error: /)
+  return lines[0]!
+}
+
+describe('peer-plan-node CLI', () => {
+  it('--help and --version exit 0', async () => {
+    const home = await tempHome()
+    const help = await runCli(['--help'], { home })
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/--ports A-B/)
+    const version = await runCli(['--version'], { home })
+    expect(version.code).toBe(0)
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it.each([
+    [['--port', 'abc'], /--port: expected a port number/],
+    [['--port', '70000'], /--port: port 70000 is out of range/],
+    [['--ports', '1300-1200'], /--ports: range 1300-1200 is empty/],
+    [['--ports', 'x'], /--ports: expected a range like 1234-1244/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--host', '8.8.8.8'], /--host: 8.8.8.8 is not a loopback address/],
+    [['--allow-origin', 'null'], /--allow-origin: "null"/],
+    [['--allow-origin', 'http://x.test/path'], /not a bare origin/],
+    [['--log-level', 'loud'], /--log-level: expected one of error\|warn\|info\|debug/],
+    [['--mdns', 'everywhere'], /--mdns: expected one of off\|loopback\|lan/],
+    [['--config', '/nonexistent/peer-plan.json'], /config file \/nonexistent\/peer-plan.json/]
+  ])('rejects %j with one clear line', async (args, message) => {
+    const home = await tempHome()
+    expect(oneLineError(await runCli(args, { home }))).toMatch(message)
+  })
+
+  it('rejects bad environment values and bad config files, naming the source', async () => {
+    const home = await tempHome()
+    expect(oneLineError(await runCli([], { home, env: { PEER_PLAN_PORTS: '5-1' } }))).toMatch(/PEER_PLAN_PORTS/)
+    await mkdir(home, { recursive: true })
+    await writeFile(join(home, 'config.json'), '{"port": ')
+    expect(oneLineError(await runCli([], { home }))).toMatch(/config\.json: invalid JSON/)
+    await writeFile(join(home, 'config.json'), '{"colour": "blue"}')
+    expect(oneLineError(await runCli([], { home }))).toMatch(/colour/)
+  })
+
+  it('takes options from CLI over env over config file over defaults', async () => {
+    const home = await tempHome()
+    await mkdir(home, { recursive: true })
+    await writeFile(join(home, 'config.json'), JSON.stringify({ name: 'from-file', ports: range(PORTS.cli), logLevel: 'debug' }))
+    const fromFile = await spawnPeer({ home })
+    const fromEnv = await spawnPeer({ home, env: { PEER_PLAN_NAME: 'from-env' } })
+    const fromCli = await spawnPeer({ home, env: { PEER_PLAN_NAME: 'from-env' }, args: ['--name', 'from-cli'] })
+    expect((await getJson(`${fromFile.url}/health`)).name).toBe('from-file')
+    expect((await getJson(`${fromEnv.url}/health`)).name).toBe('from-env')
+    expect((await getJson(`${fromCli.url}/health`)).name).toBe('from-cli')
+    for (const p of [fromFile, fromEnv, fromCli]) {
+      expect(p.port).toBeGreaterThanOrEqual(PORTS.cli[0])
+      expect(p.port).toBeLessThanOrEqual(PORTS.cli[1])
+      expect(p.stderr()).toMatch(/ debug: /)
+      p.kill('SIGTERM')
+      expect((await p.exited).code).toBe(0)
+      expect(p.stdout()).toBe('')
+    }
+  })
+
+  it('--port: a taken port is a clear error', async () => {
+    const home = await tempHome()
+    const first = await spawnPeer({ home, args: ['--port', String(PORTS.cli[1])] })
+    expect(first.port).toBe(PORTS.cli[1])
+    const line = oneLineError(await runCli(['--port', String(PORTS.cli[1])], { home }))
+    expect(line).toMatch(new RegExp(`port ${PORTS.cli[1]} on 127.0.0.1 is already in use`))
+  })
+
+  it('a full range fails cleanly, naming the range', async () => {
+    const home = await tempHome()
+    const a = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
+    const b = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
+    expect([a.port, b.port].sort()).toEqual([...PORTS.cliFull])
+    const line = oneLineError(await runCli(['--ports', range(PORTS.cliFull)], { home }))
+    expect(line).toMatch(new RegExp(`no free port in ${range(PORTS.cliFull)}`))
+  })
+})

@@ -1,0 +1,167 @@
+import { request } from 'node:http'
+import { connect, type Socket } from 'node:net'
+import { describe, expect, it, beforeAll } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { PORTS, range } from './helpers/ports.js'
+import { getJson, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+
+const ALLOWED_EXTRA = 'https://app.example.test'
+
+/** A GET with headers fetch would not let us forge (Host). */
+const rawGet = (port: number, path: string, headers: Record<string, string>, method = 'GET') =>
+  new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers, setHost: !('Host' in headers) }, (res) => {
+      let body = ''
+      res.on('data', (d) => (body += d))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+
+/** Status of a WebSocket upgrade attempt: 101, or the refusal. */
+const upgradeStatus = (port: number, path: string, headers: Record<string, string>) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path,
+      setHost: !('Host' in headers),
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers }
+    })
+    req.on('upgrade', (res, socket) => {
+      socket.destroy()
+      resolve(res.statusCode!)
+    })
+    req.on('response', (res) => {
+      res.resume()
+      resolve(res.statusCode!)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+
+/** A raw TCP socket past a real WebSocket handshake, ready for hand-made frames. */
+const rawSocket = (port: number, path = '/hardening-room') =>
+  new Promise<Socket>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`)
+    })
+    let head = ''
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1')
+      if (head.includes('\r\n\r\n')) {
+        s.off('data', onData)
+        if (!head.startsWith('HTTP/1.1 101')) reject(new Error(head))
+        else resolve(s)
+      }
+    }
+    s.on('data', onData)
+    s.on('error', () => {})
+  })
+
+const closedBy = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.on('close', () => resolve())))
+
+const masked = (opcode: number, payload: number[], rsv = 0) => Buffer.from([0x80 | rsv | opcode, 0x80 | payload.length, 0, 0, 0, 0, ...payload])
+
+describe('a peer under hostile input', () => {
+  let peer: PeerProc
+  let host: string
+
+  beforeAll(async () => {
+    const home = await tempHome()
+    peer = await spawnPeer({ home, args: ['--ports', range(PORTS.hardening), '--allow-origin', ALLOWED_EXTRA] })
+    host = `127.0.0.1:${peer.port}`
+  })
+
+  it('refuses a foreign Host (DNS rebinding) on HTTP and on upgrade', async () => {
+    for (const bad of ['evil.test', `evil.test:${peer.port}`, `127.0.0.1:${peer.port + 1}`, `localhost.evil.test:${peer.port}`]) {
+      expect((await rawGet(peer.port, '/health', { Host: bad })).status).toBe(403)
+      expect(await upgradeStatus(peer.port, '/room', { Host: bad })).toBe(403)
+    }
+    for (const good of [host, `localhost:${peer.port}`, `LOCALHOST:${peer.port}`]) {
+      expect((await rawGet(peer.port, '/health', { Host: good })).status).toBe(200)
+    }
+  })
+
+  it('refuses foreign, null and look-alike Origins before the upgrade', async () => {
+    const hostile = ['http://evil.test', 'null', `http://127.0.0.1.evil.test:${peer.port}`, `http://localhost:${peer.port}.evil.test`, `https://localhost:${peer.port}`, `http://127.0.0.1:${PORTS.hardening[1] + 1}`, 'https://app.example.test.evil']
+    for (const origin of hostile) {
+      expect((await rawGet(peer.port, '/registry', { Origin: origin })).status, origin).toBe(403)
+      expect(await upgradeStatus(peer.port, '/room', { Origin: origin }), origin).toBe(403)
+    }
+  })
+
+  it('answers CORS for the mesh origins and --allow-origin, with Vary and private-network preflight', async () => {
+    for (const origin of [`http://127.0.0.1:${PORTS.hardening[0]}`, `http://localhost:${PORTS.hardening[1]}`, ALLOWED_EXTRA]) {
+      const res = await rawGet(peer.port, '/registry', { Origin: origin })
+      expect(res.status).toBe(200)
+      expect(res.headers['access-control-allow-origin']).toBe(origin)
+      expect(res.headers.vary).toMatch(/Origin/)
+      expect(await upgradeStatus(peer.port, '/room', { Origin: origin })).toBe(101)
+    }
+    const pre = await rawGet(peer.port, '/registry', { Origin: ALLOWED_EXTRA, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Private-Network': 'true' }, 'OPTIONS')
+    expect(pre.status).toBe(204)
+    expect(pre.headers['access-control-allow-private-network']).toBe('true')
+    expect(pre.headers['access-control-allow-origin']).toBe(ALLOWED_EXTRA)
+  })
+
+  it('404s unknown paths and invalid room names; 405s other methods', async () => {
+    expect((await rawGet(peer.port, '/nope', {})).status).toBe(404)
+    expect((await rawGet(peer.port, '/health', {}, 'POST')).status).toBe(405)
+    for (const path of ['/', '/..%2Fetc', '/a%20b', '/_secret', `/${'x'.repeat(200)}`, '/%E0%A4%A']) {
+      expect(await upgradeStatus(peer.port, path, {}), path).toBe(404)
+    }
+  })
+
+  it('bounds the rooms a peer hosts', async () => {
+    const sockets: WebSocket[] = []
+    let refused = 0
+    for (let i = 0; i < 70 && refused === 0; i++) {
+      const ws = new WebSocket(`ws://${host}/bounded-${i}`)
+      sockets.push(ws)
+      refused += await new Promise<number>((r) => {
+        ws.on('open', () => r(0))
+        ws.on('unexpected-response', (_req, res) => r(res.statusCode === 503 ? 1 : 0))
+        ws.on('error', () => {})
+      })
+    }
+    expect(refused).toBe(1)
+    expect(sockets.length).toBe(65)
+    for (const ws of sockets) ws.terminate()
+  })
+
+  it.each([
+    ['RSV bits set', masked(0x2, [1], 0x40)],
+    ['an unmasked frame', Buffer.from([0x82, 0x01, 0x00])],
+    ['invalid UTF-8 in a text frame', masked(0x1, [0xc3, 0x28])],
+    ['a frame over 1 MiB', Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0])],
+    ['a text frame', masked(0x1, [0x68, 0x69])],
+    ['a garbage sync message', masked(0x2, [0x00, 0x09, 0xff, 0xff])],
+    ['an unknown message type', masked(0x2, [0x7f])],
+    ['an awareness message with a bad length', masked(0x2, [0x01, 0xff, 0xff, 0xff, 0xff, 0x0f])]
+  ])('closes only the connection that sends %s', async (_what, frame) => {
+    const doc = new Y.Doc()
+    const bystander = new WebsocketProvider(`ws://${host}`, 'hardening-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true })
+    await waitFor(() => bystander.synced, 'the bystander to sync')
+    const bad = await rawSocket(peer.port)
+    bad.write(frame)
+    await closedBy(bad)
+    // The peer and its other clients carry on.
+    expect((await getJson(`${peer.url}/health`)).ok).toBe(true)
+    expect(bystander.wsconnected).toBe(true)
+    const other = new Y.Doc()
+    const second = new WebsocketProvider(`ws://${host}`, 'hardening-room', other, { WebSocketPolyfill: WebSocket as never, disableBc: true })
+    doc.getText('t').insert(0, 'still here')
+    await waitFor(() => other.getText('t').toString().includes('still here'), 'an edit to reach a second client')
+    bystander.destroy()
+    second.destroy()
+  })
+
+  it('is still running after all of it', async () => {
+    expect(peer.proc.exitCode).toBeNull()
+    expect((await getJson(`${peer.url}/health`)).id).toBe(peer.id)
+  })
+})

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { connectionCount, dialTargets, fingers } from '../../src/node/topology.js'
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `peer${String(i).padStart(3, '0')}`)
+
+/** Breadth-first hops from one id over the undirected dial graph. */
+const diameter = (all: string[]) => {
+  const adj = new Map(all.map((id) => [id, new Set<string>()]))
+  for (const id of all) for (const t of dialTargets(id, all)) (adj.get(id)!.add(t), adj.get(t)!.add(id))
+  let worst = 0
+  for (const start of all) {
+    const dist = new Map([[start, 0]])
+    const queue = [start]
+    while (queue.length) {
+      const cur = queue.shift()!
+      for (const n of adj.get(cur)!) if (!dist.has(n)) (dist.set(n, dist.get(cur)! + 1), queue.push(n))
+    }
+    if (dist.size !== all.length) return Infinity
+    worst = Math.max(worst, ...dist.values())
+  }
+  return worst
+}
+
+describe('finger topology', () => {
+  it('dials nobody alone, and one connection for a pair', () => {
+    expect(dialTargets('a', ['a'])).toEqual([])
+    expect(dialTargets('a', ['a', 'b']).length + dialTargets('b', ['a', 'b']).length).toBe(1)
+  })
+
+  it('fingers are 1, 2, 4, ... places along the sorted ring', () => {
+    expect(fingers('peer000', ids(8))).toEqual(['peer001', 'peer002', 'peer004'])
+    expect(fingers('peer007', ids(8))).toEqual(['peer000', 'peer001', 'peer003'])
+  })
+
+  it.each([2, 3, 8, 20, 32, 100])('N=%i: connected, <= N*ceil(log2 N) connections, diameter <= ceil(log2 N)', (n) => {
+    const all = ids(n)
+    const log = Math.ceil(Math.log2(n))
+    expect(connectionCount(all)).toBeLessThanOrEqual(n * log)
+    expect(diameter(all)).toBeLessThanOrEqual(Math.max(1, log))
+    // No pair is dialled from both ends.
+    for (const a of all) for (const b of dialTargets(a, all)) expect(dialTargets(b, all)).not.toContain(a)
+  })
+
+  it('connection counts at 2, 8 and 32 peers', () => {
+    expect([2, 8, 32].map((n) => connectionCount(ids(n)))).toEqual([1, 20, 144])
+  })
+})

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { PORTS, range } from './helpers/ports.js'
+import { spawnPeer, tempHome, waitFor } from './helpers/peers.js'
+
+describe('a stock y-websocket WebsocketProvider', () => {
+  it('syncs a room, and its awareness, through a peer', async () => {
+    const home = await tempHome()
+    const peer = await spawnPeer({ home, args: ['--ports', range(PORTS.ywebsocket)] })
+    const wsUrl = peer.url.replace('http', 'ws')
+    const opts = { WebSocketPolyfill: WebSocket as never, disableBc: true }
+
+    const a = new Y.Doc()
+    const pa = new WebsocketProvider(wsUrl, 'notes', a, opts)
+    a.getMap('plan').set('step', 'draft the mesh')
+    await waitFor(() => pa.synced, 'the first client to sync')
+
+    // A late joiner gets the state from the peer, then live edits both ways.
+    const b = new Y.Doc()
+    const pb = new WebsocketProvider(wsUrl, 'notes', b, opts)
+    await waitFor(() => b.getMap('plan').get('step') === 'draft the mesh', 'the late joiner to receive the state')
+    b.getMap('plan').set('reply', 'on it')
+    await waitFor(() => a.getMap('plan').get('reply') === 'on it', 'the reply to come back')
+
+    pa.awareness.setLocalStateField('user', { name: 'agent-a' })
+    await waitFor(() => [...pb.awareness.getStates().values()].some((s) => s.user?.name === 'agent-a'), 'awareness to arrive')
+    pa.destroy()
+    await waitFor(() => ![...pb.awareness.getStates().values()].some((s) => s.user?.name === 'agent-a'), 'awareness to clear when a client leaves')
+    pb.destroy()
+    expect(b.getMap('plan').toJSON()).toEqual({ step: 'draft the mesh', reply: 'on it' })
+  })
+})
