@@ -85,6 +85,17 @@ export class DirectoryLink {
     this.ws.terminate()
   }
 
+  /**
+   * Hangs up on a healthy peer we no longer need (topology changed). A normal close (1000) tells the
+   * other side not to probe us; a peer that does not answer the close is cut off after a second.
+   */
+  retire(): void {
+    this.downReason = 'no longer a dial target'
+    if (this.ws.readyState !== WebSocket.OPEN) return this.ws.terminate()
+    this.ws.close(1000, 'retired')
+    setTimeout(() => this.ws.terminate(), 1000).unref()
+  }
+
   private end(): void {
     if (this.ended) return
     this.ended = true

@@ -92,10 +92,14 @@ export class Mesh {
     return n
   }
 
-  /** Called by the room server when a directory connection from another peer closes. */
-  onInboundClosed(peerId: string): void {
+  /**
+   * Called by the room server when a directory connection from another peer closes. A normal close
+   * (1000) is a peer retiring a link it no longer needs: nothing to check.
+   */
+  onInboundClosed(peerId: string, code: number): void {
+    if (code === 1000 || !this.running) return
     const entry = readPeer(this.doc, peerId) ?? this.hints.get(peerId)
-    if (entry && this.running) void this.check(entry, 'its connection to us closed')
+    if (entry) void this.check(entry, 'its connection to us closed', false)
   }
 
   private publishSelf = (): void => {
@@ -110,7 +114,10 @@ export class Mesh {
           this.log.warn('this peer was removed from the directory while alive; putting it back')
           queueMicrotask(this.publishSelf)
         }
-      } else if (this.map.has(key)) this.backoff.delete(key)
+      } else if (this.map.has(key)) {
+        this.backoff.delete(key)
+        if (event.changes.keys.get(key)?.action === 'add') this.log.debug(`directory: ${key} joined`)
+      } else this.log.debug(`directory: ${key} left`)
     }
     this.scheduleReconcile(0)
   }
@@ -142,7 +149,7 @@ export class Mesh {
     for (const [id, link] of this.links) {
       if (!targets.has(id)) {
         this.links.delete(id)
-        link.close('no longer a dial target')
+        link.retire()
       }
     }
     const now = Date.now()
@@ -174,14 +181,17 @@ export class Mesh {
         this.links.delete(target.id)
         if (!this.running) return
         this.log.debug(`link to ${target.name} down: ${reason}`)
-        void this.check(readPeer(this.doc, target.id) ?? target, reason)
+        void this.check(readPeer(this.doc, target.id) ?? target, reason, true)
       }
     })
     this.links.set(target.id, link)
   }
 
-  /** Probes a peer after a lost connection; evicts it if gone, else lets it be dialled again soon. */
-  private async check(entry: PeerEntry, why: string): Promise<void> {
+  /**
+   * Probes a peer after a lost connection and evicts it if gone. `dialled`: the lost connection was our
+   * own link, so a live peer is dialled again after a short, growing backoff.
+   */
+  private async check(entry: PeerEntry, why: string, dialled: boolean): Promise<void> {
     if (this.probing.has(entry.id) || entry.id === this.self.id) return
     this.probing.add(entry.id)
     try {
@@ -189,7 +199,7 @@ export class Mesh {
       if (!this.running) return
       const prev = this.backoff.get(entry.id)?.failures ?? 0
       if (verdict.alive) {
-        this.setBackoff(entry.id, prev + 1, 100, 5000)
+        if (dialled) this.setBackoff(entry.id, prev + 1, 100, 5000)
       } else {
         // A dead peer's hint stays in servers.json while its pid lives (hung): dial it ever more rarely.
         this.setBackoff(entry.id, prev + 1, 1000, 30000)

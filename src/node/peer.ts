@@ -70,7 +70,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     log,
     maxRooms: opts.maxRooms ?? 64,
     pingIntervalMs: opts.pingIntervalMs ?? 1000,
-    onPeerConnClosed: (peerId) => mesh?.onInboundClosed(peerId)
+    onPeerConnClosed: (peerId, code) => mesh?.onInboundClosed(peerId, code)
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false })
   wss.on('error', (err) => log.warn(`websocket server: ${err.message}`))

@@ -29,8 +29,8 @@ export interface RoomServerOptions {
   pingIntervalMs: number
   /** A connection whose unsent bytes pass this is not reading: it is closed rather than buffered for. */
   maxBufferedBytes?: number
-  /** Called when a directory connection from another peer closes, for any reason. */
-  onPeerConnClosed?: (peerId: string) => void
+  /** Called when a directory connection from another peer closes, with the WebSocket close code. */
+  onPeerConnClosed?: (peerId: string, code: number) => void
 }
 
 export class RoomServer {
@@ -107,7 +107,7 @@ export class RoomServer {
         this.reject(ws, 1007, 'malformed message')
       }
     })
-    ws.on('close', () => this.dropConnection(ws, room))
+    ws.on('close', (code: number) => this.dropConnection(ws, room, code))
 
     this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
@@ -120,7 +120,7 @@ export class RoomServer {
     setTimeout(() => ws.terminate(), 100).unref()
   }
 
-  private dropConnection(ws: WebSocket, room: Room): void {
+  private dropConnection(ws: WebSocket, room: Room, code: number): void {
     const controlled = room.conns.get(ws)
     const meta = this.meta.get(ws)
     room.conns.delete(ws)
@@ -132,7 +132,7 @@ export class RoomServer {
       room.doc.destroy()
       this.rooms.delete(room.name)
     }
-    if (meta?.peerId && room === this.directory) this.opts.onPeerConnClosed?.(meta.peerId)
+    if (meta?.peerId && room === this.directory) this.opts.onPeerConnClosed?.(meta.peerId, code)
   }
 
   private send(ws: WebSocket, msg: Uint8Array): void {
