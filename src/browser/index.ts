@@ -1,7 +1,8 @@
-/**
- * Browser entry point. joinMesh() arrives with its own issue; until then this exports what a page can
- * already use: the shared wire schema and directory readers.
- */
+/** peer-plan/browser: find the local mesh from a web page. Never imports Node built-ins or src/node. */
+export { joinMesh, type JoinOptions } from './join.js'
+export { Mesh, type MeshEvents, type MeshStatus, type MeshTimings, type RoomHandle, type StatusEvent } from './mesh.js'
+export { MeshDiscoveryError, type Attempt } from './discovery/race.js'
+export type { DiscoverySource, Found, Via } from './discovery/source.js'
 export * from '../shared/schema.js'
 export * from '../shared/protocol.js'
 export { readPeers, readPeer, directoryMap } from '../shared/directory.js'

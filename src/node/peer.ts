@@ -19,7 +19,8 @@ import { Mesh } from './mesh.js'
 import { machineId, selfIdentity } from './process-identity.js'
 import { RegistryFile } from './registry-file.js'
 import { RoomServer } from './room-server.js'
-import { renderStatusPage } from './status-page.js'
+import { DASHBOARD_CSP, renderDashboard } from './dashboard-page.js'
+import { loadBrowserAssets } from './browser-assets.js'
 
 export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 
@@ -64,6 +65,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     capabilities: ['y-websocket']
   }
 
+  const assets = await loadBrowserAssets(log)
+  const dashboardHtml = renderDashboard(entry, config.ports)
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins })
   let mesh: Mesh | null = null
   const rooms = new RoomServer({
@@ -100,8 +103,16 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
       '/health': () => json(health()),
       '/registry': () => json(registryResponse()),
       '/': () => {
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" })
-        res.end(req.method === 'HEAD' ? undefined : renderStatusPage(entry, readPeers(rooms.directory.doc)))
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DASHBOARD_CSP, 'Referrer-Policy': 'no-referrer' })
+        res.end(req.method === 'HEAD' ? undefined : dashboardHtml)
+      }
+    }
+    // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
+    routes['/favicon.ico'] = () => void res.writeHead(204).end()
+    for (const [path, body] of assets) {
+      routes[path] = () => {
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length })
+        res.end(req.method === 'HEAD' ? undefined : body)
       }
     }
     const route = routes[path ?? '']

@@ -1,27 +1,29 @@
 /**
  * The one entry schema shared by the directory doc, servers.json, GET /registry and GET /health.
  * Everything read from a file or the network goes through these parsers before it is trusted.
+ * zod/mini rather than zod: the browser bundle carries these, and mini tree-shakes to a few KiB.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
-const port = z.number().int().min(1).max(65535)
+const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
+const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max))
 
 export const peerEntrySchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
-  name: z.string().min(1).max(128),
-  url: z.string().max(256).regex(/^http:\/\/[^/\s]+$/),
-  host: z.string().min(1).max(64),
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{4,64}$/)),
+  name: str(1, 128),
+  url: z.string().check(z.maxLength(256), z.regex(/^http:\/\/[^/\s]+$/)),
+  host: str(1, 64),
   port,
-  pid: z.number().int().positive(),
+  pid: z.number().check(z.int(), z.positive()),
   /** Process start time in clock ticks since boot (Linux /proc), so a reused pid is not taken for this peer. */
-  pidStart: z.number().int().nonnegative().nullable(),
+  pidStart: z.nullable(z.number().check(z.int(), z.nonnegative())),
   /** Which machine (boot) the pid belongs to: pids are only checked for entries of this machine. */
-  hostId: z.string().min(1).max(128),
-  version: z.string().min(1).max(64),
-  protocol: z.number().int().positive(),
-  startedAt: z.number().int().nonnegative(),
-  rooms: z.array(z.string().max(128)).max(256).optional(),
-  capabilities: z.array(z.string().max(64)).max(64).optional()
+  hostId: str(1, 128),
+  version: str(1, 64),
+  protocol: z.number().check(z.int(), z.positive()),
+  startedAt: z.number().check(z.int(), z.nonnegative()),
+  rooms: z.optional(z.array(str(0, 128)).check(z.maxLength(256))),
+  capabilities: z.optional(z.array(str(0, 64)).check(z.maxLength(64)))
 })
 
 export type PeerEntry = z.infer<typeof peerEntrySchema>
@@ -36,11 +38,11 @@ export const registryResponseSchema = z.object({
 })
 export type RegistryResponse = z.infer<typeof registryResponseSchema>
 
-export const healthResponseSchema = peerEntrySchema.extend({
+export const healthResponseSchema = z.extend(peerEntrySchema, {
   ok: z.literal(true),
-  peers: z.number().int().nonnegative(),
-  links: z.object({ outbound: z.number().int(), inbound: z.number().int() }),
-  rooms: z.array(z.string()).optional()
+  peers: z.number().check(z.int(), z.nonnegative()),
+  links: z.object({ outbound: z.number(), inbound: z.number() }),
+  rooms: z.optional(z.array(z.string()))
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 

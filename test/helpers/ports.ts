@@ -10,7 +10,11 @@ export const PORTS = {
   registry: [22300, 22319],
   hardening: [22400, 22419],
   ywebsocket: [22500, 22509],
-  shutdown: [22600, 22619]
+  shutdown: [22600, 22619],
+  browserDiscovery: [22700, 22709],
+  browserEmpty: [22710, 22719],
+  browserLive: [22720, 22739],
+  browserDashboard: [22740, 22749]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const range = (r: readonly [number, number]) => `${r[0]}-${r[1]}`

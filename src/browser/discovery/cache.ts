@@ -1,0 +1,60 @@
+/**
+ * Last-known peers in IndexedDB, one record per mesh (host + port range). A cached peer is only a hint:
+ * it is used once it has answered /health, and never shown as live before.
+ */
+import { parsePeerEntry, type PeerEntry } from '../../shared/schema.js'
+import { firstHealthy, type DiscoverySource } from './source.js'
+
+const DB = 'peer-plan'
+const STORE = 'last-known'
+
+export interface CachedMesh {
+  current: string | null
+  peers: PeerEntry[]
+  savedAt: number
+}
+
+const openDb = (): Promise<IDBDatabase> =>
+  new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1)
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE)
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB unavailable'))
+  })
+
+const run = async <T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
+  const db = await openDb()
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const req = fn(db.transaction(STORE, mode).objectStore(STORE))
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'))
+    })
+  } finally {
+    db.close()
+  }
+}
+
+export const loadCache = async (key: string): Promise<CachedMesh | null> => {
+  const raw = (await run('readonly', (s) => s.get(key))) as Partial<CachedMesh> | undefined
+  if (!raw || !Array.isArray(raw.peers)) return null
+  const peers = raw.peers.map(parsePeerEntry).filter((p): p is PeerEntry => p !== null)
+  return { current: typeof raw.current === 'string' ? raw.current : null, peers, savedAt: Number(raw.savedAt) || 0 }
+}
+
+export const saveCache = (key: string, value: CachedMesh): Promise<unknown> => run('readwrite', (s) => s.put(value, key))
+
+export const cacheSource = (key: string, timeoutMs: number): DiscoverySource => ({
+  via: 'cache',
+  async find(signal) {
+    let cached: CachedMesh | null
+    try {
+      cached = await loadCache(key)
+    } catch (err) {
+      throw new Error(`IndexedDB: ${(err as Error).message}`)
+    }
+    if (!cached || cached.peers.length === 0) throw new Error('no cached peers')
+    const urls = [...new Set([...(cached.current ? [cached.current] : []), ...cached.peers.map((p) => p.url)])]
+    return firstHealthy(urls, signal, timeoutMs)
+  }
+})

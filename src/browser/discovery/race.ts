@@ -1,0 +1,84 @@
+/**
+ * Runs every source at once; the first to answer wins and the rest are cancelled. Sources are listed in
+ * order of preference, and an answer from a later source waits (at most graceMs from the start) for the
+ * earlier ones to fail, so a healthy cache or registry wins over a scan that happens to answer a
+ * millisecond sooner. On loopback a dead port is refused in ~1 ms, so the wait is rarely felt.
+ */
+import type { DiscoverySource, Found, Via } from './source.js'
+
+export interface Attempt {
+  via: Via
+  ok: boolean
+  /** What the source returned: the peer it found, or why it found none. */
+  detail: string
+  ms: number
+}
+
+export class MeshDiscoveryError extends Error {
+  override name = 'MeshDiscoveryError'
+  constructor(readonly attempts: Attempt[]) {
+    super(`no peer-plan peer answered: ${attempts.map((a) => `${a.via}: ${a.detail}`).join(' | ') || 'no discovery source to try'}`)
+  }
+}
+
+export interface RaceResult {
+  found: Found
+  via: Via
+  attempts: Attempt[]
+  ms: number
+}
+
+export const raceSources = (sources: DiscoverySource[], opts: { graceMs: number; signal: AbortSignal }): Promise<RaceResult> =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const cancel = new AbortController()
+    const signal = AbortSignal.any([opts.signal, cancel.signal])
+    const state = sources.map(() => ({ done: false, found: null as Found | null }))
+    const attempts: Attempt[] = []
+    let settled = false
+
+    const decide = () => {
+      if (settled) return
+      const graceOver = performance.now() - t0 >= opts.graceMs
+      for (let i = 0; i < sources.length; i++) {
+        const s = state[i]!
+        if (s.found) {
+          settled = true
+          cancel.abort()
+          clearTimeout(timer)
+          return resolve({ found: s.found, via: sources[i]!.via, attempts, ms: performance.now() - t0 })
+        }
+        if (!s.done && !graceOver) return
+      }
+      if (state.every((s) => s.done)) {
+        settled = true
+        clearTimeout(timer)
+        reject(new MeshDiscoveryError(attempts))
+      }
+    }
+    const timer = setTimeout(decide, opts.graceMs)
+
+    sources.forEach((source, i) => {
+      source.find(signal).then(
+        (found) => {
+          state[i]!.done = true
+          state[i]!.found = found
+          attempts.push({ via: source.via, ok: true, detail: `${found.url} (${found.id})`, ms: performance.now() - t0 })
+          decide()
+        },
+        (err: Error) => {
+          state[i]!.done = true
+          if (!settled) attempts.push({ via: source.via, ok: false, detail: err.message, ms: performance.now() - t0 })
+          decide()
+        }
+      )
+    })
+    if (sources.length === 0) decide()
+    opts.signal.addEventListener('abort', () => {
+      if (settled) return
+      settled = true
+      cancel.abort()
+      clearTimeout(timer)
+      reject(new MeshDiscoveryError([...attempts, ...sources.filter((_, i) => !state[i]!.done).map((s) => ({ via: s.via, ok: false, detail: 'no answer before the timeout', ms: performance.now() - t0 }))]))
+    })
+  })

@@ -1,0 +1,77 @@
+/**
+ * joinMesh(): find any one live peer as fast as the machine allows, sync the directory from it, and
+ * follow the whole mesh from then on.
+ */
+import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
+import { bootstrapSource } from './discovery/bootstrap.js'
+import { cacheSource } from './discovery/cache.js'
+import { MeshDiscoveryError, raceSources } from './discovery/race.js'
+import { registrySource } from './discovery/registry.js'
+import { scanSource } from './discovery/scan.js'
+import type { DiscoverySource } from './discovery/source.js'
+import { Mesh } from './mesh.js'
+
+export interface JoinOptions {
+  /** The port range peers use; the registry endpoint is asked on the first. Default [1234, 1244]. */
+  ports?: readonly [number, number]
+  /** Loopback host the peers listen on. Default 127.0.0.1. */
+  host?: string
+  /** Peer URLs to try before anything else, e.g. ['http://127.0.0.1:1240']. */
+  bootstrap?: string[]
+  /** Remember last-known peers in IndexedDB and try them first next time. Default true. */
+  cache?: boolean
+  /** Overall limit for finding a peer and syncing its directory, in ms. Default 5000. */
+  timeoutMs?: number
+  /** Per-request timeout for probes, in ms. Default 400 (loopback answers in a few ms). */
+  probeTimeoutMs?: number
+  /**
+   * How long a preferred source (bootstrap, then cache, then registry) may keep a less preferred answer
+   * waiting, in ms. Default 100. Only felt when a preferred source hangs: a dead port is refused in a
+   * few ms and releases the others at once. Chromium's own cross-origin fetch on loopback takes 9-25 ms
+   * here, so a smaller window would let a scan race past a healthy registry.
+   */
+  graceMs?: number
+}
+
+export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
+  const t0 = performance.now()
+  const host = options.host ?? DEFAULT_HOST
+  const ports = options.ports ?? DEFAULT_PORTS
+  if (!(Number.isInteger(ports[0]) && Number.isInteger(ports[1]) && ports[0] >= 1 && ports[0] <= ports[1] && ports[1] <= 65535)) {
+    throw new RangeError(`joinMesh: ports must be [first, last] with 1 <= first <= last <= 65535, got ${JSON.stringify(ports)}`)
+  }
+  const timeoutMs = options.timeoutMs ?? 5000
+  const probeTimeoutMs = options.probeTimeoutMs ?? 400
+  const graceMs = options.graceMs ?? 100
+  const cacheKey = options.cache === false ? null : `${host}:${ports[0]}-${ports[1]}`
+
+  const networkSources = (): DiscoverySource[] => [registrySource(host, ports[0], probeTimeoutMs), scanSource(host, ports, probeTimeoutMs, [ports[0]])]
+  const sources: DiscoverySource[] = [
+    ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
+    ...(cacheKey ? [cacheSource(cacheKey, probeTimeoutMs)] : []),
+    ...networkSources()
+  ]
+
+  const deadline = AbortSignal.timeout(timeoutMs)
+  const first = await raceSources(sources, { graceMs, signal: deadline })
+  const mesh = new Mesh(
+    first.via,
+    { firstAnswer: first.ms, directorySynced: NaN, sources: first.attempts, failovers: [] },
+    {
+      cacheKey,
+      probeTimeoutMs,
+      heartbeatMs: 2000,
+      rediscover: (signal) => raceSources(networkSources(), { graceMs: 0, signal }).then((r) => r.found)
+    }
+  )
+  try {
+    const left = Math.max(1, timeoutMs - (performance.now() - t0))
+    await mesh.attach(first.found, left)
+  } catch (err) {
+    mesh.destroy()
+    throw new MeshDiscoveryError([...first.attempts, { via: first.via, ok: false, detail: (err as Error).message, ms: performance.now() - t0 }])
+  }
+  mesh.timings.directorySynced = performance.now() - t0
+  mesh.start()
+  return mesh
+}

@@ -1,0 +1,267 @@
+/**
+ * A browser's live view of the mesh: one y-websocket connection to one peer's _directory room (the
+ * `current` peer), the directory doc it keeps in sync, and events as peers come and go. If `current`
+ * dies, the same doc moves to another live peer, so the directory stays intact and every event fires
+ * exactly once (events come from doc changes, never from a reconnect).
+ */
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { ObservableV2 } from 'lib0/observable'
+import { directoryMap, readPeer, readPeers } from '../shared/directory.js'
+import { DIRECTORY_ROOM } from '../shared/protocol.js'
+import type { PeerEntry } from '../shared/schema.js'
+import { backoffMs } from './backoff.js'
+import { saveCache } from './discovery/cache.js'
+import { firstHealthy, probeHealth, type Found, type Via } from './discovery/source.js'
+import type { Attempt } from './discovery/race.js'
+
+export type MeshStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'destroyed'
+
+export interface MeshTimings {
+  /** ms from the joinMesh() call until the first peer answered */
+  firstAnswer: number
+  /** ms until the directory from that peer had synced (joinMesh resolves then) */
+  directorySynced: number
+  /** each discovery source: what it returned and when */
+  sources: Attempt[]
+  /** ms each failover took, from losing `current` to the directory syncing from another peer */
+  failovers: number[]
+}
+
+export interface StatusEvent {
+  status: MeshStatus
+  detail?: string
+  retryInMs?: number
+}
+
+export type MeshEvents = {
+  'peer-added': (peer: PeerEntry) => void
+  'peer-removed': (peer: PeerEntry) => void
+  change: (peers: PeerEntry[]) => void
+  status: (event: StatusEvent) => void
+}
+
+export interface RoomHandle {
+  doc: Y.Doc
+  readonly provider: WebsocketProvider
+  /** The peer currently hosting this room connection. */
+  readonly peer: string
+  destroy(): void
+}
+
+export interface MeshDeps {
+  /** Rediscovers a first peer when none from the directory answers (the joinMesh race, minus the cache). */
+  rediscover: (signal: AbortSignal) => Promise<Found>
+  cacheKey: string | null
+  probeTimeoutMs: number
+  heartbeatMs: number
+}
+
+const wsBase = (url: string) => url.replace(/^http/, 'ws')
+
+export class Mesh extends ObservableV2<MeshEvents> {
+  readonly doc = new Y.Doc()
+  peers: PeerEntry[] = []
+  current: PeerEntry | null = null
+  status: MeshStatus = 'connecting'
+  readonly via: Via
+  readonly timings: MeshTimings
+  private currentUrl = ''
+  private currentId = ''
+  private provider: WebsocketProvider | null = null
+  private failing = false
+  private destroyed = false
+  private readonly life = new AbortController()
+  private heartbeat: ReturnType<typeof setInterval> | null = null
+  private saveTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly known = new Map<string, PeerEntry>()
+
+  constructor(
+    via: Via,
+    timings: MeshTimings,
+    private readonly deps: MeshDeps
+  ) {
+    super()
+    this.via = via
+    this.timings = timings
+    directoryMap(this.doc).observe(this.onDirectoryChange)
+  }
+
+  /** Connects the directory doc to a peer; resolves when synced, rejects if the socket fails first. */
+  attach(found: Found, timeoutMs: number): Promise<void> {
+    this.provider?.destroy()
+    const provider = new WebsocketProvider(wsBase(found.url), DIRECTORY_ROOM, this.doc, { disableBc: true, maxBackoffTime: 1000 })
+    this.provider = provider
+    this.currentUrl = found.url
+    this.currentId = found.id
+    return new Promise<void>((resolve, reject) => {
+      let done = false
+      const timer = setTimeout(() => fail(new Error(`${found.url}: directory did not sync within ${timeoutMs} ms`)), timeoutMs)
+      const fail = (err: Error) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        if (this.provider === provider) this.provider = null
+        provider.destroy()
+        reject(err)
+      }
+      provider.on('sync', (synced: boolean) => {
+        if (!synced || done) return
+        done = true
+        clearTimeout(timer)
+        this.current = readPeer(this.doc, found.id)
+        this.setStatus({ status: 'connected', detail: found.url })
+        resolve()
+      })
+      provider.on('connection-close', () => {
+        if (!done) return fail(new Error(`${found.url}: connection closed before the directory synced`))
+        if (this.provider === provider) void this.failover(`lost ${found.url}`)
+      })
+      provider.on('connection-error', () => {
+        if (!done) fail(new Error(`${found.url}: could not connect`))
+      })
+    })
+  }
+
+  /** Starts the heartbeat that catches a hung `current` (a stopped process keeps its socket open). */
+  start(): void {
+    this.heartbeat = setInterval(() => {
+      if (this.failing || this.destroyed || !this.currentUrl) return
+      const url = this.currentUrl
+      probeHealth(url, this.life.signal, this.deps.probeTimeoutMs * 4).catch(() => {
+        if (this.currentUrl === url && !this.failing) void this.failover(`${url} stopped answering`)
+      })
+    }, this.deps.heartbeatMs)
+  }
+
+  private onDirectoryChange = (event: Y.YMapEvent<unknown>): void => {
+    const peers = readPeers(this.doc)
+    const byId = new Map(peers.map((p) => [p.id, p]))
+    const added: PeerEntry[] = []
+    const removed: PeerEntry[] = []
+    for (const key of event.keysChanged) {
+      const now = byId.get(key)
+      const before = this.known.get(key)
+      if (now && !before) added.push(now)
+      if (!now && before) removed.push(before)
+      if (now) this.known.set(key, now)
+      else this.known.delete(key)
+    }
+    this.peers = peers
+    if (this.currentId) this.current = byId.get(this.currentId) ?? this.current
+    for (const p of removed) this.emit('peer-removed', [p])
+    for (const p of added) this.emit('peer-added', [p])
+    this.emit('change', [peers])
+    this.scheduleSave()
+  }
+
+  private scheduleSave(): void {
+    if (!this.deps.cacheKey || this.saveTimer) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null
+      if (this.peers.length === 0) return
+      saveCache(this.deps.cacheKey!, { current: this.currentUrl || null, peers: this.peers, savedAt: Date.now() }).catch(() => {})
+    }, 50)
+  }
+
+  private setStatus(event: StatusEvent): void {
+    if (this.destroyed && event.status !== 'destroyed') return
+    this.status = event.status
+    this.emit('status', [event])
+  }
+
+  /**
+   * Moves the directory to another live peer: first any peer the directory names that answers /health,
+   * else a fresh discovery; when nothing answers, retries with capped, jittered backoff.
+   */
+  private async failover(reason: string): Promise<void> {
+    if (this.failing || this.destroyed) return
+    this.failing = true
+    const t0 = performance.now()
+    const lost = this.currentUrl
+    this.provider?.destroy()
+    this.provider = null
+    this.setStatus({ status: 'reconnecting', detail: reason })
+    for (let attempt = 0; !this.destroyed; attempt++) {
+      const candidates = this.peers.map((p) => p.url).filter((u) => u !== lost || attempt > 0)
+      let found: Found | null = null
+      try {
+        found = await firstHealthy(candidates, this.life.signal, this.deps.probeTimeoutMs)
+      } catch {
+        found = await this.deps.rediscover(this.life.signal).catch(() => null)
+      }
+      if (found && !this.destroyed) {
+        try {
+          await this.attach(found, 3000)
+          this.timings.failovers.push(performance.now() - t0)
+          this.failing = false
+          return
+        } catch {
+          // That peer died between answering and syncing: go round again.
+        }
+      }
+      if (this.destroyed) break
+      const wait = backoffMs(attempt)
+      this.setStatus({ status: 'offline', detail: 'no peer answered', retryInMs: wait })
+      await new Promise((r) => setTimeout(r, wait))
+    }
+    this.failing = false
+  }
+
+  /**
+   * A Y.Doc for `room` on a peer (default: current), with a y-websocket provider. If that peer leaves the
+   * directory, the room moves to the mesh's current peer with the same doc.
+   */
+  open(room: string, options: { peer?: string; doc?: Y.Doc } = {}): RoomHandle {
+    const doc = options.doc ?? new Y.Doc()
+    const hostOf = (idOrUrl?: string) => {
+      const entry = idOrUrl ? this.peers.find((p) => p.id === idOrUrl || p.url === idOrUrl) : null
+      return entry?.url ?? idOrUrl ?? this.currentUrl
+    }
+    let peer = hostOf(options.peer)
+    let provider = new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000 })
+    const move = () => {
+      const next = this.currentUrl
+      if (!next || next === peer) return
+      provider.destroy()
+      peer = next
+      provider = new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000 })
+    }
+    const onRemoved = (p: PeerEntry) => {
+      if (p.url === peer) move()
+    }
+    const onStatus = (e: StatusEvent) => {
+      if (e.status === 'connected' && !this.peers.some((p) => p.url === peer)) move()
+    }
+    this.on('peer-removed', onRemoved)
+    this.on('status', onStatus)
+    return {
+      doc,
+      get provider() {
+        return provider
+      },
+      get peer() {
+        return peer
+      },
+      destroy: () => {
+        this.off('peer-removed', onRemoved)
+        this.off('status', onStatus)
+        provider.destroy()
+      }
+    }
+  }
+
+  override destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.life.abort()
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    if (this.saveTimer) clearTimeout(this.saveTimer)
+    directoryMap(this.doc).unobserve(this.onDirectoryChange)
+    this.provider?.destroy()
+    this.provider = null
+    this.setStatus({ status: 'destroyed' })
+    super.destroy()
+    this.doc.destroy()
+  }
+}

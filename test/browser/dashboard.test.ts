@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { PORTS, range } from '../helpers/ports.js'
+import { allSee, spawnPeer, tempHome, waitFor } from '../helpers/peers.js'
+import { launchBrowser } from '../helpers/browser.js'
+
+const R = PORTS.browserDashboard
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
+
+describe('the dashboard at /', () => {
+  it('shows every live peer and follows the mesh without a reload', async () => {
+    const browser = await launchBrowser()
+    const home = await tempHome()
+    const args = ['--ports', range(R)]
+    const peers = await Promise.all([1, 2, 3, 4].map((i) => spawnPeer({ home, args: [...args, '--name', `agent-${i}`] })))
+    await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
+
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    // Chromium logs every refused probe of the scan; those are the scan working, not a fault.
+    page.on('console', (m) => m.type() === 'error' && !/ERR_CONNECTION_REFUSED/.test(m.text()) && errors.push(m.text()))
+    await page.goto(`${peers[0]!.url}/`)
+    const rows = () => page.locator('#peers tbody tr').count()
+    await waitFor(async () => (await rows()) === 4, 'four rows')
+    expect(await page.locator('#peer-count').textContent()).toBe('4')
+    for (const p of peers) {
+      const row = page.locator(`#peers tr[data-peer="${p.id}"]`)
+      await expect(row.locator('td').nth(1).textContent()).resolves.toBe(p.url)
+      await expect(row.locator('td').nth(2).textContent()).resolves.toBe(String(p.pid))
+    }
+    expect(await page.locator('#via').textContent()).toMatch(/^(registry|scan|cache)$/)
+    expect(await page.locator('#timings').textContent()).toMatch(/directory synced/)
+    expect(await page.locator('#status').textContent()).toBe('connected')
+    await mkdir(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true })
+
+    const fifth = await spawnPeer({ home, args: [...args, '--name', 'agent-5'] })
+    await waitFor(async () => (await rows()) === 5, 'a fifth row without reload')
+    fifth.kill('SIGKILL')
+    await waitFor(async () => (await rows()) === 4, 'back to four rows')
+    expect(await page.locator('#events').textContent()).toMatch(/- agent-5/)
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-after-churn.png`, fullPage: true })
+    expect(errors).toEqual([])
+  })
+})

@@ -1,0 +1,126 @@
+import { describe, expect, it, beforeAll } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { PORTS, range } from '../helpers/ports.js'
+import { allSee, report, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
+import { join, launchBrowser, loadLibrary, median, pageOn } from '../helpers/browser.js'
+
+const R = PORTS.browserDiscovery
+const RUNS = 7
+
+describe('joinMesh() discovery in real Chromium', () => {
+  let browser: Browser
+  let home: string
+  let peers: PeerProc[]
+
+  beforeAll(async () => {
+    browser = await launchBrowser()
+    home = await tempHome()
+    const args = ['--ports', range(R)]
+    const first = await spawnPeer({ home, args: [...args, '--port', String(R[0])] })
+    peers = [first, await spawnPeer({ home, args }), await spawnPeer({ home, args })]
+    await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
+  })
+
+  it('finds the mesh through the registry endpoint on the first port', async () => {
+    const times: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const { ctx, page } = await pageOn(browser, peers[1]!.url)
+      const r = await join(page, { ports: R, cache: false })
+      expect(r.ok, r.message).toBe(true)
+      expect(r.via).toBe('registry')
+      expect(r.peers!.sort()).toEqual(peers.map((p) => p.id).sort())
+      expect(r.current).toBe(peers[0]!.id)
+      times.push(r.timings!.directorySynced)
+      await ctx.close()
+    }
+    report(`browser discovery via registry, median of ${RUNS} (directory synced)`, median(times))
+  })
+
+  it('finds the mesh by scanning when the first port is empty', async () => {
+    peers[0]!.kill('SIGTERM')
+    await peers[0]!.exited
+    peers = peers.slice(1)
+    await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the first-port peer to leave')
+    const times: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const { ctx, page } = await pageOn(browser, peers[0]!.url)
+      const r = await join(page, { ports: R, cache: false })
+      expect(r.ok, r.message).toBe(true)
+      expect(r.via).toBe('scan')
+      expect(r.peers!.sort()).toEqual(peers.map((p) => p.id).sort())
+      const registry = r.timings!.sources.find((s) => s.via === 'registry')
+      expect(registry?.ok).toBe(false)
+      times.push(r.timings!.directorySynced)
+      await ctx.close()
+    }
+    report(`browser discovery via scan, median of ${RUNS} (directory synced)`, median(times))
+  })
+
+  it('finds the mesh from its IndexedDB cache after a reload', async () => {
+    const { ctx, page } = await pageOn(browser, peers[0]!.url)
+    const first = await join(page, { ports: R })
+    expect(first.via).toBe('scan')
+    // The cache is written shortly after the directory changes.
+    await waitFor(() => page.evaluate(() => new Promise<boolean>((res) => {
+      const req = indexedDB.open('peer-plan')
+      req.onsuccess = () => {
+        const db = req.result
+        if (!db.objectStoreNames.contains('last-known')) return res(false)
+        const get = db.transaction('last-known').objectStore('last-known').getAll()
+        get.onsuccess = () => res(get.result.length > 0 && get.result[0].peers.length === 2)
+      }
+    })), 'the cache to be written')
+    const times: number[] = []
+    for (let i = 0; i < RUNS; i++) {
+      await page.reload()
+      await loadLibrary(page)
+      const r = await join(page, { ports: R })
+      expect(r.ok, r.message).toBe(true)
+      expect(r.via).toBe('cache')
+      expect(r.peers!.sort()).toEqual(peers.map((p) => p.id).sort())
+      times.push(r.timings!.directorySynced)
+    }
+    report(`browser discovery via cache, median of ${RUNS} (directory synced)`, median(times))
+    await ctx.close()
+  })
+
+  it('never shows a cached peer that does not answer', async () => {
+    const { ctx, page } = await pageOn(browser, peers[0]!.url)
+    await join(page, { ports: R })
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 150)))
+    // A third peer joins and is cached; then it dies while the page is away.
+    const extra = await spawnPeer({ home, args: ['--ports', range(R)] })
+    await waitFor(() => page.evaluate((id) => (window as any).mesh.peers.some((p: any) => p.id === id), extra.id), 'the page to see the extra peer')
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 150)))
+    extra.kill('SIGKILL')
+    await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to drop the killed peer')
+    await page.reload()
+    await loadLibrary(page)
+    const r = await join(page, { ports: R })
+    expect(r.via).toBe('cache')
+    expect(r.peers).not.toContain(extra.id)
+    await ctx.close()
+  })
+
+  it('uses bootstrap URLs first', async () => {
+    const { ctx, page } = await pageOn(browser, peers[0]!.url)
+    const r = await join(page, { ports: PORTS.browserEmpty, bootstrap: [peers[1]!.url], cache: false })
+    expect(r.ok, r.message).toBe(true)
+    expect(r.via).toBe('bootstrap')
+    expect(r.current).toBe(peers[1]!.id)
+    expect(r.peers!.sort()).toEqual(peers.map((p) => p.id).sort())
+    await ctx.close()
+  })
+
+  it('rejects with a typed error naming every source when nothing answers', async () => {
+    const { ctx, page } = await pageOn(browser, peers[0]!.url)
+    const r = await join(page, { ports: PORTS.browserEmpty })
+    expect(r.ok).toBe(false)
+    expect(r.name).toBe('MeshDiscoveryError')
+    expect(r.attempts!.map((a) => a.via).sort()).toEqual(['cache', 'registry', 'scan'])
+    expect(r.attempts!.every((a) => !a.ok && a.detail.length > 0)).toBe(true)
+    expect(r.attempts!.find((a) => a.via === 'cache')!.detail).toMatch(/no cached peers/)
+    expect(r.message).toMatch(/registry: .*\| .*scan: ports/)
+    await ctx.close()
+  })
+})
