@@ -5,10 +5,9 @@
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
 import { cacheSource } from './discovery/cache.js'
-import { MeshDiscoveryError, raceSources } from './discovery/race.js'
+import { MeshDiscoveryError, raceSources, type Entry } from './discovery/race.js'
 import { registrySource } from './discovery/registry.js'
 import { scanSource } from './discovery/scan.js'
-import type { DiscoverySource } from './discovery/source.js'
 import { Mesh } from './mesh.js'
 
 export interface JoinOptions {
@@ -31,6 +30,8 @@ export interface JoinOptions {
    * here, so a smaller window would let a scan race past a healthy registry.
    */
   graceMs?: number
+  /** How long the port scan waits for the registry endpoint or cache to answer or fail, in ms. Default 25. */
+  scanDelayMs?: number
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -45,11 +46,17 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const graceMs = options.graceMs ?? 100
   const cacheKey = options.cache === false ? null : `${host}:${ports[0]}-${ports[1]}`
 
-  const networkSources = (): DiscoverySource[] => [registrySource(host, ports[0], probeTimeoutMs), scanSource(host, ports, probeTimeoutMs, [ports[0]])]
-  const sources: DiscoverySource[] = [
+  // The scan waits up to scanDelayMs for the registry (or the cache) to answer or fail: on loopback a
+  // dead first port is refused in a few ms, so the scan then starts at once.
+  const scanDelayMs = options.scanDelayMs ?? 25
+  const networkSources = (delay: number): Entry[] => [
+    registrySource(host, ports[0], probeTimeoutMs),
+    { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: delay }
+  ]
+  const sources: Entry[] = [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
     ...(cacheKey ? [cacheSource(cacheKey, probeTimeoutMs)] : []),
-    ...networkSources()
+    ...networkSources(scanDelayMs)
   ]
 
   const deadline = AbortSignal.timeout(timeoutMs)
@@ -61,7 +68,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
       cacheKey,
       probeTimeoutMs,
       heartbeatMs: 2000,
-      rediscover: (signal) => raceSources(networkSources(), { graceMs: 0, signal }).then((r) => r.found)
+      rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
     }
   )
   try {

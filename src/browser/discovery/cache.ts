@@ -14,13 +14,28 @@ export interface CachedMesh {
   savedAt: number
 }
 
-const openDb = (): Promise<IDBDatabase> =>
+const openAt = (version?: number): Promise<IDBDatabase> =>
   new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1)
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE)
+    const req = version === undefined ? indexedDB.open(DB) : indexedDB.open(DB, version)
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE)
+    }
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error ?? new Error('IndexedDB unavailable'))
+    req.onblocked = () => reject(new Error('IndexedDB upgrade blocked by another tab'))
   })
+
+/**
+ * Opens the database at whatever version it has. If the store is missing (someone else opened a
+ * 'peer-plan' database first and made none), upgrade one version to create it rather than fail forever.
+ */
+const openDb = async (): Promise<IDBDatabase> => {
+  const db = await openAt()
+  if (db.objectStoreNames.contains(STORE)) return db
+  const next = db.version + 1
+  db.close()
+  return openAt(next)
+}
 
 const run = async <T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
   const db = await openDb()

@@ -1,8 +1,12 @@
 /**
- * Runs every source at once; the first to answer wins and the rest are cancelled. Sources are listed in
+ * Runs the sources as a race; the first to answer wins and the rest are cancelled. Sources are listed in
  * order of preference, and an answer from a later source waits (at most graceMs from the start) for the
  * earlier ones to fail, so a healthy cache or registry wins over a scan that happens to answer a
  * millisecond sooner. On loopback a dead port is refused in ~1 ms, so the wait is rarely felt.
+ *
+ * A source may also start late (Happy Eyeballs' staggered start): `startAfterMs` holds it back until
+ * that much time has passed or every source before it has failed, whichever comes first. The scan uses
+ * it so that its dozen probes do not compete with a registry request that is about to answer.
  */
 import type { DiscoverySource, Found, Via } from './source.js'
 
@@ -28,9 +32,14 @@ export interface RaceResult {
   ms: number
 }
 
-export const raceSources = (sources: DiscoverySource[], opts: { graceMs: number; signal: AbortSignal }): Promise<RaceResult> =>
+export type Entry = DiscoverySource | { source: DiscoverySource; startAfterMs: number }
+
+export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: AbortSignal }): Promise<RaceResult> =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
+    const sources = entries.map((e) => ('source' in e ? e.source : e))
+    const delays = entries.map((e) => ('source' in e ? e.startAfterMs : 0))
+    const started = sources.map(() => false)
     const cancel = new AbortController()
     const signal = AbortSignal.any([opts.signal, cancel.signal])
     const state = sources.map(() => ({ done: false, found: null as Found | null }))
@@ -39,6 +48,8 @@ export const raceSources = (sources: DiscoverySource[], opts: { graceMs: number;
 
     const decide = () => {
       if (settled) return
+      // A late source starts as soon as everything before it has failed.
+      for (let i = 0; i < sources.length; i++) if (!started[i] && state.slice(0, i).every((s) => s.done && !s.found)) start(i)
       const graceOver = performance.now() - t0 >= opts.graceMs
       for (let i = 0; i < sources.length; i++) {
         const s = state[i]!
@@ -46,6 +57,7 @@ export const raceSources = (sources: DiscoverySource[], opts: { graceMs: number;
           settled = true
           cancel.abort()
           clearTimeout(timer)
+          timers.forEach((t) => t && clearTimeout(t))
           return resolve({ found: s.found, via: sources[i]!.via, attempts, ms: performance.now() - t0 })
         }
         if (!s.done && !graceOver) return
@@ -58,7 +70,10 @@ export const raceSources = (sources: DiscoverySource[], opts: { graceMs: number;
     }
     const timer = setTimeout(decide, opts.graceMs)
 
-    sources.forEach((source, i) => {
+    const start = (i: number) => {
+      if (started[i] || settled) return
+      started[i] = true
+      const source = sources[i]!
       source.find(signal).then(
         (found) => {
           state[i]!.done = true
@@ -72,13 +87,15 @@ export const raceSources = (sources: DiscoverySource[], opts: { graceMs: number;
           decide()
         }
       )
-    })
+    }
+    const timers = delays.map((d, i) => (d > 0 ? setTimeout(() => start(i), d) : (start(i), null)))
     if (sources.length === 0) decide()
     opts.signal.addEventListener('abort', () => {
       if (settled) return
       settled = true
       cancel.abort()
       clearTimeout(timer)
+      timers.forEach((t) => t && clearTimeout(t))
       reject(new MeshDiscoveryError([...attempts, ...sources.filter((_, i) => !state[i]!.done).map((s) => ({ via: s.via, ok: false, detail: 'no answer before the timeout', ms: performance.now() - t0 }))]))
     })
   })

@@ -1,0 +1,43 @@
+/** Headless Chromium for the bench: Debian's /usr/bin/chromium or CHROME_PATH, through playwright-core. */
+import { existsSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+
+export const chromePath = () => {
+  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(path)) throw new Error(`Chromium not found at ${path}: apt-get install chromium, or set CHROME_PATH`)
+  return path
+}
+
+
+export const launch = () =>
+  chromium.launch({
+    executablePath: chromePath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+  })
+
+/** A fresh context (fresh IndexedDB, no warm connections) with a page on origin + path. */
+export const freshPage = async (browser, url) => {
+  const ctx = await browser.newContext()
+  const page = await ctx.newPage()
+  await page.goto(url)
+  return { ctx, page }
+}
+
+/** Loads /peer-plan.js from the page's own origin as window.peerPlan. */
+export const loadLibrary = async (page) => {
+  await page.addScriptTag({ type: 'module', content: "import * as lib from '/peer-plan.js'; window.peerPlan = lib" })
+  await page.waitForFunction(() => window.peerPlan !== undefined)
+}
+
+/** joinMesh in the page; returns its timings and keeps window.mesh and window.marks (event wall-clock times). */
+export const joinInPage = (page, options) =>
+  page.evaluate(async (options) => {
+    const mesh = await window.peerPlan.joinMesh(options)
+    window.mesh = mesh
+    window.marks = { added: {}, removed: {}, connected: [] }
+    mesh.on('peer-added', (p) => (window.marks.added[p.id] = { at: Date.now(), startedAt: p.startedAt }))
+    mesh.on('peer-removed', (p) => (window.marks.removed[p.id] = Date.now()))
+    mesh.on('status', (e) => e.status === 'connected' && window.marks.connected.push({ at: Date.now(), current: e.detail }))
+    return { via: mesh.via, synced: mesh.timings.directorySynced, firstAnswer: mesh.timings.firstAnswer, peers: mesh.peers.length, current: mesh.current?.id, sources: mesh.timings.sources.map((s) => `${s.via} ${s.ok ? 'found' : 'failed'} at ${s.ms.toFixed(1)} ms: ${s.detail}`).join('; ') }
+  }, options)

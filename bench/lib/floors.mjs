@@ -1,0 +1,25 @@
+/**
+ * Trivial loopback servers that are not peer-plan, to measure what the machine and Chromium cost on
+ * their own: an HTTP server answering {} with CORS, and a WebSocket server that accepts and stays quiet.
+ */
+import { createServer } from 'node:http'
+import { WebSocketServer } from 'ws'
+
+export const startTrivialHttp = (port) =>
+  new Promise((resolve, reject) => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': req.url === '/' ? 'text/html' : 'application/json', 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' })
+      res.end(req.url === '/' ? '<!doctype html><title>floor</title>' : '{}')
+    })
+    server.on('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve(server))
+  })
+
+export const startTrivialWs = (port) =>
+  new Promise((resolve, reject) => {
+    const server = createServer((_req, res) => res.writeHead(404).end())
+    const wss = new WebSocketServer({ server })
+    wss.on('connection', (ws) => ws.on('error', () => {}))
+    server.on('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve({ close: () => (wss.close(), server.close()) }))
+  })
