@@ -40,7 +40,8 @@ const P = {
   floorPage: 24100, floorFetch: 24101, floorWs: 24102, floorScan: [24110, 24120], floorScanOpen: [24110, 24116],
   mesh: [24000, 24010], extra: 24011,
   regN: [24200, 24240], convN: [24300, 24340],
-  seedRegistry: 24500, seedScan: [24600, 24610], seedScanOpen: [24600, 24606]
+  seedRegistry: 24500, seedScan: [24600, 24610], seedScanOpen: [24600, 24606],
+  mdns: [24700, 24719]
 }
 
 const scenarios = {}
@@ -51,6 +52,16 @@ const record = (name, samples, extra = {}) => {
 }
 
 const browser = await launch()
+
+/** Follows a peer's directory doc over its _directory room, as a browser would. */
+const followDirectory = (p) => {
+  p.doc = new Y.Doc()
+  p.provider = new WebsocketProvider(p.url.replace('http', 'ws'), '_directory', p.doc, { WebSocketPolyfill: WebSocket, disableBc: true })
+  return p
+}
+
+/** A peer with mDNS on (spawnPeer passes --no-mdns), keeping its stderr for the publish time. */
+const spawnPeerWithMdns = (home, args) => spawnPeer(home, args, { mdns: true })
 
 // ---- Floors: trivial loopback servers, nothing of peer-plan ----------------------------------------
 const floorServers = []
@@ -146,7 +157,8 @@ if (wants('cached')) {
   const { ctx, page } = await freshPage(browser, pageOrigin())
   await loadLibrary(page)
   await joinInPage(page, { ports: P.mesh })
-  await page.waitForFunction(() => new Promise((res) => { const q = indexedDB.open('peer-plan'); q.onsuccess = () => { try { const g = q.result.transaction('last-known').objectStore('last-known').getAll(); g.onsuccess = () => res(g.result.length > 0) } catch { res(false) } } }))
+  // Close the connection: an open one would block the library's upgrade of the database.
+  await page.waitForFunction(() => new Promise((res) => { const q = indexedDB.open('peer-plan'); q.onsuccess = () => { const db = q.result; try { const g = db.transaction('last-known').objectStore('last-known').getAll(); g.onsuccess = () => { db.close(); res(g.result.length > 0) } } catch { db.close(); res(false) } } }))
   const xs = []
   const vias = []
   for (let i = 0; i < RUNS; i++) {
@@ -288,16 +300,31 @@ if (wants('seed-scan-ws')) {
   for (const s of wsServers) s.close()
 }
 
+// ---- mDNS on loopback: two homes, so only mDNS can join them ------------------------------------------------
+if (wants('mdns')) {
+  progress('mdns: a newcomer in another home, publish -> listed in the first peer\'s directory')
+  const mdnsArgs = ['--ports', `${P.mdns[0]}-${P.mdns[1]}`, '--mdns', 'loopback']
+  const anchor = followDirectory(await spawnPeerWithMdns(makeHome(), mdnsArgs))
+  const xs = []
+  for (let i = 0; i < RUNS; i++) {
+    const newcomer = await spawnPeerWithMdns(makeHome(), [...mdnsArgs, '--log-level', 'debug'])
+    await until(() => anchor.doc.getMap('peers').has(newcomer.id), 'the newcomer in the anchor\'s directory', 10000)
+    const listedAt = Date.now()
+    const publishedAt = Number(/mDNS published \S+ on \S+ at=(\d+)/.exec(newcomer.stderr())?.[1])
+    xs.push(listedAt - publishedAt)
+    await stopPeer(newcomer)
+    await until(() => !anchor.doc.getMap('peers').has(newcomer.id), 'the newcomer to leave', 10000)
+  }
+  record('mdns', xs)
+  anchor.provider.destroy()
+  await stopPeer(anchor)
+}
+
 if (follower) await follower.ctx.close()
 await stopAll(mesh)
 for (const s of floorServers) s.close()
 
 // ---- Scale: converge@N and registry@N ---------------------------------------------------------------------
-const followDirectory = (p) => {
-  p.doc = new Y.Doc()
-  p.provider = new WebsocketProvider(p.url.replace('http', 'ws'), '_directory', p.doc, { WebSocketPolyfill: WebSocket, disableBc: true })
-  return p
-}
 const lists = (p, n) => p.doc.getMap('peers').size === n
 for (const n of SIZES) {
   if (!wants(`converge@${n}`) && !wants(`registry@${n}`)) continue

@@ -23,9 +23,9 @@ export const makeHome = () => {
 }
 
 /** Resolves on the ready line with { proc, url, id, port, pid }. */
-export const spawnPeer = (home, args) =>
+export const spawnPeer = (home, args, { mdns = false } = {}) =>
   new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, '--no-mdns', ...args], { env: { ...process.env, PEER_PLAN_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const proc = spawn(process.execPath, [CLI, ...(mdns ? [] : ['--no-mdns']), ...args], { env: { ...process.env, PEER_PLAN_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
     live.add(proc)
     let err = ''
     let ready = false
@@ -35,7 +35,7 @@ export const spawnPeer = (home, args) =>
       const m = !ready && /ready (http:\/\/\S+) name=\S+ id=(\S+)/.exec(err)
       if (m) {
         ready = true
-        resolve({ proc, url: m[1], id: m[2], port: Number(new URL(m[1]).port), pid: proc.pid, readyAt: performance.now() })
+        resolve({ proc, url: m[1], id: m[2], port: Number(new URL(m[1]).port), pid: proc.pid, readyAt: performance.now(), stderr: () => err })
       }
     })
     proc.on('exit', (code, signal) => {

@@ -14,17 +14,37 @@ export interface AccessPolicy {
 
 const loopbackOrigins = (port: number): string[] => [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
 
-export const createAccessPolicy = (opts: { port: number; bindHost: string; ports: [number, number]; allowOrigins: string[] }): AccessPolicy => {
+export interface PolicyOptions {
+  port: number
+  bindHost: string
+  ports: [number, number]
+  allowOrigins: string[]
+  /** More names for this peer in Host (lan scope: its interface addresses). */
+  extraHosts?: string[]
+  /** A further check for http://<IPv4 or localhost>:<port> origins: the origins of peers in the directory. */
+  originAllowed?: (origin: URL) => boolean
+}
+
+export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
   const hosts = new Set([`127.0.0.1:${opts.port}`, `localhost:${opts.port}`, `[::1]:${opts.port}`])
+  for (const h of opts.extraHosts ?? []) hosts.add(`${h.toLowerCase()}:${opts.port}`)
   hosts.add(`${opts.bindHost.includes(':') ? `[${opts.bindHost}]` : opts.bindHost}:${opts.port}`)
   const origins = new Set<string>(opts.allowOrigins)
   for (let p = opts.ports[0]; p <= opts.ports[1]; p++) loopbackOrigins(p).forEach((o) => origins.add(o))
   loopbackOrigins(opts.port).forEach((o) => origins.add(o))
   return {
     hostAllowed: (host) => host !== undefined && hosts.has(host.toLowerCase()),
-    origin: (origin) => (origin === undefined ? 'absent' : origins.has(origin) ? 'allowed' : 'refused')
+    origin: (origin) => {
+      if (origin === undefined) return 'absent'
+      if (origins.has(origin)) return 'allowed'
+      return opts.originAllowed && lanOriginShape(origin, opts) ? 'allowed' : 'refused'
+    }
   }
 }
+
+/** Only exactly http://<IPv4 or localhost>:<port> reaches the extra check; anything else is refused. */
+const lanOriginShape = (origin: string, opts: PolicyOptions): boolean =>
+  /^http:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|localhost):\d{1,5}$/.test(origin) && opts.originAllowed!(new URL(origin))
 
 export type Verdict = { ok: true } | { ok: false; status: number; reason: string }
 

@@ -13,8 +13,9 @@
 import { watch, type FSWatcher } from 'node:fs'
 import type * as Y from 'yjs'
 import { directoryMap, readPeer, readPeers } from '../shared/directory.js'
-import type { PeerEntry } from '../shared/schema.js'
+import { healthResponseSchema, type PeerEntry } from '../shared/schema.js'
 import { DirectoryLink } from './directory-link.js'
+import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
 import { probePeer } from './liveness.js'
 import type { Logger } from './log.js'
 import { isProcessAlive } from './process-identity.js'
@@ -31,6 +32,8 @@ export interface MeshOptions {
   pingIntervalMs?: number
   handshakeTimeoutMs?: number
   probeTimeoutMs?: number
+  /** Hint sources besides servers.json (mDNS). */
+  discoveries?: NodeDiscovery[]
 }
 
 interface Backoff {
@@ -38,13 +41,16 @@ interface Backoff {
   failures: number
 }
 
-export class Mesh {
+export class Mesh implements HintSink {
   readonly self: PeerEntry
   private readonly doc: Y.Doc
   private readonly map: Y.Map<unknown>
   private readonly log: Logger
   private readonly links = new Map<string, DirectoryLink>()
   private hints = new Map<string, PeerEntry>()
+  /** Peers that a discovery source pointed at and that answered /health: the mDNS hints. */
+  private readonly discovered = new Map<string, PeerEntry>()
+  private readonly confirming = new Set<string>()
   private readonly backoff = new Map<string, Backoff>()
   private readonly probing = new Set<string>()
   private running = false
@@ -53,7 +59,7 @@ export class Mesh {
   private sweepTimer: NodeJS.Timeout | null = null
   private reconcileTimer: NodeJS.Timeout | null = null
   private watcher: FSWatcher | null = null
-  private readonly o: Required<Omit<MeshOptions, 'self' | 'doc' | 'registry' | 'log' | 'hostId'>>
+  private readonly o: Required<Omit<MeshOptions, 'self' | 'doc' | 'registry' | 'log' | 'hostId' | 'discoveries'>>
 
   constructor(private readonly opts: MeshOptions) {
     this.self = opts.self
@@ -75,6 +81,9 @@ export class Mesh {
     await this.opts.registry.upsert(this.self)
     await this.sweep()
     this.sweepTimer = setInterval(() => void this.sweep(), this.o.sweepIntervalMs)
+    for (const d of this.opts.discoveries ?? []) {
+      await d.start(this).catch((err: Error) => this.log.warn(`${d.name} discovery did not start: ${err.message}`))
+    }
     try {
       this.watcher = watch(this.opts.registry.home, (_event, file) => {
         if (file === 'servers.json') void this.sweep()
@@ -102,6 +111,34 @@ export class Mesh {
     if (entry) void this.check(entry, 'its connection to us closed', false)
   }
 
+  /** A discovery source says a peer may be at hint.url: confirm it answers as a peer before dialling it. */
+  found(hint: Hint): void {
+    if (!this.running || hint.id === this.self.id || (hint.id && (this.map.has(hint.id) || this.discovered.has(hint.id)))) return
+    if (this.confirming.has(hint.url)) return
+    this.confirming.add(hint.url)
+    void fetch(`${hint.url}/health`, { signal: AbortSignal.timeout(this.o.probeTimeoutMs) })
+      .then((res) => res.json())
+      .then((body) => {
+        const health = healthResponseSchema.safeParse(body)
+        if (!health.success || (hint.id && health.data.id !== hint.id) || health.data.id === this.self.id || !this.running) return
+        const { ok: _ok, peers: _peers, links: _links, rooms: _rooms, ...entry } = health.data
+        // Dial the address the hint came from: the peer's own url may name an address we cannot reach.
+        this.discovered.set(entry.id, { ...entry, url: hint.url })
+        this.log.debug(`${hint.source}: found ${entry.name} at ${hint.url}`)
+        this.scheduleReconcile(0)
+      })
+      .catch((err: Error) => this.log.debug(`${hint.source}: ${hint.url} did not confirm: ${err.message}`))
+      .finally(() => this.confirming.delete(hint.url))
+  }
+
+  /** A discovery source says a peer left. Only a probe may evict it: a crashed peer sends no goodbye anyway. */
+  lost(hint: Hint): void {
+    if (!this.running || !hint.id) return
+    const entry = readPeer(this.doc, hint.id) ?? this.discovered.get(hint.id)
+    this.discovered.delete(hint.id)
+    if (entry) void this.check({ ...entry, url: entry.url }, `${hint.source} goodbye`, false)
+  }
+
   private publishSelf = (): void => {
     if (this.running) this.doc.transact(() => this.map.set(this.self.id, { ...this.self }), this)
   }
@@ -127,7 +164,7 @@ export class Mesh {
     const m = new Map<string, PeerEntry>()
     for (const p of readPeers(this.doc)) m.set(p.id, p)
     const now = Date.now()
-    for (const h of this.hints.values()) {
+    for (const h of [...this.hints.values(), ...this.discovered.values()]) {
       if (!m.has(h.id) && (this.backoff.get(h.id)?.until ?? 0) <= now) m.set(h.id, h)
     }
     m.set(this.self.id, this.self)
@@ -203,6 +240,7 @@ export class Mesh {
       } else {
         // A dead peer's hint stays in servers.json while its pid lives (hung): dial it ever more rarely.
         this.setBackoff(entry.id, prev + 1, 1000, 30000)
+        this.discovered.delete(entry.id)
         this.evict(entry, `${why}; ${verdict.reason}`)
       }
     } finally {
@@ -259,6 +297,7 @@ export class Mesh {
       this.hints = new Map(peers.filter((p) => p.id !== this.self.id).map((p) => [p.id, p]))
     }
     for (const p of readPeers(this.doc)) if (localDead(p)) this.evict(p, 'process gone')
+    for (const p of this.discovered.values()) if (localDead(p)) this.discovered.delete(p.id)
     if (!this.map.has(this.self.id)) this.publishSelf()
     this.reconcile()
   }
@@ -270,6 +309,8 @@ export class Mesh {
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer)
     this.watcher?.close()
+    // Goodbyes first, while this peer still answers the probes they cause.
+    await Promise.all((this.opts.discoveries ?? []).map((d) => d.stop().catch(() => {})))
     this.map.unobserve(this.onMapChange)
     this.doc.transact(() => this.map.delete(this.self.id), this)
     await Promise.all([...this.links.values()].map((l) => l.drain(300)))

@@ -19,6 +19,8 @@ import { Mesh } from './mesh.js'
 import { machineId, selfIdentity } from './process-identity.js'
 import { RegistryFile } from './registry-file.js'
 import { RoomServer } from './room-server.js'
+import { lanAddresses, MdnsDiscovery } from './discovery/mdns.js'
+import { hostname } from 'node:os'
 import { DASHBOARD_CSP, renderDashboard } from './dashboard-page.js'
 import { loadBrowserAssets } from './browser-assets.js'
 
@@ -48,8 +50,14 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
 
   const server = createServer()
   server.on('clientError', (_err, socket) => socket.destroy())
-  const port = await bindPort(server, config.host, config.port, config.ports)
-  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host
+  // lan scope serves HTTP on every IPv4 interface and advertises the first LAN address; every Host,
+  // Origin and size rule still applies.
+  const lan = config.mdns === 'lan'
+  const lanAddr = lan ? lanAddresses()[0] : undefined
+  if (lan && !lanAddr) log.warn('--mdns lan: no non-loopback IPv4 interface; serving loopback only')
+  const bindHost = lan && lanAddr ? '0.0.0.0' : config.host
+  const port = await bindPort(server, bindHost, config.port, config.ports)
+  const urlHost = lanAddr ?? (config.host.includes(':') ? `[${config.host}]` : config.host)
   const hostId = machineId()
   const entry: PeerEntry = {
     id: randomBytes(8).toString('hex'),
@@ -67,7 +75,25 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
 
   const assets = await loadBrowserAssets(log)
   const dashboardHtml = renderDashboard(entry, config.ports)
-  const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins })
+  const policy = createAccessPolicy({
+    port,
+    bindHost: config.host,
+    ports: config.ports,
+    allowOrigins: config.allowOrigins,
+    // lan: this host's own addresses and name.
+    extraHosts: lan ? [...lanAddresses(), `${hostname()}.local`] : [],
+    // The mesh's own origins are every peer's in the directory, whatever port range its home uses
+    // (mDNS joins homes); in lan scope also this host's addresses on its own range.
+    originAllowed: (origin) => {
+      const loopbackName = origin.hostname === 'localhost' || origin.hostname.startsWith('127.')
+      const port = Number(origin.port)
+      if (lan && lanAddresses().includes(origin.hostname) && port >= config.ports[0] && port <= config.ports[1]) return true
+      return readPeers(rooms.directory.doc).some((p) => {
+        const u = new URL(p.url)
+        return Number(u.port) === port && (u.hostname === origin.hostname || (loopbackName && u.hostname.startsWith('127.')))
+      })
+    }
+  })
   let mesh: Mesh | null = null
   const rooms = new RoomServer({
     log,
@@ -153,7 +179,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   server.on('request', onRequest)
   server.on('upgrade', onUpgrade)
 
-  mesh = new Mesh({ self: entry, doc: rooms.directory.doc, registry, log, hostId, pingIntervalMs: opts.pingIntervalMs })
+  const discoveries = config.mdns === 'off' ? [] : [new MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log })]
+  mesh = new Mesh({ self: entry, doc: rooms.directory.doc, registry, log, hostId, pingIntervalMs: opts.pingIntervalMs, discoveries })
   try {
     await mesh.start()
   } catch (err) {

@@ -66,11 +66,12 @@ describe('joinMesh() discovery in real Chromium', () => {
     // The cache is written shortly after the directory changes.
     await waitFor(() => page.evaluate(() => new Promise<boolean>((res) => {
       const req = indexedDB.open('peer-plan')
+      // Closed at once: an open connection would block the library's upgrade of the database.
       req.onsuccess = () => {
         const db = req.result
-        if (!db.objectStoreNames.contains('last-known')) return res(false)
+        if (!db.objectStoreNames.contains('last-known')) return db.close(), res(false)
         const get = db.transaction('last-known').objectStore('last-known').getAll()
-        get.onsuccess = () => res(get.result.length > 0 && get.result[0].peers.length === 2)
+        get.onsuccess = () => (db.close(), res(get.result.length > 0 && get.result[0].peers.length === 2))
       }
     })), 'the cache to be written')
     const times: number[] = []

@@ -42,6 +42,8 @@ export interface SpawnOptions {
   home: string
   args?: string[]
   env?: Record<string, string>
+  /** A command to run node under, e.g. ['ip', 'netns', 'exec', 'ns1']. */
+  wrap?: string[]
 }
 
 const childEnv = (opts: SpawnOptions): NodeJS.ProcessEnv => {
@@ -53,7 +55,10 @@ const childEnv = (opts: SpawnOptions): NodeJS.ProcessEnv => {
 /** Spawns one peer and resolves when it prints its ready line; rejects with its stderr if it exits first. */
 export const spawnPeer = (opts: SpawnOptions): Promise<PeerProc> =>
   new Promise((resolvePeer, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...(opts.args ?? [])], { env: childEnv(opts), stdio: ['ignore', 'pipe', 'pipe'] })
+    // mDNS would join peers of every test file running at once: only tests that ask for it get it.
+    const args = opts.args ?? []
+    const mdnsChosen = args.some((a) => a === '--no-mdns' || a.startsWith('--mdns')) || opts.env?.PEER_PLAN_MDNS !== undefined
+    const proc = spawn(opts.wrap?.[0] ?? process.execPath, [...(opts.wrap?.slice(1) ?? []), ...(opts.wrap ? [process.execPath] : []), CLI, ...(mdnsChosen ? [] : ['--no-mdns']), ...args], { env: childEnv(opts), stdio: ['ignore', 'pipe', 'pipe'] })
     live.add(proc)
     let err = ''
     let out = ''

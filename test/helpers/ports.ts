@@ -14,7 +14,9 @@ export const PORTS = {
   browserDiscovery: [22700, 22709],
   browserEmpty: [22710, 22719],
   browserLive: [22720, 22739],
-  browserDashboard: [22740, 22749]
+  browserDashboard: [22740, 22749],
+  mdns: [22800, 22819],
+  mdnsLan: [22820, 22829]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const range = (r: readonly [number, number]) => `${r[0]}-${r[1]}`
