@@ -58,7 +58,7 @@ export const renderChart = (result) => {
   const width = 980
   const plot = width - left - 30
   const rowH = 24
-  const top = 60
+  const top = 72
   const height = top + entries.length * rowH + 50
   const lo = Math.log10(1)
   const hi = Math.log10(10000)
@@ -67,7 +67,8 @@ export const renderChart = (result) => {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`)
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`)
   out.push(`<text x="${left}" y="22" font-size="15" font-weight="600">peer-plan discovery, ${esc(result.mode)} run, ${esc(result.at.slice(0, 16).replace('T', ' '))} UTC</text>`)
-  out.push(`<text x="${left}" y="40" fill="#555">ms, log scale. Bar: p50; whisker: p95; tick: max; grey: floor measured in this run; red: the seed's target. ${esc(result.machine.cpus)} cores, ${esc(result.machine.chromium)}</text>`)
+  out.push(`<text x="${left}" y="38" fill="#555">ms, log scale. Bar: p50; whisker: p95; tick: max; dotted grey: floor measured in this run; red: the seed's target.</text>`)
+  out.push(`<text x="${left}" y="53" fill="#555">${esc(result.machine.cpus)} cores, ${esc(result.machine.cpu_model)}, ${esc(result.machine.chromium)}, Node ${esc(result.machine.node)}; ${esc(result.runs_per_scenario)} runs per scenario</text>`)
   for (const t of [1, 10, 100, 1000, 10000]) {
     out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 6}" y2="${height - 40}" stroke="#e5e5e5"/>`)
     out.push(`<text x="${x(t)}" y="${height - 24}" text-anchor="middle" fill="#666">${t >= 1000 ? `${t / 1000} s` : `${t} ms`}</text>`)

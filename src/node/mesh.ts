@@ -12,7 +12,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs'
 import type * as Y from 'yjs'
-import { directoryMap, readPeer, readPeers } from '../shared/directory.js'
+import { directoryMap, DirectoryView, readPeer } from '../shared/directory.js'
 import { healthResponseSchema, type PeerEntry } from '../shared/schema.js'
 import { DirectoryLink } from './directory-link.js'
 import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
@@ -45,6 +45,7 @@ export class Mesh implements HintSink {
   readonly self: PeerEntry
   private readonly doc: Y.Doc
   private readonly map: Y.Map<unknown>
+  private readonly view: DirectoryView
   private readonly log: Logger
   private readonly links = new Map<string, DirectoryLink>()
   private hints = new Map<string, PeerEntry>()
@@ -65,6 +66,7 @@ export class Mesh implements HintSink {
     this.self = opts.self
     this.doc = opts.doc
     this.map = directoryMap(opts.doc)
+    this.view = new DirectoryView(opts.doc)
     this.log = opts.log
     this.o = {
       sweepIntervalMs: opts.sweepIntervalMs ?? 1000,
@@ -162,7 +164,7 @@ export class Mesh implements HintSink {
   /** Directory entries, plus servers.json hints not yet in it that are not backing off. */
   private members(): Map<string, PeerEntry> {
     const m = new Map<string, PeerEntry>()
-    for (const p of readPeers(this.doc)) m.set(p.id, p)
+    for (const p of this.view.peers()) m.set(p.id, p)
     const now = Date.now()
     for (const h of [...this.hints.values(), ...this.discovered.values()]) {
       if (!m.has(h.id) && (this.backoff.get(h.id)?.until ?? 0) <= now) m.set(h.id, h)
@@ -296,7 +298,7 @@ export class Mesh implements HintSink {
     } else {
       this.hints = new Map(peers.filter((p) => p.id !== this.self.id).map((p) => [p.id, p]))
     }
-    for (const p of readPeers(this.doc)) if (localDead(p)) this.evict(p, 'process gone')
+    for (const p of this.view.peers()) if (localDead(p)) this.evict(p, 'process gone')
     for (const p of this.discovered.values()) if (localDead(p)) this.discovered.delete(p.id)
     if (!this.map.has(this.self.id)) this.publishSelf()
     this.reconcile()

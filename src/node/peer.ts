@@ -1,5 +1,5 @@
 /**
- * One peer: an HTTP server on a loopback port that serves /health, /registry, a status page and Yjs
+ * One peer: an HTTP server on a loopback port that serves /health, /registry, the dashboard and Yjs
  * rooms over WebSocket, and a Mesh that keeps the shared directory. Every piece of state is in the
  * returned instance, so tests can run several peers in one process.
  */
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { readPeers } from '../shared/directory.js'
+import { DirectoryView } from '../shared/directory.js'
 import { isServableRoom, MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from '../shared/protocol.js'
 import type { HealthResponse, PeerEntry, RegistryResponse } from '../shared/schema.js'
 import type { PeerConfig } from './config.js'
@@ -88,7 +88,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
       const loopbackName = origin.hostname === 'localhost' || origin.hostname.startsWith('127.')
       const port = Number(origin.port)
       if (lan && lanAddresses().includes(origin.hostname) && port >= config.ports[0] && port <= config.ports[1]) return true
-      return readPeers(rooms.directory.doc).some((p) => {
+      return directory.peers().some((p) => {
         const u = new URL(p.url)
         return Number(u.port) === port && (u.hostname === origin.hostname || (loopbackName && u.hostname.startsWith('127.')))
       })
@@ -101,14 +101,15 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     pingIntervalMs: opts.pingIntervalMs ?? 1000,
     onPeerConnClosed: (peerId, code) => mesh?.onInboundClosed(peerId, code)
   })
+  const directory = new DirectoryView(rooms.directory.doc)
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false })
   wss.on('error', (err) => log.warn(`websocket server: ${err.message}`))
 
-  const registryResponse = (): RegistryResponse => ({ self: entry.id, peers: readPeers(rooms.directory.doc) })
+  const registryResponse = (): RegistryResponse => ({ self: entry.id, peers: directory.peers() })
   const health = (): HealthResponse => ({
     ...entry,
     ok: true,
-    peers: readPeers(rooms.directory.doc).length,
+    peers: directory.peers().length,
     links: { outbound: mesh?.outboundCount() ?? 0, inbound: rooms.inboundPeers().size },
     rooms: [...rooms.rooms.keys()]
   })
@@ -201,5 +202,5 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
       await new Promise<void>((r) => server.close(() => r()))
     })())
 
-  return { entry, url: entry.url, peers: () => readPeers(rooms.directory.doc), health, stop }
+  return { entry, url: entry.url, peers: () => directory.peers(), health, stop }
 }

@@ -23,3 +23,26 @@ export const readPeer = (doc: Y.Doc, id: string): PeerEntry | null => {
   const entry = parsePeerEntry(directoryMap(doc).get(id))
   return entry && entry.id === id ? entry : null
 }
+
+/**
+ * readPeers() validates every entry, O(N) per call. A view caches the result until the map changes, so
+ * hot paths (each HTTP request's Origin check, /registry, each reconcile) pay it once per change.
+ */
+export class DirectoryView {
+  private cached: PeerEntry[] | null = null
+  private readonly invalidate = () => {
+    this.cached = null
+  }
+
+  constructor(private readonly doc: Y.Doc) {
+    directoryMap(doc).observe(this.invalidate)
+  }
+
+  peers(): PeerEntry[] {
+    return (this.cached ??= readPeers(this.doc))
+  }
+
+  destroy(): void {
+    directoryMap(this.doc).unobserve(this.invalidate)
+  }
+}

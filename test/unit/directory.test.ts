@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { directoryMap, DirectoryView, readPeers } from '../../src/shared/directory.js'
+
+const entry = (id: string) => ({ id, name: id, url: 'http://127.0.0.1:1234', host: '127.0.0.1', port: 1234, pid: 1, pidStart: null, hostId: 'h', version: '1', protocol: 1, startedAt: 0 })
+
+describe('the directory doc', () => {
+  it('lists valid entries sorted by id, skipping bad ones and ones under the wrong key', () => {
+    const doc = new Y.Doc()
+    const map = directoryMap(doc)
+    map.set('bbbb', entry('bbbb'))
+    map.set('aaaa', entry('aaaa'))
+    map.set('cccc', { id: 'cccc', evil: true })
+    map.set('dddd', entry('eeee'))
+    expect(readPeers(doc).map((p) => p.id)).toEqual(['aaaa', 'bbbb'])
+  })
+
+  it('a view caches the list until the map changes', () => {
+    const doc = new Y.Doc()
+    const view = new DirectoryView(doc)
+    directoryMap(doc).set('aaaa', entry('aaaa'))
+    const first = view.peers()
+    expect(view.peers()).toBe(first)
+    directoryMap(doc).set('bbbb', entry('bbbb'))
+    expect(view.peers().map((p) => p.id)).toEqual(['aaaa', 'bbbb'])
+    directoryMap(doc).delete('aaaa')
+    expect(view.peers().map((p) => p.id)).toEqual(['bbbb'])
+    view.destroy()
+  })
+})
