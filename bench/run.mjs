@@ -231,6 +231,9 @@ if (wants('failover')) {
 if (wants('seed-registry-poll-propagate') || wants('seed-registry-poll-evict')) {
   progress(`seed registry server: ${RUNS} pages polling every 5 s at random phases`)
   const seed = await startSeedRegistry(home, P.seedRegistry)
+  // The evict victim is there before the pages load; the newcomer comes as the victim dies, so both events
+  // fall at a random phase of every page's polling and one 5 s period covers both.
+  const victim = await spawnPeer(home, [...meshArgs, '--port', String(P.extra + 1)])
   const pages = []
   for (let i = 0; i < RUNS; i++) {
     const { ctx, page } = await freshPage(browser, pageOrigin())
@@ -246,25 +249,30 @@ if (wants('seed-registry-poll-propagate') || wants('seed-registry-poll-evict')) 
           for (const id of Object.keys(window.seen)) if (!ids.has(id)) window.gone[id] ??= now
         } catch {}
       }
-      // As the spike: poll on load, then every 5 s; pages load at random moments.
+      // As the spike: poll on load, then every 5 s (here at a random phase of the period).
+      poll()
       setTimeout(() => { poll(); setInterval(poll, 5000) }, Math.random() * 5000)
     }, `http://127.0.0.1:${P.seedRegistry}/registry`)
     pages.push({ ctx, page })
   }
-  await sleep(5200)
-  const extra = await spawnPeer(home, [...meshArgs, '--port', String(P.extra)])
-  const seen = await Promise.all(pages.map(async ({ page }) => {
-    await page.waitForFunction((id) => window.seen[id], extra.id, { timeout: 15000 })
-    return page.evaluate((id) => window.seen[id].at - window.seen[id].startedAt, extra.id)
-  }))
-  if (wants('seed-registry-poll-propagate')) record('seed-registry-poll-propagate', seen)
+  await Promise.all(pages.map(({ page }) => page.waitForFunction((id) => window.seen[id], victim.id, { timeout: 15000 })))
   const killedAt = Date.now()
-  extra.proc.kill('SIGKILL')
-  const gone = await Promise.all(pages.map(async ({ page }) => {
-    await page.waitForFunction((id) => window.gone[id], extra.id, { timeout: 15000 })
-    return page.evaluate((id) => window.gone[id], extra.id)
-  }))
+  victim.proc.kill('SIGKILL')
+  const extra = await spawnPeer(home, [...meshArgs, '--port', String(P.extra)])
+  const [seen, gone] = await Promise.all([
+    Promise.all(pages.map(async ({ page }) => {
+      await page.waitForFunction((id) => window.seen[id], extra.id, { timeout: 15000 })
+      return page.evaluate((id) => window.seen[id].at - window.seen[id].startedAt, extra.id)
+    })),
+    Promise.all(pages.map(async ({ page }) => {
+      await page.waitForFunction((id) => window.gone[id], victim.id, { timeout: 15000 })
+      return page.evaluate((id) => window.gone[id], victim.id)
+    }))
+  ])
+  if (wants('seed-registry-poll-propagate')) record('seed-registry-poll-propagate', seen)
   if (wants('seed-registry-poll-evict')) record('seed-registry-poll-evict', gone.map((t) => t - killedAt))
+  await stopPeer(extra)
+  await stopPeer(victim, 'SIGKILL')
   for (const { ctx } of pages) await ctx.close()
   seed.close()
 }
@@ -328,10 +336,11 @@ for (const s of floorServers) s.close()
 const lists = (p, n) => p.doc.getMap('peers').size === n
 for (const n of SIZES) {
   if (!wants(`converge@${n}`) && !wants(`registry@${n}`)) continue
-  progress(`converge@${n}: ${wants(`converge@${n}`) ? RUNS : 1} cold starts of ${n} peers`)
+  progress(`converge@${n}: cold starts of ${n} peers`)
   const xs = []
   let peers = []
-  const runs = wants(`converge@${n}`) ? RUNS : 1
+  // Each converge run cold-starts n processes; quick mode keeps it to 3 so the whole run stays under a minute.
+  const runs = wants(`converge@${n}`) ? (QUICK ? 3 : RUNS) : 1
   for (let i = 0; i < runs; i++) {
     const h = makeHome()
     peers = await Promise.all(Array.from({ length: n }, (_, k) => spawnPeer(h, ['--ports', `${P.convN[0]}-${P.convN[1]}`, '--port', String(P.convN[0] + k)]).then(followDirectory)))
@@ -344,7 +353,7 @@ for (const n of SIZES) {
     }
   }
   // Settle, then count what the mesh holds open and what a peer weighs.
-  await sleep(1500)
+  await sleep(QUICK ? 500 : 1500)
   const hs = await Promise.all(peers.map(health))
   const connections = hs.reduce((s, h) => s + h.links.outbound, 0)
   const rss = peers.reduce((s, p) => s + rssMiB(p.pid), 0) / n
