@@ -112,6 +112,26 @@ describe('mDNS on a LAN of network namespaces', () => {
     } catch {}
   })
 
+  it.skipIf(canMakeNamespaces !== null)('lan scope on a host with no LAN interface warns once and keeps serving', async () => {
+    const lonely = `${tag}solo`
+    ip('netns', 'add', lonely)
+    ip('-n', lonely, 'link', 'set', 'lo', 'up')
+    try {
+      const home = await tempHome()
+      const peer = await spawnPeer({ home, wrap: ['ip', 'netns', 'exec', lonely], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan'] })
+      expect(peer.url).toMatch(/^http:\/\/127\.0\.0\.1:/)
+      await waitFor(() => /mDNS \(lan\) found no interface/.test(peer.stderr()), 'the warning')
+      expect(peer.stderr().match(/mDNS \(lan\)/g)).toHaveLength(1)
+      // Still a working peer: it answers inside its namespace.
+      const out = execFileSync('ip', ['netns', 'exec', lonely, process.execPath, '-e', `fetch('${peer.url}/health').then(r => r.json()).then(h => console.log(h.id))`], { encoding: 'utf8' })
+      expect(out.trim()).toBe(peer.id)
+      peer.kill('SIGTERM')
+      expect((await peer.exited).code).toBe(0)
+    } finally {
+      ip('netns', 'del', lonely)
+    }
+  })
+
   it.skipIf(canMakeNamespaces !== null)('peers on different hosts, in lan scope, converge on one directory', async () => {
     ip('netns', 'add', bridge)
     ip('-n', bridge, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0')

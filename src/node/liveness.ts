@@ -1,16 +1,25 @@
 /**
  * Is a peer whose connection just closed, or stopped answering, really gone? Discovery gives hints;
  * this gives the verdict. Same machine: a dead pid (or a zombie, or a reused pid) settles it without
- * the network. Otherwise, or when the pid lives, GET /health must answer with the same id in time: a
- * refused connection means gone at once, a silent one means hung.
+ * the network, and a stopped process (SIGSTOP) counts as gone. Otherwise GET /health must answer with
+ * the same id in time: a refused connection means gone at once; a silent one means hung, unless the
+ * process is running on this machine, which makes it merely slow.
  */
 import { healthResponseSchema, type PeerEntry } from '../shared/schema.js'
-import { isProcessAlive } from './process-identity.js'
+import { isProcessAlive, processState } from './process-identity.js'
 
-export type Verdict = { alive: true } | { alive: false; reason: string }
+/**
+ * `slow`: the peer's process is running on this machine but /health did not answer in time. Under load
+ * (say, 32 peers starting on 2 cores) that is a busy peer, not a dead one; the caller evicts only
+ * after several slow answers in a row.
+ */
+export type Verdict = { alive: true } | { alive: false; reason: string } | { alive: 'slow'; reason: string }
 
 export const probePeer = async (entry: PeerEntry, opts: { hostId: string; timeoutMs: number }): Promise<Verdict> => {
-  if (entry.hostId === opts.hostId && !isProcessAlive(entry)) return { alive: false, reason: `process ${entry.pid} is gone` }
+  const local = entry.hostId === opts.hostId
+  if (local && !isProcessAlive(entry)) return { alive: false, reason: `process ${entry.pid} is gone` }
+  const state = local ? processState(entry) : null
+  if (state === 'T' || state === 't') return { alive: false, reason: `process ${entry.pid} is stopped` }
   try {
     const res = await fetch(`${entry.url}/health`, { signal: AbortSignal.timeout(opts.timeoutMs) })
     if (!res.ok) return { alive: false, reason: `/health answered ${res.status}` }
@@ -20,7 +29,10 @@ export const probePeer = async (entry: PeerEntry, opts: { hostId: string; timeou
     return { alive: true }
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } }
-    if (e.name === 'TimeoutError') return { alive: false, reason: `no answer from /health in ${opts.timeoutMs} ms` }
+    if (e.name === 'TimeoutError') {
+      const reason = `no answer from /health in ${opts.timeoutMs} ms`
+      return state !== null ? { alive: 'slow', reason } : { alive: false, reason }
+    }
     return { alive: false, reason: e.cause?.code ?? e.message }
   }
 }

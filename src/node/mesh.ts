@@ -36,6 +36,8 @@ export interface MeshOptions {
   discoveries?: NodeDiscovery[]
 }
 
+const SLOW_STRIKES = 3
+
 interface Backoff {
   until: number
   failures: number
@@ -54,6 +56,8 @@ export class Mesh implements HintSink {
   private readonly confirming = new Set<string>()
   private readonly backoff = new Map<string, Backoff>()
   private readonly probing = new Set<string>()
+  /** Slow /health answers in a row, per peer: a running peer is evicted only after SLOW_STRIKES. */
+  private readonly slow = new Map<string, number>()
   private running = false
   private sweeping: Promise<void> | null = null
   private sweepAgain = false
@@ -213,6 +217,7 @@ export class Mesh implements HintSink {
       handshakeTimeoutMs: this.o.handshakeTimeoutMs,
       onUp: () => {
         this.backoff.delete(target.id)
+        this.slow.delete(target.id)
         this.log.debug(`linked to ${target.name} (${target.url})`)
       },
       onDown: (l, reason) => {
@@ -237,13 +242,18 @@ export class Mesh implements HintSink {
       const verdict = await probePeer(entry, { hostId: this.opts.hostId, timeoutMs: this.o.probeTimeoutMs })
       if (!this.running) return
       const prev = this.backoff.get(entry.id)?.failures ?? 0
-      if (verdict.alive) {
+      const strikes = verdict.alive === 'slow' ? (this.slow.get(entry.id) ?? 0) + 1 : 0
+      if (strikes) this.slow.set(entry.id, strikes)
+      else this.slow.delete(entry.id)
+      if (verdict.alive === true || (verdict.alive === 'slow' && strikes < SLOW_STRIKES)) {
+        if (verdict.alive === 'slow') this.log.debug(`${entry.name} is slow (${strikes}/${SLOW_STRIKES}): ${verdict.reason}`)
         if (dialled) this.setBackoff(entry.id, prev + 1, 100, 5000)
       } else {
+        this.slow.delete(entry.id)
         // A dead peer's hint stays in servers.json while its pid lives (hung): dial it ever more rarely.
         this.setBackoff(entry.id, prev + 1, 1000, 30000)
         this.discovered.delete(entry.id)
-        this.evict(entry, `${why}; ${verdict.reason}`)
+        this.evict(entry, `${why}; ${verdict.reason}${strikes ? ` (${strikes} times in a row)` : ''}`)
       }
     } finally {
       this.probing.delete(entry.id)

@@ -54,7 +54,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   // Origin and size rule still applies.
   const lan = config.mdns === 'lan'
   const lanAddr = lan ? lanAddresses()[0] : undefined
-  if (lan && !lanAddr) log.warn('--mdns lan: no non-loopback IPv4 interface; serving loopback only')
+  // The mDNS module says it once, as a warning; this only notes what the peer does about it.
+  if (lan && !lanAddr) log.debug('--mdns lan: no non-loopback IPv4 interface; serving loopback only')
   const bindHost = lan && lanAddr ? '0.0.0.0' : config.host
   const port = await bindPort(server, bindHost, config.port, config.ports)
   const urlHost = lanAddr ?? (config.host.includes(':') ? `[${config.host}]` : config.host)

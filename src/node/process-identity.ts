@@ -45,6 +45,17 @@ export const machineId = (): string => {
   }
 }
 
+/**
+ * The scheduler state of a live process of ours ('R', 'S', 'D', 'T' stopped, 't' traced, ...), or null
+ * where there is no /proc or the pid is gone. 'T' is how a SIGSTOPped peer is told from a busy one.
+ */
+export const processState = (id: ProcessIdentity): string | null => {
+  if (!hasProc) return null
+  const stat = readStat(id.pid)
+  if (!stat || (id.pidStart !== null && stat.start !== id.pidStart)) return null
+  return stat.state
+}
+
 /** False for a dead pid, a zombie, or a pid now held by another process. */
 export const isProcessAlive = (id: ProcessIdentity): boolean => {
   if (hasProc) {

@@ -36,7 +36,7 @@ export interface RoomServerOptions {
 export class RoomServer {
   readonly rooms = new Map<string, Room>()
   readonly directory: Room
-  private readonly meta = new Map<WebSocket, ConnMeta & { alive: boolean }>()
+  private readonly meta = new Map<WebSocket, ConnMeta & { alive: boolean; missed: number }>()
   private readonly pinger: NodeJS.Timeout
 
   constructor(private readonly opts: RoomServerOptions) {
@@ -89,7 +89,7 @@ export class RoomServer {
 
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
     room.conns.set(ws, new Set())
-    this.meta.set(ws, { ...meta, alive: true })
+    this.meta.set(ws, { ...meta, alive: true, missed: 0 })
     const ctx = { doc: room.doc, awareness: room.awareness, origin: ws }
 
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
@@ -148,8 +148,10 @@ export class RoomServer {
   }
 
   private pingAll(): void {
+    // Two missed pongs in a row: one can be a busy event loop on a loaded machine.
     for (const [ws, m] of this.meta) {
-      if (!m.alive) {
+      m.missed = m.alive ? 0 : m.missed + 1
+      if (m.missed >= 2) {
         ws.terminate()
         continue
       }

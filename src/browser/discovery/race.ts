@@ -50,7 +50,7 @@ export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: A
       if (settled) return
       // A late source starts as soon as everything before it has failed.
       for (let i = 0; i < sources.length; i++) if (!started[i] && state.slice(0, i).every((s) => s.done && !s.found)) start(i)
-      const graceOver = performance.now() - t0 >= opts.graceMs
+      const graceOver = graceFired || performance.now() - t0 >= opts.graceMs
       for (let i = 0; i < sources.length; i++) {
         const s = state[i]!
         if (s.found) {
@@ -68,7 +68,13 @@ export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: A
         reject(new MeshDiscoveryError(attempts))
       }
     }
-    const timer = setTimeout(decide, opts.graceMs)
+    // Timers may fire a fraction of a millisecond before performance.now() agrees the time has passed:
+    // the timer firing is what ends the grace, or decide() would wait on and nothing would wake it again.
+    let graceFired = false
+    const timer = setTimeout(() => {
+      graceFired = true
+      decide()
+    }, opts.graceMs)
 
     const start = (i: number) => {
       if (started[i] || settled) return
