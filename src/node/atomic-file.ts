@@ -37,13 +37,17 @@ export const readPrivateFile = async (path: string): Promise<string | null> => {
   }
 }
 
-/** Replaces path atomically with data, mode 0600. A symlink at path is replaced, never followed. */
-export const writePrivateFileAtomic = async (path: string, data: string): Promise<void> => {
+/**
+ * Replaces path atomically with data, mode 0600. A symlink at path is replaced, never followed.
+ * `durable` adds an fsync before the rename: the rename alone already makes a process crash leave the
+ * old file or the new one, never a torn one; the fsync only matters across a power loss.
+ */
+export const writePrivateFileAtomic = async (path: string, data: string, opts: { durable?: boolean } = {}): Promise<void> => {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const fh = await fs.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
   try {
     await fh.writeFile(data)
-    await fh.sync()
+    if (opts.durable) await fh.sync()
   } catch (err) {
     await fh.close().catch(() => {})
     await fs.rm(tmp, { force: true })

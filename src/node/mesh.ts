@@ -84,7 +84,13 @@ export class Mesh implements HintSink {
     this.running = true
     this.map.observe(this.onMapChange)
     this.publishSelf()
-    await this.opts.registry.upsert(this.self)
+    try {
+      await this.opts.registry.upsert(this.self)
+    } catch (err) {
+      // Not fatal: the sweep registers this peer again every second, and mDNS or peers that already
+      // know it still join it meanwhile.
+      this.log.warn(`could not register in servers.json yet (${(err as Error).message}); retrying every second`)
+    }
     await this.sweep()
     this.sweepTimer = setInterval(() => void this.sweep(), this.o.sweepIntervalMs)
     for (const d of this.opts.discoveries ?? []) {

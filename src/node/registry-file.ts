@@ -55,6 +55,8 @@ export class RegistryFile {
       }
       if (next === null && !problem) return peers
       const out = next ?? peers
+      // No fsync: the file lists live processes, and after a power loss every one of them is gone. The
+      // lock is held for the whole read-modify-write, so a shorter one serves 32 starting peers sooner.
       await writePrivateFileAtomic(this.path, JSON.stringify({ peers: out }, null, 2) + '\n')
       return out
     })
