@@ -157,8 +157,11 @@ if (wants('cached')) {
   const { ctx, page } = await freshPage(browser, pageOrigin())
   await loadLibrary(page)
   await joinInPage(page, { ports: P.mesh })
-  // Close the connection: an open one would block the library's upgrade of the database.
-  await page.waitForFunction(() => new Promise((res) => { const q = indexedDB.open('peer-plan'); q.onsuccess = () => { const db = q.result; try { const g = db.transaction('last-known').objectStore('last-known').getAll(); g.onsuccess = () => { db.close(); res(g.result.length > 0) } } catch { db.close(); res(false) } } }))
+  // page.evaluate awaits the promise (waitForFunction would take the Promise object itself as truthy
+  // and reload before the first save). The connection is closed at once: an open one would block the
+  // library's upgrade of the database.
+  const cacheWritten = () => page.evaluate(() => new Promise((res) => { const q = indexedDB.open('peer-plan'); q.onsuccess = () => { const db = q.result; try { const g = db.transaction('last-known').objectStore('last-known').getAll(); g.onsuccess = () => { db.close(); res(g.result.length > 0 && g.result[0].peers.length === 10) } } catch { db.close(); res(false) } } }))
+  await until(cacheWritten, 'the cache to be written', 10000)
   const xs = []
   const vias = []
   for (let i = 0; i < RUNS; i++) {
@@ -168,6 +171,7 @@ if (wants('cached')) {
     checkJoin('cached', r, 10)
     xs.push(r.synced)
     vias.push(r.via)
+    if (r.via !== 'cache') progress(`cached: run ${i + 1} found the mesh via ${r.via}: ${r.sources}`)
   }
   record('cached', xs, { via: countVia(vias) })
   await ctx.close()
