@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 30_000,
-    reporters: ['default']
+    // The JSON report gives .ci/run its plain 'N passed, N failed' closing line.
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]]
   }
 })
