@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { PORTS, range } from '../helpers/ports.js'
 import { allSee, report, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
-import { join, launchBrowser, loadLibrary, median, pageOn } from '../helpers/browser.js'
+import { join, launchBrowser, loadLibrary, median, pageOn, type JoinResult } from '../helpers/browser.js'
 
 const R = PORTS.browserDiscovery
 const RUNS = 7
@@ -24,19 +24,24 @@ describe('joinMesh() discovery in real Chromium', () => {
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
   })
 
-  it('finds the mesh through the registry endpoint on the first port', async () => {
+  /** RUNS fresh pages on `origin` join the mesh; each is checked, and the median time is reported. */
+  const joinFreshPages = async (origin: string, via: string, check: (r: JoinResult) => void) => {
     const times: number[] = []
     for (let i = 0; i < RUNS; i++) {
-      const { ctx, page } = await pageOn(browser, peers[1]!.url)
+      const { ctx, page } = await pageOn(browser, origin)
       const r = await join(page, { ports: R, cache: false, ...GRACE })
       expect(r.ok, r.message).toBe(true)
-      expect(r.via).toBe('registry')
+      expect(r.via).toBe(via)
       expect(r.peers!.sort()).toEqual(peers.map((p) => p.id).sort())
-      expect(r.current).toBe(peers[0]!.id)
+      check(r)
       times.push(r.timings!.directorySynced)
       await ctx.close()
     }
-    report(`browser discovery via registry, median of ${RUNS} (directory synced)`, median(times))
+    report(`browser discovery via ${via}, median of ${RUNS} (directory synced)`, median(times))
+  }
+
+  it('finds the mesh through the registry endpoint on the first port', async () => {
+    await joinFreshPages(peers[1]!.url, 'registry', (r) => expect(r.current).toBe(peers[0]!.id))
   })
 
   it('finds the mesh by scanning when the first port is empty', async () => {
@@ -44,19 +49,7 @@ describe('joinMesh() discovery in real Chromium', () => {
     await peers[0]!.exited
     peers = peers.slice(1)
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the first-port peer to leave')
-    const times: number[] = []
-    for (let i = 0; i < RUNS; i++) {
-      const { ctx, page } = await pageOn(browser, peers[0]!.url)
-      const r = await join(page, { ports: R, cache: false, ...GRACE })
-      expect(r.ok, r.message).toBe(true)
-      expect(r.via).toBe('scan')
-      expect(r.peers!.sort()).toEqual(peers.map((p) => p.id).sort())
-      const registry = r.timings!.sources.find((s) => s.via === 'registry')
-      expect(registry?.ok).toBe(false)
-      times.push(r.timings!.directorySynced)
-      await ctx.close()
-    }
-    report(`browser discovery via scan, median of ${RUNS} (directory synced)`, median(times))
+    await joinFreshPages(peers[0]!.url, 'scan', (r) => expect(r.timings!.sources.find((s) => s.via === 'registry')?.ok).toBe(false))
   })
 
   it('finds the mesh from its IndexedDB cache after a reload', async () => {
