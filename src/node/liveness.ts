@@ -5,7 +5,7 @@
  * the same id in time: a refused connection means gone at once; a silent one means hung, unless the
  * process is running on this machine, which makes it merely slow.
  */
-import { healthResponseSchema, type PeerEntry } from '../shared/schema.js'
+import { healthResponseSchema, type HealthResponse, type PeerEntry } from '../shared/schema.js'
 import { isProcessAlive, processState } from './process-identity.js'
 
 /**
@@ -15,24 +15,46 @@ import { isProcessAlive, processState } from './process-identity.js'
  */
 export type Verdict = { alive: true } | { alive: false; reason: string } | { alive: 'slow'; reason: string }
 
+/** Why /health gave no usable answer; `timedOut` when it said nothing in time. */
+export class HealthError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false
+  ) {
+    super(message)
+  }
+}
+
+/** GET <url>/health, validated; throws HealthError with a short reason. Used for probes and for hints. */
+export const fetchHealth = async (url: string, timeoutMs: number): Promise<HealthResponse> => {
+  let body: unknown
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) })
+    if (!res.ok) throw new HealthError(`/health answered ${res.status}`)
+    body = await res.json()
+  } catch (err) {
+    if (err instanceof HealthError) throw err
+    const e = err as Error & { cause?: { code?: string } }
+    if (e.name === 'TimeoutError') throw new HealthError(`no answer from /health in ${timeoutMs} ms`, true)
+    throw new HealthError(e.cause?.code ?? e.message)
+  }
+  const health = healthResponseSchema.safeParse(body)
+  if (!health.success) throw new HealthError('/health answered something else')
+  return health.data
+}
+
 export const probePeer = async (entry: PeerEntry, opts: { hostId: string; timeoutMs: number }): Promise<Verdict> => {
   const local = entry.hostId === opts.hostId
   if (local && !isProcessAlive(entry)) return { alive: false, reason: `process ${entry.pid} is gone` }
   const state = local ? processState(entry) : null
   if (state === 'T' || state === 't') return { alive: false, reason: `process ${entry.pid} is stopped` }
   try {
-    const res = await fetch(`${entry.url}/health`, { signal: AbortSignal.timeout(opts.timeoutMs) })
-    if (!res.ok) return { alive: false, reason: `/health answered ${res.status}` }
-    const health = healthResponseSchema.safeParse(await res.json())
-    if (!health.success) return { alive: false, reason: '/health answered something else' }
-    if (health.data.id !== entry.id) return { alive: false, reason: `port ${entry.port} now serves peer ${health.data.id}` }
+    const health = await fetchHealth(entry.url, opts.timeoutMs)
+    if (health.id !== entry.id) return { alive: false, reason: `port ${entry.port} now serves peer ${health.id}` }
     return { alive: true }
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } }
-    if (e.name === 'TimeoutError') {
-      const reason = `no answer from /health in ${opts.timeoutMs} ms`
-      return state !== null ? { alive: 'slow', reason } : { alive: false, reason }
-    }
-    return { alive: false, reason: e.cause?.code ?? e.message }
+    const e = err as HealthError
+    if (e.timedOut && state !== null) return { alive: 'slow', reason: e.message }
+    return { alive: false, reason: e.message }
   }
 }

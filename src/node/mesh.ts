@@ -13,10 +13,10 @@
 import { watch, type FSWatcher } from 'node:fs'
 import type * as Y from 'yjs'
 import { directoryMap, DirectoryView, readPeer } from '../shared/directory.js'
-import { healthResponseSchema, type PeerEntry } from '../shared/schema.js'
+import type { PeerEntry } from '../shared/schema.js'
 import { DirectoryLink } from './directory-link.js'
 import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
-import { probePeer } from './liveness.js'
+import { fetchHealth, probePeer } from './liveness.js'
 import type { Logger } from './log.js'
 import { isProcessAlive } from './process-identity.js'
 import type { RegistryFile } from './registry-file.js'
@@ -128,12 +128,10 @@ export class Mesh implements HintSink {
     if (!this.running || hint.id === this.self.id || (hint.id && (this.map.has(hint.id) || this.discovered.has(hint.id)))) return
     if (this.confirming.has(hint.url)) return
     this.confirming.add(hint.url)
-    void fetch(`${hint.url}/health`, { signal: AbortSignal.timeout(this.o.probeTimeoutMs) })
-      .then((res) => res.json())
-      .then((body) => {
-        const health = healthResponseSchema.safeParse(body)
-        if (!health.success || (hint.id && health.data.id !== hint.id) || health.data.id === this.self.id || !this.running) return
-        const { ok: _ok, peers: _peers, links: _links, rooms: _rooms, ...entry } = health.data
+    void fetchHealth(hint.url, this.o.probeTimeoutMs)
+      .then((health) => {
+        if ((hint.id && health.id !== hint.id) || health.id === this.self.id || !this.running) return
+        const { ok: _ok, peers: _peers, links: _links, rooms: _rooms, ...entry } = health
         // Dial the address the hint came from: the peer's own url may name an address we cannot reach.
         this.discovered.set(entry.id, { ...entry, url: hint.url })
         this.log.debug(`${hint.source}: found ${entry.name} at ${hint.url}`)
