@@ -19,9 +19,9 @@ describe('mDNS on loopback', () => {
   it('two peers with different homes find each other through mDNS alone', async () => {
     const [homeA, homeB] = [await tempHome(), await tempHome()]
     // Different homes, different port ranges: nothing but mDNS joins them.
-    const a = await spawnPeer({ home: homeA, args: ['--ports', '22800-22809', '--mdns', 'loopback'] })
+    const a = await spawnPeer({ home: homeA, args: ['--ports', range([PORTS.mdns[0], PORTS.mdns[0] + 9]), '--mdns', 'loopback'] })
     const t0 = Date.now()
-    const b = await spawnPeer({ home: homeB, args: ['--ports', '22810-22819', '--mdns', 'loopback'] })
+    const b = await spawnPeer({ home: homeB, args: ['--ports', range([PORTS.mdns[0] + 10, PORTS.mdns[1]]), '--mdns', 'loopback'] })
     // Other peers on this machine may answer too; these two must list each other.
     await waitFor(async () => (await registryIds(a)).includes(b.id) && (await registryIds(b)).includes(a.id), 'each to list the other', 10000)
     report('mDNS: second peer spawned -> both list each other', Date.now() - t0)

@@ -2,7 +2,14 @@
  * Every test file owns a port range no other file uses, so files can run in parallel. Add new ranges
  * here, never inline.
  */
-export const PORTS = {
+/**
+ * PEER_PLAN_TEST_PORT_OFFSET shifts every range, so two checkouts of this repo can run their suites on
+ * one machine at the same time without finding each other's peers. Keep base + offset below 32768 (the
+ * kernel's ephemeral range) and away from 1900-1999 and the bench's 24000-24999.
+ */
+const OFFSET = Number(process.env.PEER_PLAN_TEST_PORT_OFFSET ?? 0)
+
+const BASE = {
   cli: [22000, 22019],
   cliFull: [22020, 22021],
   mesh: [22100, 22119],
@@ -18,5 +25,9 @@ export const PORTS = {
   mdns: [22800, 22819],
   mdnsLan: [22820, 22829]
 } as const satisfies Record<string, readonly [number, number]>
+
+export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
+  [K in keyof typeof BASE]: readonly [number, number]
+}
 
 export const range = (r: readonly [number, number]) => `${r[0]}-${r[1]}`
