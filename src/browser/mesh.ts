@@ -10,7 +10,7 @@ import { ObservableV2 } from 'lib0/observable'
 import { directoryMap, readPeer, readPeers } from '../shared/directory.js'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
-import { backoffMs } from './backoff.js'
+import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Via } from './discovery/source.js'
 import type { Attempt } from './discovery/race.js'
@@ -32,6 +32,8 @@ export interface StatusEvent {
   status: MeshStatus
   detail?: string
   retryInMs?: number
+  /** With `offline`: retries so far; the wait is drawn from [0, min(5000, 250 * 2^attempt)] ms. */
+  attempt?: number
 }
 
 export type MeshEvents = {
@@ -201,8 +203,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
         }
       }
       if (this.destroyed) break
-      const wait = backoffMs(attempt)
-      this.setStatus({ status: 'offline', detail: 'no peer answered', retryInMs: wait })
+      const wait = backoffMs(attempt, 250, 5000)
+      this.setStatus({ status: 'offline', detail: 'no peer answered', retryInMs: wait, attempt })
       await new Promise((r) => setTimeout(r, wait))
     }
     this.failing = false

@@ -4,13 +4,41 @@
  */
 import { constants as C, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { dirname, join, basename } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 
 export class UnsafePathError extends Error {}
 
+/**
+ * mkdir -p, one level at a time. Not fs.mkdir's { recursive: true }: under /proc (and other filesystems
+ * that answer ENOENT for a parent that exists) Node's recursive mkdir loops forever at 100% CPU.
+ */
+const makeDirs = async (dir: string, mode: number): Promise<void> => {
+  const missing: string[] = []
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      await fs.stat(d)
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw err
+      missing.unshift(d)
+    }
+  }
+  for (const d of missing) {
+    try {
+      await fs.mkdir(d, { mode })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+}
+
 /** Creates dir (0700) or checks the existing one is a real directory we own, tightening its mode. */
 export const ensurePrivateDir = async (dir: string): Promise<void> => {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 })
+  try {
+    await makeDirs(dir, 0o700)
+  } catch (err) {
+    throw new UnsafePathError(`cannot create the home directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
   const st = await fs.lstat(dir)
   if (st.isSymbolicLink() || !st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory (symlinks are refused)`)
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {

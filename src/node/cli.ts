@@ -1,11 +1,12 @@
 /**
- * peer-plan-node: runs one peer until SIGINT/SIGTERM. Bad options print one line on stderr and exit 1.
+ * peer-plan-node: runs one peer until a signal (or EPIPE) ends it, through one Shutdown. Bad options print one line on stderr and exit 1.
  * stdout stays silent: it is reserved for MCP's JSON-RPC.
  */
 import { homedir } from 'node:os'
 import { ConfigError, HELP, resolveConfig } from './config.js'
 import { createLogger } from './log.js'
 import { startPeer, VERSION, type Peer } from './peer.js'
+import { Shutdown } from './shutdown.js'
 
 const fail = (msg: string): never => {
   process.stderr.write(`peer-plan-node: error: ${msg}\n`)
@@ -26,34 +27,16 @@ const main = async (): Promise<void> => {
   const log = createLogger(config.logLevel, `peer-plan-node[${process.pid}]`)
   log.debug(`config ${JSON.stringify(config)}`)
 
+  const starting = startPeer(config, { log })
+  // Installed before the peer is up: a signal during start still leaves whatever the start had joined.
+  new Shutdown({ stop: () => starting.then((p) => p.stop(), () => {}), log }).install()
   let peer: Peer
   try {
-    peer = await startPeer(config, { log })
+    peer = await starting
   } catch (err) {
     return fail((err as Error).message)
   }
   log.info(`ready ${peer.url} name=${peer.entry.name} id=${peer.entry.id} home=${config.home}`)
-
-  let stopping = false
-  const shutdown = (signal: string) => {
-    if (stopping) process.exit(0)
-    stopping = true
-    log.info(`${signal}: leaving the mesh`)
-    // Leaving takes milliseconds; the timer is a promise to whoever sent the signal, not the plan.
-    setTimeout(() => {
-      log.warn('shutdown took over 1.8 s; exiting anyway')
-      process.exit(0)
-    }, 1800).unref()
-    peer.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error(`shutdown: ${(err as Error).message}`)
-        process.exit(0)
-      }
-    )
-  }
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
 }
 
 main().catch((err) => fail((err as Error).stack ?? String(err)))

@@ -1,20 +1,21 @@
 /**
  * One outbound connection from this peer to another peer's directory room: a y-websocket client for one
- * doc, with a WebSocket ping so a hung peer is noticed in seconds rather than y-websocket's 30 s.
+ * doc, watched by the shared keepalive so a hung peer is noticed in seconds rather than y-websocket's 30 s.
  * A link lives for one socket; the mesh decides whether and when to dial again.
  */
 import { WebSocket, type RawData } from 'ws'
 import type * as Y from 'yjs'
 import { DIRECTORY_ROOM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import { encodeSyncStep1, encodeUpdate, handleMessage } from '../shared/wire.js'
-import { toUint8 } from './room-server.js'
+import type { Keepalive } from './keepalive.js'
+import { toUint8 } from './ws-bytes.js'
 
 export interface LinkOptions {
   selfId: string
   targetId: string
   url: string
   doc: Y.Doc
-  pingIntervalMs: number
+  keepalive: Keepalive
   handshakeTimeoutMs: number
   onUp: (link: DirectoryLink) => void
   /** Called once, when the socket closes or fails for any reason. */
@@ -25,9 +26,6 @@ export class DirectoryLink {
   readonly targetId: string
   private readonly ws: WebSocket
   private readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void
-  private pinger: NodeJS.Timeout | null = null
-  private alive = true
-  private missed = 0
   private downReason = 'closed'
   private ended = false
   up = false
@@ -46,7 +44,7 @@ export class DirectoryLink {
       this.up = true
       opts.doc.on('update', this.onDocUpdate)
       this.send(encodeSyncStep1(opts.doc))
-      this.pinger = setInterval(() => this.ping(), opts.pingIntervalMs)
+      opts.keepalive.watch(this.ws, () => (this.downReason = 'no pong twice'))
       opts.onUp(this)
     })
     this.ws.on('message', (data: RawData) => {
@@ -57,25 +55,10 @@ export class DirectoryLink {
         this.close(`malformed message: ${(err as Error).message}`)
       }
     })
-    this.ws.on('pong', () => {
-      this.alive = true
-    })
     this.ws.on('error', (err) => {
       this.downReason = (err as NodeJS.ErrnoException).code ?? err.message
     })
     this.ws.on('close', () => this.end())
-  }
-
-  private ping(): void {
-    // Two missed pongs in a row: one can be a busy event loop on a loaded machine.
-    this.missed = this.alive ? 0 : this.missed + 1
-    if (this.missed >= 2) return this.close('no pong twice')
-    this.alive = false
-    try {
-      this.ws.ping()
-    } catch {
-      this.close('ping failed')
-    }
   }
 
   private send(msg: Uint8Array): void {
@@ -103,7 +86,6 @@ export class DirectoryLink {
     if (this.ended) return
     this.ended = true
     this.up = false
-    if (this.pinger) clearInterval(this.pinger)
     this.opts.doc.off('update', this.onDocUpdate)
     this.opts.onDown(this, this.downReason)
   }

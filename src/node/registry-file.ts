@@ -70,16 +70,6 @@ export class RegistryFile {
   remove(id: string): Promise<PeerEntry[]> {
     return this.update((peers) => (peers.some((p) => p.id === id) ? peers.filter((p) => p.id !== id) : null))
   }
-
-  /** Drops entries for which isDead holds; returns the ids it dropped. */
-  async prune(isDead: (p: PeerEntry) => boolean): Promise<string[]> {
-    const dropped: string[] = []
-    await this.update((peers) => {
-      const keep = peers.filter((p) => (isDead(p) ? (dropped.push(p.id), false) : true))
-      return dropped.length ? keep : null
-    })
-    return dropped
-  }
 }
 
 export const parseRegistry = (text: string | null): RegistryRead => {

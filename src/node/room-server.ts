@@ -3,12 +3,15 @@
  * several peers can run in one process. Each connection has its own error path: a malformed frame, a
  * text frame, a slow reader or a missed pong closes that connection and nothing else.
  */
+import { EventEmitter } from 'node:events'
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import type { WebSocket, RawData } from 'ws'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import { encodeAwareness, encodeSyncStep1, encodeUpdate, handleMessage, WireError } from '../shared/wire.js'
+import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
+import { toUint8 } from './ws-bytes.js'
 
 export interface Room {
   name: string
@@ -26,31 +29,36 @@ export interface ConnMeta {
 export interface RoomServerOptions {
   log: Logger
   maxRooms: number
-  pingIntervalMs: number
+  keepalive: Keepalive
   /** A connection whose unsent bytes pass this is not reading: it is closed rather than buffered for. */
   maxBufferedBytes?: number
-  /** Called when a directory connection from another peer closes, with the WebSocket close code. */
-  onPeerConnClosed?: (peerId: string, code: number) => void
 }
 
-export class RoomServer {
+export interface RoomServerEvents {
+  /** A directory connection from another peer closed, with its WebSocket close code. */
+  'peer-conn-closed': [peerId: string, code: number]
+}
+
+export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly rooms = new Map<string, Room>()
   readonly directory: Room
-  private readonly meta = new Map<WebSocket, ConnMeta & { alive: boolean; missed: number }>()
-  private readonly pinger: NodeJS.Timeout
+  private readonly meta = new Map<WebSocket, ConnMeta>()
 
   constructor(private readonly opts: RoomServerOptions) {
+    super()
     this.directory = this.createRoom(DIRECTORY_ROOM)
-    this.pinger = setInterval(() => this.pingAll(), opts.pingIntervalMs)
-    this.pinger.unref()
+  }
+
+  /** Whether a connection to `name` would get a room, without creating one (a failed handshake must not hold a slot). */
+  canHost(name: string): boolean {
+    return this.rooms.has(name) || this.rooms.size < this.opts.maxRooms + 1
   }
 
   /** The room, created on first use; null when the peer already hosts maxRooms rooms. */
   getRoom(name: string): Room | null {
     const room = this.rooms.get(name)
     if (room) return room
-    if (this.rooms.size >= this.opts.maxRooms + 1) return null
-    return this.createRoom(name)
+    return this.canHost(name) ? this.createRoom(name) : null
   }
 
   /** Peer ids with a live inbound directory connection. */
@@ -58,10 +66,6 @@ export class RoomServer {
     const out = new Set<string>()
     for (const m of this.meta.values()) if (m.peerId) out.add(m.peerId)
     return out
-  }
-
-  connectionCount(): number {
-    return this.meta.size
   }
 
   private createRoom(name: string): Room {
@@ -74,13 +78,12 @@ export class RoomServer {
       for (const conn of room.conns.keys()) if (conn !== origin) this.send(conn, msg)
     })
     awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      const changed = added.concat(updated, removed)
       const controlled = room.conns.get(origin as WebSocket)
       if (controlled) {
         added.forEach((id) => controlled.add(id))
         removed.forEach((id) => controlled.delete(id))
       }
-      const msg = encodeAwareness(awareness, changed)
+      const msg = encodeAwareness(awareness, added.concat(updated, removed))
       for (const conn of room.conns.keys()) this.send(conn, msg)
     })
     this.rooms.set(name, room)
@@ -89,14 +92,9 @@ export class RoomServer {
 
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
     room.conns.set(ws, new Set())
-    this.meta.set(ws, { ...meta, alive: true, missed: 0 })
+    this.meta.set(ws, meta)
     const ctx = { doc: room.doc, awareness: room.awareness, origin: ws }
-
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
-    ws.on('pong', () => {
-      const m = this.meta.get(ws)
-      if (m) m.alive = true
-    })
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
       try {
@@ -108,6 +106,7 @@ export class RoomServer {
       }
     })
     ws.on('close', (code: number) => this.dropConnection(ws, room, code))
+    this.opts.keepalive.watch(ws)
 
     this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
@@ -132,7 +131,7 @@ export class RoomServer {
       room.doc.destroy()
       this.rooms.delete(room.name)
     }
-    if (meta?.peerId && room === this.directory) this.opts.onPeerConnClosed?.(meta.peerId, code)
+    if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }
 
   private send(ws: WebSocket, msg: Uint8Array): void {
@@ -147,23 +146,6 @@ export class RoomServer {
     })
   }
 
-  private pingAll(): void {
-    // Two missed pongs in a row: one can be a busy event loop on a loaded machine.
-    for (const [ws, m] of this.meta) {
-      m.missed = m.alive ? 0 : m.missed + 1
-      if (m.missed >= 2) {
-        ws.terminate()
-        continue
-      }
-      m.alive = false
-      try {
-        ws.ping()
-      } catch {
-        ws.terminate()
-      }
-    }
-  }
-
   /** Waits until every connection has handed its queued bytes to the kernel, or maxMs passes. */
   async drain(maxMs: number): Promise<void> {
     const until = Date.now() + maxMs
@@ -173,7 +155,6 @@ export class RoomServer {
   }
 
   close(): void {
-    clearInterval(this.pinger)
     for (const ws of this.meta.keys()) ws.terminate()
     for (const room of this.rooms.values()) {
       room.awareness.destroy()
@@ -181,10 +162,4 @@ export class RoomServer {
     }
     this.rooms.clear()
   }
-}
-
-export const toUint8 = (data: RawData): Uint8Array => {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 }

@@ -30,8 +30,10 @@ export const readPeer = (doc: Y.Doc, id: string): PeerEntry | null => {
  */
 export class DirectoryView {
   private cached: PeerEntry[] | null = null
+  private ids: Set<string> | null = null
   private readonly invalidate = () => {
     this.cached = null
+    this.ids = null
   }
 
   constructor(private readonly doc: Y.Doc) {
@@ -40,6 +42,11 @@ export class DirectoryView {
 
   peers(): PeerEntry[] {
     return (this.cached ??= readPeers(this.doc))
+  }
+
+  /** Whether a valid entry for `id` is in the directory. */
+  has(id: string): boolean {
+    return (this.ids ??= new Set(this.peers().map((p) => p.id))).has(id)
   }
 
   destroy(): void {

@@ -4,12 +4,13 @@
  * zod/mini rather than zod: the browser bundle carries these, and mini tree-shakes to a few KiB.
  */
 import * as z from 'zod/mini'
+import { PEER_ID_PATTERN } from './peer-id.js'
 
 const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
 const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max))
 
 export const peerEntrySchema = z.object({
-  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{4,64}$/)),
+  id: z.string().check(z.regex(PEER_ID_PATTERN)),
   name: str(1, 128),
   url: z.string().check(z.maxLength(256), z.regex(/^http:\/\/[^/\s]+$/)),
   host: str(1, 64),

@@ -90,17 +90,21 @@ describe('a page following the mesh live', () => {
   it('says it is offline when no peer answers, backs off, and recovers when a peer returns', async () => {
     for (const p of peers) p.kill('SIGKILL')
     await waitFor(async () => (await view(page)).status === 'offline', 'status offline')
-    const retries = await page.evaluate(() => new Promise<number[]>((resolve) => {
-      const waits: number[] = []
+    const retries = await page.evaluate(() => new Promise<[number, number][]>((resolve) => {
+      const waits: [number, number][] = []
       const m = (window as any).mesh
       const on = (e: any) => {
-        if (e.status === 'offline') waits.push(e.retryInMs)
+        if (e.status === 'offline') waits.push([e.retryInMs, e.attempt])
         if (waits.length === 3) (m.off('status', on), resolve(waits))
       }
       m.on('status', on)
     }))
-    // Capped, jittered, and never a tight loop.
-    for (const w of retries) expect(w).toBeGreaterThanOrEqual(250)
+    // Full jitter in a window that grows with each attempt, up to the cap: never a fixed tight loop.
+    for (let i = 1; i < retries.length; i++) expect(retries[i]![1]).toBe(retries[i - 1]![1] + 1)
+    for (const [w, attempt] of retries) {
+      expect(w).toBeGreaterThanOrEqual(0)
+      expect(w).toBeLessThanOrEqual(Math.min(5000, 250 * 2 ** attempt))
+    }
     const back = await spawnPeer({ home, args })
     peers = [back]
     await waitFor(async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MeshDiscoveryError, raceSources } from '../../src/browser/discovery/race.js'
 import type { DiscoverySource, Via } from '../../src/browser/discovery/source.js'
-import { backoffMs } from '../../src/browser/backoff.js'
 
 /** A source that answers (or fails) after ms, and records when it was started and whether it was aborted. */
 const fake = (via: Via, ms: number, ok = true) => {
@@ -75,14 +74,5 @@ describe('raceSources', () => {
     const err = await raceSources([fake('registry', 10_000).source], { graceMs: 100, signal: ctrl.signal }).catch((e) => e)
     expect(err).toBeInstanceOf(MeshDiscoveryError)
     expect(err.attempts[0].detail).toMatch(/no answer before the timeout/)
-  })
-})
-
-describe('backoffMs', () => {
-  it('grows, is capped, and is jittered between base and the ceiling', () => {
-    expect(backoffMs(0, 250, 5000, () => 0)).toBe(250)
-    expect(backoffMs(3, 250, 5000, () => 1)).toBe(2000)
-    expect(backoffMs(30, 250, 5000, () => 1)).toBe(5000)
-    expect(backoffMs(30, 250, 5000, () => 0)).toBe(250)
   })
 })

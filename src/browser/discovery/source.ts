@@ -2,7 +2,8 @@
  * One small interface for every way of finding a first peer, in the manner of js-libp2p's discovery
  * modules: a source gives a hint that has answered; liveness afterwards comes from the live connection.
  */
-import { healthResponseSchema, type HealthResponse, type PeerEntry } from '../../shared/schema.js'
+import { fetchHealth, getJson as fetchJson } from '../../shared/health-client.js'
+import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
 
 export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap'
 
@@ -20,37 +21,10 @@ export interface DiscoverySource {
   find(signal: AbortSignal): Promise<Found>
 }
 
-export const withTimeout = (signal: AbortSignal, ms: number): AbortSignal => AbortSignal.any([signal, AbortSignal.timeout(ms)])
+/** GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). */
+export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> => fetchJson(url, { signal, timeoutMs })
 
-const describe = (err: unknown, ms: number): string => {
-  const e = err as Error
-  if (e?.name === 'TimeoutError') return `no answer in ${ms} ms`
-  if (e?.name === 'AbortError') return 'cancelled'
-  return e?.message || String(err)
-}
-
-/** GET url + path as JSON, with a timeout; errors say what happened in one short phrase. */
-export const getJson = async (url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> => {
-  let res: Response
-  try {
-    res = await fetch(url, { signal: withTimeout(signal, timeoutMs), cache: 'no-store', credentials: 'omit' })
-  } catch (err) {
-    throw new Error(describe(err, timeoutMs))
-  }
-  if (!res.ok) throw new Error(`HTTP ${res.status}`)
-  try {
-    return await res.json()
-  } catch {
-    throw new Error('not JSON')
-  }
-}
-
-export const probeHealth = async (base: string, signal: AbortSignal, timeoutMs: number): Promise<HealthResponse> => {
-  const body = await getJson(`${base}/health`, signal, timeoutMs)
-  const parsed = healthResponseSchema.safeParse(body)
-  if (!parsed.success) throw new Error('not a peer-plan peer')
-  return parsed.data
-}
+export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number): Promise<HealthResponse> => fetchHealth(base, { signal, timeoutMs })
 
 /** The first of several base URLs to answer /health; rejects listing each failure. */
 export const firstHealthy = async (urls: string[], signal: AbortSignal, timeoutMs: number): Promise<Found> => {

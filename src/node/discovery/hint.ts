@@ -6,7 +6,7 @@
 export interface Hint {
   url: string
   /** The peer id the source claims; checked against /health. */
-  id?: string
+  id: string
   source: 'registry-file' | 'mdns'
 }
 

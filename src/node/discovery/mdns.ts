@@ -13,6 +13,7 @@
  */
 import { networkInterfaces } from 'node:os'
 import { Bonjour, type Browser, type Service } from 'bonjour-service'
+import { isPeerId } from '../../shared/peer-id.js'
 import { DIRECTORY_ROOM, PROTOCOL_VERSION } from '../../shared/protocol.js'
 import type { Logger } from '../log.js'
 import type { HintSink, NodeDiscovery } from './hint.js'
@@ -96,12 +97,12 @@ export class MdnsDiscovery implements NodeDiscovery {
     if (this.failed) return
     this.failed = true
     // A half-working responder (bound but unable to send, say) would only add noise.
-    void this.stop()
+    this.stop().catch(() => {})
   }
 
   private hintOf(svc: Service): { url: string; id: string } | null {
     const id = (svc.txt as Record<string, unknown> | undefined)?.id
-    if (typeof id !== 'string' || id === this.opts.id || !/^[A-Za-z0-9_-]{4,64}$/.test(id)) return null
+    if (!isPeerId(id) || id === this.opts.id) return null
     const address = svc.referer?.address
     if (!address || !Number.isInteger(svc.port) || svc.port < 1 || svc.port > 65535) return null
     const loopback = address.startsWith('127.')

@@ -1,0 +1,66 @@
+/**
+ * The peer's HTTP side: a route table built once at start, and one request handler that applies the
+ * access policy (Host, Origin), CORS and the method rule before any route runs.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
+import { DASHBOARD_CSP } from './dashboard-page.js'
+import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
+
+/** Writes a GET answer; `head` asks for the headers only. */
+export type Route = (res: ServerResponse, head: boolean) => void
+
+export interface RouteSources {
+  health(): HealthResponse
+  registry(): RegistryResponse
+  dashboardHtml: string
+  /** Browser bundles by path, read once at start. */
+  assets: Map<string, Buffer>
+}
+
+const json =
+  (body: () => unknown): Route =>
+  (res, head) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(head ? undefined : JSON.stringify(body()))
+  }
+
+const fixed =
+  (headers: Record<string, string | number>, body: Buffer | string): Route =>
+  (res, head) => {
+    res.writeHead(200, headers)
+    res.end(head ? undefined : body)
+  }
+
+export const buildRoutes = (src: RouteSources): Map<string, Route> => {
+  const routes = new Map<string, Route>([
+    ['/health', json(src.health)],
+    ['/registry', json(src.registry)],
+    ['/', fixed({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DASHBOARD_CSP, 'Referrer-Policy': 'no-referrer' }, src.dashboardHtml)],
+    // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
+    ['/favicon.ico', (res) => void res.writeHead(204).end()]
+  ])
+  for (const [path, body] of src.assets) {
+    routes.set(path, fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body))
+  }
+  return routes
+}
+
+const plain = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void =>
+  void res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(`${text}\n`)
+
+export const createRequestHandler =
+  (policy: AccessPolicy, routes: Map<string, Route>) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    res.setHeader('Cache-Control', 'no-store')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    const verdict = checkRequest(policy, req)
+    // Connection: close, so a refused client's body is never read.
+    if (!verdict.ok) return plain(res, verdict.status, verdict.reason, { Connection: 'close' })
+    setCorsHeaders(policy, req, res)
+    if (req.method === 'OPTIONS') return answerPreflight(req, res)
+    const route = routes.get((req.url ?? '/').split('?')[0] ?? '')
+    if (!route) return plain(res, 404, 'Not found')
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
+    route(res, req.method === 'HEAD')
+  }

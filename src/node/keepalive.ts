@@ -1,0 +1,70 @@
+/**
+ * The one WebSocket keepalive, for the room server's inbound connections and the mesh's outbound
+ * directory links. Each watched socket is pinged every interval; two missed pongs in a row (one can be a
+ * busy event loop on a loaded machine) cut it with terminate(), which fires its 'close' and so whatever
+ * liveness check hangs off that. One timer serves every socket, and it runs only while some socket is
+ * watched: an idle peer holds no keepalive timer.
+ */
+import type { WebSocket } from 'ws'
+
+interface Watched {
+  alive: boolean
+  missed: number
+  onDead: () => void
+  onPong: () => void
+}
+
+export class Keepalive {
+  private readonly sockets = new Map<WebSocket, Watched>()
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Starts pinging ws; `onDead` runs once, just before the socket is terminated for missing pongs. */
+  watch(ws: WebSocket, onDead: () => void = () => {}): void {
+    if (this.sockets.has(ws)) return
+    const w: Watched = { alive: true, missed: 0, onDead, onPong: () => (w.alive = true) }
+    ws.on('pong', w.onPong)
+    ws.once('close', () => this.unwatch(ws))
+    this.sockets.set(ws, w)
+    this.timer ??= setInterval(() => this.tick(), this.intervalMs).unref()
+  }
+
+  unwatch(ws: WebSocket): void {
+    const w = this.sockets.get(ws)
+    if (!w) return
+    ws.off('pong', w.onPong)
+    this.sockets.delete(ws)
+    if (this.sockets.size === 0 && this.timer) {
+      clearInterval(this.timer)
+      this.timer = null
+    }
+  }
+
+  get size(): number {
+    return this.sockets.size
+  }
+
+  private tick(): void {
+    for (const [ws, w] of this.sockets) {
+      w.missed = w.alive ? 0 : w.missed + 1
+      if (w.missed >= 2) {
+        this.unwatch(ws)
+        w.onDead()
+        ws.terminate()
+        continue
+      }
+      w.alive = false
+      try {
+        ws.ping()
+      } catch {
+        this.unwatch(ws)
+        ws.terminate()
+      }
+    }
+  }
+
+  close(): void {
+    for (const ws of [...this.sockets.keys()]) this.unwatch(ws)
+  }
+}

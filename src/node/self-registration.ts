@@ -1,0 +1,51 @@
+/**
+ * This peer's own key in the directory doc: written at start, written back at once if anyone deletes it
+ * while this peer lives (so a wrong eviction heals itself), and deleted on the way out.
+ */
+import type * as Y from 'yjs'
+import { directoryMap } from '../shared/directory.js'
+import type { PeerEntry } from '../shared/schema.js'
+import type { Logger } from './log.js'
+
+export class SelfRegistration {
+  private readonly map: Y.Map<unknown>
+  private live = false
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly self: PeerEntry,
+    private readonly log: Logger
+  ) {
+    this.map = directoryMap(doc)
+  }
+
+  start(): void {
+    this.live = true
+    this.map.observe(this.onChange)
+    this.publish()
+  }
+
+  /** Puts the entry back if it is missing (the sweep calls this as a backstop to the observer). */
+  ensure(): void {
+    if (this.live && !this.map.has(this.self.id)) this.publish()
+  }
+
+  private publish = (): void => {
+    if (this.live) this.doc.transact(() => this.map.set(this.self.id, { ...this.self }), this)
+  }
+
+  private onChange = (event: Y.YMapEvent<unknown>): void => {
+    if (!this.live || !event.keysChanged.has(this.self.id) || this.map.has(this.self.id)) return
+    this.log.warn('this peer was removed from the directory while alive; putting it back')
+    // Not inside the observer: Yjs runs observers after the transaction, and a new one belongs outside.
+    queueMicrotask(this.publish)
+  }
+
+  /** Deletes the entry; the update reaches every link before they close. */
+  leave(): void {
+    if (!this.live) return
+    this.live = false
+    this.map.unobserve(this.onChange)
+    this.doc.transact(() => this.map.delete(this.self.id), this)
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * WebSocket upgrades: the access policy first, then the room name, then capacity, all before the
+ * handshake. The room itself is made only once the handshake has succeeded, so a failed handshake
+ * never holds a room slot.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import { isPeerId } from '../shared/peer-id.js'
+import { isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import { checkRequest, type AccessPolicy } from './http-guards.js'
+import type { Logger } from './log.js'
+import type { RoomServer } from './room-server.js'
+
+export interface UpgradeDeps {
+  policy: AccessPolicy
+  rooms: RoomServer
+  selfId: string
+  log: Logger
+}
+
+export interface UpgradeHandler {
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  close(): void
+}
+
+/** As ws's abortHandshake: the answer is written whole, and the socket destroyed only after 'finish'. */
+const refuse = (socket: Duplex, status: number, text: string): void => {
+  socket.once('finish', () => socket.destroy())
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`)
+}
+
+const roomName = (url: URL): string | null => {
+  try {
+    const name = decodeURIComponent(url.pathname.slice(1))
+    return isServableRoom(name) ? name : null
+  } catch {
+    return null
+  }
+}
+
+export const createUpgradeHandler = ({ policy, rooms, selfId, log }: UpgradeDeps): UpgradeHandler => {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false })
+  wss.on('error', (err) => log.warn(`websocket server: ${err.message}`))
+  const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
+    const verdict = checkRequest(policy, req)
+    if (!verdict.ok) return refuse(socket, verdict.status, verdict.reason)
+    const url = new URL(req.url ?? '/', 'http://peer.invalid')
+    const name = roomName(url)
+    if (name === null) return refuse(socket, 404, 'Not Found')
+    if (!rooms.canHost(name)) return refuse(socket, 503, 'Service Unavailable')
+    const peerParam = url.searchParams.get('peer')
+    const peerId = isPeerId(peerParam) && peerParam !== selfId ? peerParam : null
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const room = rooms.getRoom(name)
+      if (!room) return ws.close(1013, 'too many rooms')
+      rooms.handleConnection(ws, room, { peerId })
+    })
+  }
+  return { handle, close: () => wss.close() }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one /health client, for Node (liveness probes, hint confirmation) and the browser (discovery,
+ * failover): both have fetch. Every failure is a HealthError with a short phrase a log or a
+ * MeshDiscoveryError can quote; `timedOut` tells a silent peer from one that refused.
+ */
+import { healthResponseSchema, type HealthResponse } from './schema.js'
+
+export class HealthError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false
+  ) {
+    super(message)
+  }
+}
+
+export interface GetOptions {
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+const describe = (err: unknown, ms: number): HealthError => {
+  const e = err as Error & { cause?: { code?: string } }
+  if (e?.name === 'TimeoutError') return new HealthError(`no answer in ${ms} ms`, true)
+  if (e?.name === 'AbortError') return new HealthError('cancelled')
+  // Node names the socket error (ECONNREFUSED); a browser says only "Failed to fetch".
+  return new HealthError(e?.cause?.code ?? (e?.message || String(err)))
+}
+
+/** GET url as JSON, with a timeout; errors say what happened in one short phrase. */
+export const getJson = async (url: string, opts: GetOptions): Promise<unknown> => {
+  const timeout = AbortSignal.timeout(opts.timeoutMs)
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
+  let res: Response
+  try {
+    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit' })
+  } catch (err) {
+    throw describe(err, opts.timeoutMs)
+  }
+  if (!res.ok) {
+    // Not read: a refusal's body is of no use, and a hostile one may be large.
+    void res.body?.cancel().catch(() => {})
+    throw new HealthError(`HTTP ${res.status}`)
+  }
+  try {
+    return await res.json()
+  } catch (err) {
+    throw (err as Error)?.name === 'TimeoutError' ? describe(err, opts.timeoutMs) : new HealthError('not JSON')
+  }
+}
+
+/** GET <base>/health, validated. */
+export const fetchHealth = async (base: string, opts: GetOptions): Promise<HealthResponse> => {
+  const parsed = healthResponseSchema.safeParse(await getJson(`${base}/health`, opts))
+  if (!parsed.success) throw new HealthError('not a peer-plan peer')
+  return parsed.data
+}
