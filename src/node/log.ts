@@ -9,7 +9,20 @@ export interface Logger {
   debug(msg: string): void
 }
 
-export const createLogger = (level: LogLevel, prefix: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger => {
+/**
+ * A line writer that goes quiet once its stream has failed (EPIPE: whoever read stderr has gone). Node
+ * keeps such a pipe "writable" and emits one more 'error' per write, so a logger that went on writing,
+ * or logged those errors, would spin the event loop.
+ */
+export const quietOnError = (stream: NodeJS.WritableStream = process.stderr): ((line: string) => void) => {
+  let broken = false
+  stream.on('error', () => (broken = true))
+  return (line) => {
+    if (!broken) stream.write(line)
+  }
+}
+
+export const createLogger = (level: LogLevel, prefix: string, write: (line: string) => void = quietOnError()): Logger => {
   const max = LOG_LEVELS.indexOf(level)
   const at = (lvl: LogLevel) => (msg: string) => {
     if (LOG_LEVELS.indexOf(lvl) <= max) write(`${new Date().toISOString()} ${prefix} ${lvl}: ${msg}\n`)

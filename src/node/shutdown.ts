@@ -56,8 +56,11 @@ export class Shutdown {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) proc.on(signal, () => void this.request(signal))
     // EPIPE: whoever read our output has gone (an orphaned peer's pipes closed). Without a listener
     // it is an unhandled 'error' that kills the process before it leaves the mesh.
-    proc.stdout.on('error', (err) => void this.request(`stdout ${(err as NodeJS.ErrnoException).code ?? err.message}`))
-    proc.stderr.on('error', (err) => void this.request(`stderr ${(err as NodeJS.ErrnoException).code ?? err.message}`))
+    // A broken pipe keeps emitting one 'error' per write: only the first is news.
+    proc.stdout.once('error', (err) => void this.request(`stdout ${(err as NodeJS.ErrnoException).code ?? err.message}`))
+    proc.stderr.once('error', (err) => void this.request(`stderr ${(err as NodeJS.ErrnoException).code ?? err.message}`))
+    proc.stdout.on('error', () => {})
+    proc.stderr.on('error', () => {})
     proc.on('uncaughtException', (err) => {
       this.opts.log.error(`uncaught: ${err.stack ?? err.message}`)
       void this.request('uncaught exception', 1)

@@ -23,7 +23,9 @@ const BASE = {
   browserLive: [22720, 22739],
   browserDashboard: [22740, 22749],
   mdns: [22800, 22819],
-  mdnsLan: [22820, 22829]
+  mdnsLan: [22820, 22829],
+  lifecycle: [22900, 22919],
+  meshScript: [22920, 22929]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
