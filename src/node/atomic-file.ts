@@ -1,6 +1,7 @@
 /**
  * Private files done safely: the directory is 0700 and ours, files are 0600, writes are atomic
- * (temp file + fsync + rename), and no path component we open is followed through a symlink.
+ * (temp file + rename, with an fsync only where asked), and no path component we open is followed
+ * through a symlink.
  */
 import { constants as C, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'

@@ -1,6 +1,6 @@
 /**
  * One idempotent way out. Every reason to stop (a signal, a second signal, EPIPE on stdout or stderr,
- * an uncaught error, and later stdin's EOF or the parent's death) calls request(): the peer leaves the
+ * an uncaught error, and any other reason the embedding code has) calls request(): the peer leaves the
  * directory and servers.json first, then exits. A watchdog bounds the whole thing, since the process
  * that sent the signal is owed an exit, not a plan. Later requests only log; they never cut the leaving
  * short (a terminal's Ctrl-C reaches the whole process group, and a second one used to skip cleanup).
