@@ -14,6 +14,9 @@ import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Via } from './discovery/source.js'
 import type { Attempt } from './discovery/race.js'
+import { openRoom, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
+
+export type { OpenOptions, RoomHandle }
 
 export type MeshStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'destroyed'
 
@@ -43,14 +46,6 @@ export type MeshEvents = {
   status: (event: StatusEvent) => void
 }
 
-export interface RoomHandle {
-  doc: Y.Doc
-  readonly provider: WebsocketProvider
-  /** The peer currently hosting this room connection. */
-  readonly peer: string
-  destroy(): void
-}
-
 export interface MeshDeps {
   /** Rediscovers a first peer when none from the directory answers (the joinMesh race, minus the cache). */
   rediscover: (signal: AbortSignal) => Promise<Found>
@@ -59,7 +54,6 @@ export interface MeshDeps {
   heartbeatMs: number
 }
 
-const wsBase = (url: string) => url.replace(/^http/, 'ws')
 
 export class Mesh extends ObservableV2<MeshEvents> {
   readonly doc = new Y.Doc()
@@ -68,7 +62,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
   status: MeshStatus = 'connecting'
   readonly via: Via
   readonly timings: MeshTimings
-  private currentUrl = ''
+  private currentBase = ''
   private currentId = ''
   private provider: WebsocketProvider | null = null
   private failing = false
@@ -94,7 +88,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.provider?.destroy()
     const provider = new WebsocketProvider(wsBase(found.url), DIRECTORY_ROOM, this.doc, { disableBc: true, maxBackoffTime: 1000 })
     this.provider = provider
-    this.currentUrl = found.url
+    this.currentBase = found.url
     this.currentId = found.id
     return new Promise<void>((resolve, reject) => {
       let done = false
@@ -128,10 +122,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
   /** Starts the heartbeat that catches a hung `current` (a stopped process keeps its socket open). */
   start(): void {
     this.heartbeat = setInterval(() => {
-      if (this.failing || this.destroyed || !this.currentUrl) return
-      const url = this.currentUrl
+      if (this.failing || this.destroyed || !this.currentBase) return
+      const url = this.currentBase
       probeHealth(url, this.life.signal, this.deps.probeTimeoutMs * 4).catch(() => {
-        if (this.currentUrl === url && !this.failing) void this.failover(`${url} stopped answering`)
+        if (this.currentBase === url && !this.failing) void this.failover(`${url} stopped answering`)
       })
     }, this.deps.heartbeatMs)
   }
@@ -162,7 +156,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null
       if (this.peers.length === 0) return
-      saveCache(this.deps.cacheKey!, { current: this.currentUrl || null, peers: this.peers, savedAt: Date.now() }).catch(() => {})
+      saveCache(this.deps.cacheKey!, { current: this.currentBase || null, peers: this.peers, savedAt: Date.now() }).catch(() => {})
     }, 50)
   }
 
@@ -180,7 +174,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     if (this.failing || this.destroyed) return
     this.failing = true
     const t0 = performance.now()
-    const lost = this.currentUrl
+    const lost = this.currentBase
     this.provider?.destroy()
     this.provider = null
     this.setStatus({ status: 'reconnecting', detail: reason })
@@ -212,45 +206,16 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /**
    * A Y.Doc for `room` on a peer (default: current), with a y-websocket provider. If that peer leaves the
-   * directory, the room moves to the mesh's current peer with the same doc.
+   * directory, the room moves to the mesh's current peer with the same doc. `persist: true` also keeps
+   * the doc in IndexedDB (y-indexeddb), so a reload shows it before any network.
    */
-  open(room: string, options: { peer?: string; doc?: Y.Doc } = {}): RoomHandle {
-    const doc = options.doc ?? new Y.Doc()
-    const hostOf = (idOrUrl?: string) => {
-      const entry = idOrUrl ? this.peers.find((p) => p.id === idOrUrl || p.url === idOrUrl) : null
-      return entry?.url ?? idOrUrl ?? this.currentUrl
-    }
-    let peer = hostOf(options.peer)
-    let provider = new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000 })
-    const move = () => {
-      const next = this.currentUrl
-      if (!next || next === peer) return
-      provider.destroy()
-      peer = next
-      provider = new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000 })
-    }
-    const onRemoved = (p: PeerEntry) => {
-      if (p.url === peer) move()
-    }
-    const onStatus = (e: StatusEvent) => {
-      if (e.status === 'connected' && !this.peers.some((p) => p.url === peer)) move()
-    }
-    this.on('peer-removed', onRemoved)
-    this.on('status', onStatus)
-    return {
-      doc,
-      get provider() {
-        return provider
-      },
-      get peer() {
-        return peer
-      },
-      destroy: () => {
-        this.off('peer-removed', onRemoved)
-        this.off('status', onStatus)
-        provider.destroy()
-      }
-    }
+  open(room: string, options: OpenOptions = {}): RoomHandle {
+    return openRoom(this, room, options)
+  }
+
+  /** The base URL of the peer the directory is read from ('' while none). */
+  get currentUrl(): string {
+    return this.currentBase
   }
 
   override destroy(): void {

@@ -22,6 +22,7 @@ const BASE = {
   browserEmpty: [22710, 22719],
   browserLive: [22720, 22739],
   browserDashboard: [22740, 22749],
+  browserPersist: [22750, 22759],
   mdns: [22800, 22819],
   mdnsLan: [22820, 22829],
   lifecycle: [22900, 22919],
