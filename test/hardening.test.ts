@@ -5,7 +5,7 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { PORTS, range } from './helpers/ports.js'
-import { getJson, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+import { getJson, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
 
 const ALLOWED_EXTRA = 'https://app.example.test'
 
@@ -44,10 +44,10 @@ const upgradeStatus = (port: number, path: string, headers: Record<string, strin
   })
 
 /** A raw TCP socket past a real WebSocket handshake, ready for hand-made frames. */
-const rawSocket = (port: number, path = '/hardening-room') =>
+const rawSocket = (port: number, token: string, path = '/hardening-room') =>
   new Promise<Socket>((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => {
-      s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`)
+      s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${token}\r\n\r\n`)
     })
     let head = ''
     const onData = (d: Buffer) => {
@@ -100,7 +100,10 @@ describe('a peer under hostile input', () => {
       expect(res.status).toBe(200)
       expect(res.headers['access-control-allow-origin']).toBe(origin)
       expect(res.headers.vary).toMatch(/Origin/)
-      expect(await upgradeStatus(peer.port, '/room', { Origin: origin })).toBe(101)
+      expect(await upgradeStatus(peer.port, '/room', { Origin: origin, Authorization: `Bearer ${peer.token}` })).toBe(101)
+      // Without the token, an allowed origin still reads the directory, and nothing else.
+      expect(await upgradeStatus(peer.port, '/_directory', { Origin: origin })).toBe(101)
+      expect(await upgradeStatus(peer.port, '/room', { Origin: origin })).toBe(401)
     }
     const pre = await rawGet(peer.port, '/registry', { Origin: ALLOWED_EXTRA, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Private-Network': 'true' }, 'OPTIONS')
     expect(pre.status).toBe(204)
@@ -120,7 +123,7 @@ describe('a peer under hostile input', () => {
     const sockets: WebSocket[] = []
     let refused = 0
     for (let i = 0; i < 70 && refused === 0; i++) {
-      const ws = new WebSocket(`ws://${host}/bounded-${i}`)
+      const ws = new WebSocket(`ws://${host}/bounded-${i}`, tokenProtocols(peer))
       sockets.push(ws)
       refused += await new Promise<number>((r) => {
         ws.on('open', () => r(0))
@@ -144,16 +147,16 @@ describe('a peer under hostile input', () => {
     ['an awareness message with a bad length', masked(0x2, [0x01, 0xff, 0xff, 0xff, 0xff, 0x0f])]
   ])('closes only the connection that sends %s', async (_what, frame) => {
     const doc = new Y.Doc()
-    const bystander = new WebsocketProvider(`ws://${host}`, 'hardening-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true })
+    const bystander = new WebsocketProvider(`ws://${host}`, 'hardening-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
     await waitFor(() => bystander.synced, 'the bystander to sync')
-    const bad = await rawSocket(peer.port)
+    const bad = await rawSocket(peer.port, peer.token)
     bad.write(frame)
     await closedBy(bad)
     // The peer and its other clients carry on.
     expect((await getJson(`${peer.url}/health`)).ok).toBe(true)
     expect(bystander.wsconnected).toBe(true)
     const other = new Y.Doc()
-    const second = new WebsocketProvider(`ws://${host}`, 'hardening-room', other, { WebSocketPolyfill: WebSocket as never, disableBc: true })
+    const second = new WebsocketProvider(`ws://${host}`, 'hardening-room', other, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
     doc.getText('t').insert(0, 'still here')
     await waitFor(() => other.getText('t').toString().includes('still here'), 'an edit to reach a second client')
     bystander.destroy()

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
 import { PORTS, range } from './helpers/ports.js'
-import { allSee, registryIds, runCli, spawnPeer, tempHome, waitFor } from './helpers/peers.js'
+import { allSee, registryIds, runCli, spawnPeer, tempHome, tokenProtocols, waitFor } from './helpers/peers.js'
 
 const args = ['--ports', range(PORTS.lifecycle)]
 
@@ -28,21 +28,21 @@ const alive = (pid: number): boolean => {
 }
 
 /** A raw upgrade request with a bad Sec-WebSocket-Version: ws answers 400 and the handshake fails. */
-const badHandshake = (port: number, room: string): Promise<string> =>
+const badHandshake = (port: number, room: string, token: string): Promise<string> =>
   new Promise((resolveAnswer, reject) => {
     const s = connect(port, '127.0.0.1')
     let answer = ''
     s.on('data', (d) => (answer += d))
     s.on('error', reject)
     s.on('close', () => resolveAnswer(answer.split('\r\n')[0] ?? ''))
-    s.write(`GET /${room} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n\r\n`)
+    s.write(`GET /${room} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\nAuthorization: Bearer ${token}\r\n\r\n`)
   })
 
 describe('lifecycle', () => {
   it('a failed handshake holds no room slot (70 of them, then a new room still opens)', async () => {
     const peer = await spawnPeer({ home: await tempHome(), args })
-    for (let i = 0; i < 70; i++) expect(await badHandshake(peer.port, `leak-${i}`)).toMatch(/^HTTP\/1\.1 400/)
-    const ws = new WebSocket(`${peer.url.replace('http', 'ws')}/after-the-flood`)
+    for (let i = 0; i < 70; i++) expect(await badHandshake(peer.port, `leak-${i}`, peer.token)).toMatch(/^HTTP\/1\.1 400/)
+    const ws = new WebSocket(`${peer.url.replace('http', 'ws')}/after-the-flood`, tokenProtocols(peer))
     onTestFinished(() => ws.terminate())
     await new Promise((ok, fail) => (ws.once('open', ok), ws.once('unexpected-response', (_req, res) => fail(new Error(`answered ${res.statusCode}`)))))
   })

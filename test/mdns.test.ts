@@ -5,7 +5,11 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
-import { afterAll, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, registryIds, report, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
 
@@ -15,13 +19,23 @@ const stopAll = async (peers: PeerProc[]) => {
   await Promise.all(peers.map((p) => p.exited))
 }
 
+/** A mesh secret for peers of different homes: they join only when they share one. */
+const sharedSecret = (): string[] => {
+  const dir = mkdtempSync(join(tmpdir(), 'peer-plan-test-'))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'shared.key')
+  writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 })
+  return ['--secret-file', file]
+}
+
 describe('mDNS on loopback', () => {
   it('two peers with different homes find each other through mDNS alone', async () => {
     const [homeA, homeB] = [await tempHome(), await tempHome()]
+    const secret = sharedSecret()
     // Different homes, different port ranges: nothing but mDNS joins them.
-    const a = await spawnPeer({ home: homeA, args: ['--ports', range([PORTS.mdns[0], PORTS.mdns[0] + 9]), '--mdns', 'loopback'] })
+    const a = await spawnPeer({ home: homeA, args: ['--ports', range([PORTS.mdns[0], PORTS.mdns[0] + 9]), '--mdns', 'loopback', ...secret] })
     const t0 = Date.now()
-    const b = await spawnPeer({ home: homeB, args: ['--ports', range([PORTS.mdns[0] + 10, PORTS.mdns[1]]), '--mdns', 'loopback'] })
+    const b = await spawnPeer({ home: homeB, args: ['--ports', range([PORTS.mdns[0] + 10, PORTS.mdns[1]]), '--mdns', 'loopback', ...secret] })
     // Other peers on this machine may answer too; these two must list each other.
     await waitFor(async () => (await registryIds(a)).includes(b.id) && (await registryIds(b)).includes(a.id), 'each to list the other', 10000)
     report('mDNS: second peer spawned -> both list each other', Date.now() - t0)
@@ -61,14 +75,26 @@ describe('mDNS on loopback', () => {
     }
   })
 
+  it('peers of two homes with different secrets find each other but never link', async () => {
+    const a = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
+    const b = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
+    // Each hears of the other over mDNS and confirms it over /health; the link is what the key guards.
+    await waitFor(() => /found \S+ at http/.test(a.stderr()) && /found \S+ at http/.test(b.stderr()), 'both to find the other over mDNS')
+    await waitFor(() => /link to \S+ down/.test(a.stderr()) || /link to \S+ down/.test(b.stderr()), 'a link attempt to be refused')
+    expect(await registryIds(a)).not.toContain(b.id)
+    expect(await registryIds(b)).not.toContain(a.id)
+    await stopAll([a, b])
+  })
+
   it('shares the port with a responder already on the machine', async () => {
     // Like avahi: SO_REUSEADDR on 5353, member of the mDNS group on loopback.
     const responder = createSocket({ type: 'udp4', reuseAddr: true })
     await new Promise<void>((res) => responder.bind(5353, '0.0.0.0', () => res()))
     responder.addMembership('224.0.0.251', '127.0.0.1')
     try {
-      const a = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback'] })
-      const b = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback'] })
+      const secret = sharedSecret()
+      const a = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', ...secret] })
+      const b = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', ...secret] })
       await waitFor(async () => (await registryIds(a)).includes(b.id) && (await registryIds(b)).includes(a.id), 'mDNS to work beside the responder')
       await stopAll([a, b])
     } finally {
@@ -153,8 +179,9 @@ describe('mDNS on a LAN of network namespaces', () => {
     ip('-n', bridge, 'link', 'set', `${tag}pr`, 'up')
 
     const t0 = Date.now()
+    const secret = sharedSecret()
     const peers = await Promise.all(
-      hosts.map(async (h) => spawnPeer({ home: await tempHome(), wrap: ['ip', 'netns', 'exec', h.ns], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan', '--name', h.ns] }))
+      hosts.map(async (h) => spawnPeer({ home: await tempHome(), wrap: ['ip', 'netns', 'exec', h.ns], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan', '--name', h.ns, ...secret] }))
     )
     peers.forEach((p, i) => expect(p.url).toBe(`http://${hosts[i]!.ip}:${p.port}`))
     const ids = peers.map((p) => p.id).sort()

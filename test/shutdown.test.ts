@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { PORTS, range } from './helpers/ports.js'
-import { allSee, report, spawnPeer, tempHome, waitFor } from './helpers/peers.js'
+import { allSee, report, spawnPeer, tempHome, tokenProtocols, waitFor } from './helpers/peers.js'
 
 describe('shutdown', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s leaves the directory and servers.json, closes sockets and exits 0', async (signal) => {
@@ -12,7 +12,7 @@ describe('shutdown', () => {
     const peers = await Promise.all([spawnPeer({ home, args }), spawnPeer({ home, args }), spawnPeer({ home, args })])
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'convergence')
     const [leaving, ...rest] = peers
-    const client = new WebSocket(`${leaving!.url.replace('http', 'ws')}/some-room`)
+    const client = new WebSocket(`${leaving!.url.replace('http', 'ws')}/some-room`, tokenProtocols(leaving!))
     await new Promise((r) => client.on('open', r))
     const clientClosed = new Promise((r) => client.on('close', r))
 

@@ -10,7 +10,8 @@ describe('a stock y-websocket WebsocketProvider', () => {
     const home = await tempHome()
     const peer = await spawnPeer({ home, args: ['--ports', range(PORTS.ywebsocket)] })
     const wsUrl = peer.url.replace('http', 'ws')
-    const opts = { WebSocketPolyfill: WebSocket as never, disableBc: true }
+    // A stock client shows the access token as a URL parameter.
+    const opts = { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } }
 
     const a = new Y.Doc()
     const pa = new WebsocketProvider(wsUrl, 'notes', a, opts)

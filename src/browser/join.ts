@@ -32,6 +32,11 @@ export interface JoinOptions {
   graceMs?: number
   /** How long the port scan waits for the registry endpoint or cache to answer or fail, in ms. Default 25. */
   scanDelayMs?: number
+  /**
+   * The mesh's access token (the `#token=` of the dashboard URL a peer prints). Without it the page can
+   * follow the directory but open no room.
+   */
+  token?: string
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -67,6 +72,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     {
       cacheKey,
       probeTimeoutMs,
+      token: options.token ?? null,
       heartbeatMs: 2000,
       rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
     }

@@ -51,9 +51,21 @@ export interface MeshDeps {
   rediscover: (signal: AbortSignal) => Promise<Found>
   cacheKey: string | null
   probeTimeoutMs: number
+  /** The access token rooms are opened with; null: none (the directory alone is readable). */
+  token: string | null
   heartbeatMs: number
 }
 
+
+/** Makes `to` hold exactly what `from` holds, touching only the keys that differ. */
+const mirrorMap = (from: Y.Map<unknown>, to: Y.Map<unknown>): void => {
+  to.doc!.transact(() => {
+    for (const key of [...to.keys()]) if (!from.has(key)) to.delete(key)
+    from.forEach((value, key) => {
+      if (JSON.stringify(to.get(key)) !== JSON.stringify(value)) to.set(key, value)
+    })
+  })
+}
 
 export class Mesh extends ObservableV2<MeshEvents> {
   readonly doc = new Y.Doc()
@@ -83,10 +95,20 @@ export class Mesh extends ObservableV2<MeshEvents> {
     directoryMap(this.doc).observe(this.onDirectoryChange)
   }
 
-  /** Connects the directory doc to a peer; resolves when synced, rejects if the socket fails first. */
+  /**
+   * Follows a peer's directory; resolves when synced, rejects if the socket fails first. The page only
+   * reads the directory (peers drop a page's writes), so each attach syncs a fresh wire doc and
+   * `this.doc` mirrors it: after a failover, entries the new peer does not have leave the page's view
+   * too, and events still come once each, from `this.doc`'s changes.
+   */
   attach(found: Found, timeoutMs: number): Promise<void> {
-    this.provider?.destroy()
-    const provider = new WebsocketProvider(wsBase(found.url), DIRECTORY_ROOM, this.doc, { disableBc: true, maxBackoffTime: 1000 })
+    this.dropProvider()
+    const wire = new Y.Doc()
+    const provider = new WebsocketProvider(wsBase(found.url), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000 })
+    const mirror = () => {
+      if (this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
+    }
+    directoryMap(wire).observe(mirror)
     this.provider = provider
     this.currentBase = found.url
     this.currentId = found.id
@@ -99,12 +121,14 @@ export class Mesh extends ObservableV2<MeshEvents> {
         clearTimeout(timer)
         if (this.provider === provider) this.provider = null
         provider.destroy()
+        wire.destroy()
         reject(err)
       }
       provider.on('sync', (synced: boolean) => {
         if (!synced || done) return
         done = true
         clearTimeout(timer)
+        mirror()
         this.current = readPeer(this.doc, found.id)
         this.setStatus({ status: 'connected', detail: found.url })
         resolve()
@@ -175,8 +199,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.failing = true
     const t0 = performance.now()
     const lost = this.currentBase
-    this.provider?.destroy()
-    this.provider = null
+    this.dropProvider()
     this.setStatus({ status: 'reconnecting', detail: reason })
     for (let attempt = 0; !this.destroyed; attempt++) {
       const candidates = this.peers.map((p) => p.url).filter((u) => u !== lost || attempt > 0)
@@ -213,9 +236,20 @@ export class Mesh extends ObservableV2<MeshEvents> {
     return openRoom(this, room, options)
   }
 
+  /** The access token rooms are opened with, if the page has one. */
+  get token(): string | null {
+    return this.deps.token
+  }
+
   /** The base URL of the peer the directory is read from ('' while none). */
   get currentUrl(): string {
     return this.currentBase
+  }
+
+  private dropProvider(): void {
+    this.provider?.destroy()
+    this.provider?.doc.destroy()
+    this.provider = null
   }
 
   override destroy(): void {
@@ -225,8 +259,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     if (this.heartbeat) clearInterval(this.heartbeat)
     if (this.saveTimer) clearTimeout(this.saveTimer)
     directoryMap(this.doc).unobserve(this.onDirectoryChange)
-    this.provider?.destroy()
-    this.provider = null
+    this.dropProvider()
     this.setStatus({ status: 'destroyed' })
     super.destroy()
     this.doc.destroy()

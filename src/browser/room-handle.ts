@@ -30,20 +30,22 @@ export interface RoomHandle {
 
 export const wsBase = (url: string): string => url.replace(/^http/, 'ws')
 
-const connect = (peer: string, room: string, doc: Y.Doc) => new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000 })
+/** The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`. */
+const connect = (peer: string, room: string, doc: Y.Doc, token: string | null) =>
+  new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000, protocols: token ? ['peer-plan', `peer-plan.token.${token}`] : [] })
 
 export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHandle => {
   const doc = options.doc ?? new Y.Doc()
   const local = options.persist ? new IndexeddbPersistence(`peer-plan:room:${room}`, doc) : null
   const named = options.peer ? mesh.peers.find((p) => p.id === options.peer || p.url === options.peer) : null
   let peer = named?.url ?? options.peer ?? mesh.currentUrl
-  let provider = connect(peer, room, doc)
+  let provider = connect(peer, room, doc, mesh.token)
   const move = () => {
     const next = mesh.currentUrl
     if (!next || next === peer) return
     provider.destroy()
     peer = next
-    provider = connect(peer, room, doc)
+    provider = connect(peer, room, doc, mesh.token)
   }
   const onRemoved = (p: PeerEntry) => {
     if (p.url === peer) move()

@@ -36,7 +36,7 @@ const main = async (): Promise<void> => {
   } catch (err) {
     return fail((err as Error).message)
   }
-  log.info(`ready ${peer.url} name=${peer.entry.name} id=${peer.entry.id} home=${config.home}`)
+  log.info(`ready ${peer.url} name=${peer.entry.name} id=${peer.entry.id} home=${config.home} dashboard=${peer.dashboardUrl}`)
 }
 
 main().catch((err) => fail((err as Error).stack ?? String(err)))

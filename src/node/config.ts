@@ -23,6 +23,10 @@ export interface PeerConfig {
   allowOrigins: string[]
   mdns: MdnsScope
   logLevel: LogLevel
+  /** A file holding the mesh secret (hex); null: $PEER_PLAN_HOME/mesh.key, made on first use. */
+  secretFile: string | null
+  /** Strangers get a person's access (rooms read and write). For a sandbox only; refused with --mdns lan. */
+  dangerouslyAllowStrangers: boolean
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +49,11 @@ Options (each also settable by environment variable and config file; CLI > env >
   --mdns off|loopback|lan  mDNS scope (loopback)                       PEER_PLAN_MDNS
   --no-mdns             same as --mdns off
   --log-level LEVEL     error|warn|info|debug (info)                   PEER_PLAN_LOG_LEVEL
+  --secret-file FILE    the mesh secret (hex, >= 128 bits); peers of other homes join only
+                        with the same one ($PEER_PLAN_HOME/mesh.key)   PEER_PLAN_SECRET_FILE
+  --dangerously-allow-strangers
+                        anyone who can connect reads and writes rooms without the access
+                        token; for a sandbox only (never with --mdns lan)
   --config FILE         JSON config file (default $PEER_PLAN_HOME/config.json)
   -h, --help            show this help
   -v, --version         show the version
@@ -61,7 +70,8 @@ const fileSchema = z
     name: z.string().optional(),
     allowOrigins: z.array(z.string()).optional(),
     mdns: z.string().optional(),
-    logLevel: z.string().optional()
+    logLevel: z.string().optional(),
+    secretFile: z.string().optional()
   })
   .strict()
 
@@ -177,6 +187,8 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
         mdns: { type: 'string' },
         'no-mdns': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'secret-file': { type: 'string' },
+        'dangerously-allow-strangers': { type: 'boolean' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' }
@@ -228,5 +240,8 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
     : (pick(str('mdns'), '--mdns', 'PEER_PLAN_MDNS', file.mdns, 'mdns', (raw: string, where) => parseEnum(raw, MDNS_SCOPES, where)) ?? 'loopback')
   const logLevel = pick(str('log-level'), '--log-level', 'PEER_PLAN_LOG_LEVEL', file.logLevel, 'logLevel', (raw: string, where) => parseEnum(raw, LOG_LEVELS, where)) ?? 'info'
 
-  return { kind: 'run', config: { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel } }
+  const secretFile = pick(str('secret-file'), '--secret-file', 'PEER_PLAN_SECRET_FILE', file.secretFile, 'secretFile', (raw: string) => resolve(raw)) ?? null
+  const dangerouslyAllowStrangers = values['dangerously-allow-strangers'] === true
+  if (dangerouslyAllowStrangers && mdns === 'lan') throw new ConfigError('--dangerously-allow-strangers cannot be used with --mdns lan: a LAN peer needs the mesh secret')
+  return { kind: 'run', config: { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel, secretFile, dangerouslyAllowStrangers } }
 }

@@ -20,6 +20,7 @@ export interface DiallerDeps {
   view: DirectoryView
   known: KnownPeers
   keepalive: Keepalive
+  key: Buffer
   handshakeTimeoutMs: number
   log: Logger
   /** A link fell for a reason other than our retiring it. */
@@ -81,6 +82,7 @@ export class Dialler {
       targetId: id,
       url: target.url,
       doc: this.deps.doc,
+      key: this.deps.key,
       keepalive: this.deps.keepalive,
       handshakeTimeoutMs: this.deps.handshakeTimeoutMs,
       onUp: () => {

@@ -8,6 +8,7 @@ import type * as Y from 'yjs'
 import { DIRECTORY_ROOM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import { encodeSyncStep1, encodeUpdate, handleMessage } from '../shared/wire.js'
 import type { Keepalive } from './keepalive.js'
+import { checkProof, LINK_HEADER, PROOF_HEADER, signLink } from './link-auth.js'
 import { toUint8 } from './ws-bytes.js'
 
 export interface LinkOptions {
@@ -15,6 +16,8 @@ export interface LinkOptions {
   targetId: string
   url: string
   doc: Y.Doc
+  /** The mesh key: the link proves it, and takes no update before the other side has proved it too. */
+  key: Buffer
   keepalive: Keepalive
   handshakeTimeoutMs: number
   onUp: (link: DirectoryLink) => void
@@ -32,8 +35,14 @@ export class DirectoryLink {
 
   constructor(private readonly opts: LinkOptions) {
     this.targetId = opts.targetId
-    const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${DIRECTORY_ROOM}?peer=${encodeURIComponent(opts.selfId)}`
-    this.ws = new WebSocket(wsUrl, { maxPayload: MAX_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false })
+    const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${DIRECTORY_ROOM}`
+    const auth = signLink(opts.key, opts.selfId, opts.targetId)
+    this.ws = new WebSocket(wsUrl, { maxPayload: MAX_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false, headers: { [LINK_HEADER]: auth.header } })
+    // 'upgrade' comes before 'open' and before any message: a server that cannot prove the key is
+    // dropped before it can say anything.
+    this.ws.on('upgrade', (res) => {
+      if (!checkProof(opts.key, opts.targetId, auth.nonce, res.headers[PROOF_HEADER] as string | undefined)) this.close('the other side did not prove the mesh key')
+    })
     this.ws.binaryType = 'nodebuffer'
     this.onDocUpdate = (update, origin) => {
       if (origin !== this) this.send(encodeUpdate(update))

@@ -7,11 +7,12 @@ import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
 import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
 
-/** Writes a GET answer; `head` asks for the headers only. */
-export type Route = (res: ServerResponse, head: boolean) => void
+/** Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token. */
+export type Route = (res: ServerResponse, head: boolean, person: boolean) => void
 
 export interface RouteSources {
-  health(): HealthResponse
+  /** Strangers get no room names. */
+  health(person: boolean): HealthResponse
   registry(): RegistryResponse
   dashboardHtml: string
   /** Browser bundles by path, read once at start. */
@@ -19,10 +20,10 @@ export interface RouteSources {
 }
 
 const json =
-  (body: () => unknown): Route =>
-  (res, head) => {
+  (body: (person: boolean) => unknown): Route =>
+  (res, head, person) => {
     res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(head ? undefined : JSON.stringify(body()))
+    res.end(head ? undefined : JSON.stringify(body(person)))
   }
 
 const fixed =
@@ -50,7 +51,7 @@ const plain = (res: ServerResponse, status: number, text: string, headers: Recor
   void res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(`${text}\n`)
 
 export const createRequestHandler =
-  (policy: AccessPolicy, routes: Map<string, Route>) =>
+  (policy: AccessPolicy, routes: Map<string, Route>, isPerson: (req: IncomingMessage) => boolean) =>
   (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
@@ -62,5 +63,5 @@ export const createRequestHandler =
     const route = routes.get((req.url ?? '/').split('?')[0] ?? '')
     if (!route) return plain(res, 404, 'Not found')
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
-    route(res, req.method === 'HEAD')
+    route(res, req.method === 'HEAD', isPerson(req))
   }

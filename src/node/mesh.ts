@@ -29,6 +29,8 @@ export interface MeshOptions {
   doc: Y.Doc
   view: DirectoryView
   keepalive: Keepalive
+  /** The mesh key every link proves. */
+  key: Buffer
   log: Logger
   hostId: string
   /** Hint sources: servers.json, mDNS. */

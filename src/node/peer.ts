@@ -12,12 +12,16 @@ import { renderDashboard } from './dashboard-page.js'
 import type { NodeDiscovery } from './discovery/hint.js'
 import { MdnsDiscovery } from './discovery/mdns.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
+import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import { createAccessPolicy } from './http-guards.js'
 import { buildRoutes, createRequestHandler } from './http-routes.js'
+import { AccessCheck } from './access.js'
+import { dashboardUrl } from './access-token.js'
 import { Keepalive } from './keepalive.js'
 import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
 import { Mesh } from './mesh.js'
+import { loadMeshKey } from './mesh-key.js'
 import { meshOriginRule } from './origin-rule.js'
 import { RegistryFile } from './registry-file.js'
 import { RoomServer } from './room-server.js'
@@ -36,6 +40,8 @@ export interface PeerOptions {
 export interface Peer {
   readonly entry: PeerEntry
   readonly url: string
+  /** The dashboard with the access token in its fragment: what a person opens. */
+  readonly dashboardUrl: string
   peers(): PeerEntry[]
   health(): HealthResponse
   stop(): Promise<void>
@@ -51,19 +57,24 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const port = await bindPort(server, plan.bindHost, config.port, config.ports)
   const entry = buildSelfEntry(config, plan, port)
 
+  const key = await loadMeshKey(config.home, config.secretFile, log)
+  const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive })
   const view = new DirectoryView(rooms.directory.doc)
   const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
   if (config.mdns !== 'off') discoveries.push(new MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
-  const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, log, hostId: entry.hostId, discoveries })
+  const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, key, log, hostId: entry.hostId, discoveries })
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
 
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }) })
-  const health = (): HealthResponse => ({ ...entry, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size }, rooms: [...rooms.rooms.keys()] })
+  const health = (person = true): HealthResponse => {
+    const out: HealthResponse = { ...entry, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
+    return person ? { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM) } : out
+  }
   const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: await loadBrowserAssets(log) })
-  const upgrades = createUpgradeHandler({ policy, rooms, selfId: entry.id, log })
-  server.on('request', createRequestHandler(policy, routes))
+  const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
+  server.on('request', createRequestHandler(policy, routes, (req) => access.personOverHttp(req)))
   server.on('upgrade', upgrades.handle)
 
   const close = async () => {
@@ -84,5 +95,5 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   let stopping: Promise<void> | null = null
   const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, url: entry.url, peers: () => view.peers(), health, stop }
+  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), peers: () => view.peers(), health, stop }
 }

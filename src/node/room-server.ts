@@ -9,6 +9,7 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import type { WebSocket, RawData } from 'ws'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import { encodeAwareness, encodeSyncStep1, encodeUpdate, handleMessage, WireError } from '../shared/wire.js'
+import type { AccessClass } from './access.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import { toUint8 } from './ws-bytes.js'
@@ -22,8 +23,9 @@ export interface Room {
 }
 
 export interface ConnMeta {
-  /** The dialling peer's id, for directory links from other peers (from ?peer=). */
+  /** The dialling peer's id, for directory links from other peers (proved with the mesh key). */
   peerId: string | null
+  access: AccessClass
 }
 
 export interface RoomServerOptions {
@@ -93,7 +95,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
     room.conns.set(ws, new Set())
     this.meta.set(ws, meta)
-    const ctx = { doc: room.doc, awareness: room.awareness, origin: ws }
+    // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
+    const readOnly = room === this.directory && meta.access !== 'peer'
+    const ctx = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) return this.reject(ws, 1003, 'binary frames only')

@@ -6,15 +6,19 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { isPeerId } from '../shared/peer-id.js'
-import { isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import { DIRECTORY_ROOM, isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import type { AccessCheck } from './access.js'
+import { BASE_PROTOCOL } from './access-token.js'
 import { checkRequest, type AccessPolicy } from './http-guards.js'
+import { PROOF_HEADER, proofFor } from './link-auth.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
 
 export interface UpgradeDeps {
   policy: AccessPolicy
   rooms: RoomServer
+  access: AccessCheck
+  key: Buffer
   selfId: string
   log: Logger
 }
@@ -39,9 +43,17 @@ const roomName = (url: URL): string | null => {
   }
 }
 
-export const createUpgradeHandler = ({ policy, rooms, selfId, log }: UpgradeDeps): UpgradeHandler => {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false })
+export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }: UpgradeDeps): UpgradeHandler => {
+  // Only ever the plain protocol name: a token offered as a subprotocol is never echoed back.
+  const handleProtocols = (offered: Set<string>) => (offered.has(BASE_PROTOCOL) ? BASE_PROTOCOL : false)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false, handleProtocols })
   wss.on('error', (err) => log.warn(`websocket server: ${err.message}`))
+  // The server's half of the link proof goes into the 101 answer of the request that asked for it.
+  const proofs = new WeakMap<IncomingMessage, string>()
+  wss.on('headers', (headers, req) => {
+    const proof = proofs.get(req)
+    if (proof) headers.push(`${PROOF_HEADER}: ${proof}`)
+  })
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
     const verdict = checkRequest(policy, req)
@@ -49,13 +61,20 @@ export const createUpgradeHandler = ({ policy, rooms, selfId, log }: UpgradeDeps
     const url = new URL(req.url ?? '/', 'http://peer.invalid')
     const name = roomName(url)
     if (name === null) return refuse(socket, 404, 'Not Found')
+    const who = access.classify(req, url)
+    if (!who.ok) {
+      log.debug(`upgrade refused: ${who.reason}`)
+      return refuse(socket, who.status, who.status === 401 ? 'Unauthorized' : 'Forbidden')
+    }
+    // Strangers read the directory and nothing else.
+    if (who.access === 'stranger' && name !== DIRECTORY_ROOM) return refuse(socket, 401, 'Unauthorized')
     if (!rooms.canHost(name)) return refuse(socket, 503, 'Service Unavailable')
-    const peerParam = url.searchParams.get('peer')
-    const peerId = isPeerId(peerParam) && peerParam !== selfId ? peerParam : null
+    if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
+    const peerId = who.peerId !== selfId ? who.peerId : null
     wss.handleUpgrade(req, socket, head, (ws) => {
       const room = rooms.getRoom(name)
       if (!room) return ws.close(1013, 'too many rooms')
-      rooms.handleConnection(ws, room, { peerId })
+      rooms.handleConnection(ws, room, { peerId, access: who.access })
     })
   }
   return { handle, close: () => wss.close() }

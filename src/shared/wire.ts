@@ -6,7 +6,7 @@
  * Frame: varUint messageType, then the payload of that type.
  *   0 sync:            y-protocols/sync message (step1 state vector | step2 update | update)
  *   1 awareness:       varUint8Array of a y-protocols/awareness update
- *   2 auth:            y-protocols/auth (ignored here: loopback peers carry no tokens)
+ *   2 auth:            y-protocols/auth (ignored: peers prove the mesh key in the upgrade instead)
  *   3 query-awareness: no payload; answered with the full awareness state
  */
 import * as encoding from 'lib0/encoding'
@@ -25,6 +25,8 @@ export interface WireContext {
   awareness: awarenessProtocol.Awareness | null
   /** Transaction origin for updates that arrive on this connection, so they are not echoed back to it. */
   origin: unknown
+  /** Answer sync step 1, drop every update: a reader that may not write this doc. */
+  readOnly?: boolean
 }
 
 type Handler = (encoder: encoding.Encoder, decoder: decoding.Decoder, ctx: WireContext) => void
@@ -33,7 +35,11 @@ const handlers: Handler[] = []
 
 handlers[messageSync] = (encoder, decoder, ctx) => {
   encoding.writeVarUint(encoder, messageSync)
-  syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin)
+  if (!ctx.readOnly) return void syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin)
+  const type = decoding.readVarUint(decoder)
+  if (type === syncProtocol.messageYjsSyncStep1) syncProtocol.readSyncStep1(decoder, encoder, ctx.doc)
+  // Step 2 and updates from a reader are read and dropped.
+  else decoding.readVarUint8Array(decoder)
 }
 
 handlers[messageAwareness] = (_encoder, decoder, ctx) => {

@@ -26,7 +26,7 @@ describe('a room kept in IndexedDB', () => {
     const browser = await launchBrowser()
     const peer = await spawnPeer({ home: await tempHome(), args: ['--ports', range(R)] })
     const { page } = await pageOn(browser, peer.url)
-    expect((await join(page, { ports: R, cache: false })).ok).toBe(true)
+    expect((await join(page, { ports: R, cache: false, token: peer.token })).ok).toBe(true)
     await page.evaluate(async () => {
       const w = window as any
       w.room = w.mesh.open('kept-notes', { persist: true })
@@ -38,7 +38,7 @@ describe('a room kept in IndexedDB', () => {
 
     await page.reload()
     await loadLibrary(page)
-    expect((await join(page, { ports: R, cache: false })).ok).toBe(true)
+    expect((await join(page, { ports: R, cache: false, token: peer.token })).ok).toBe(true)
     const local = await readLocal(page, 'kept-notes', NOWHERE)
     expect(local).toEqual({ text: 'written before the reload;', connected: false })
   })

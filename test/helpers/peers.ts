@@ -16,6 +16,8 @@ export interface PeerProc {
   url: string
   port: number
   id: string
+  /** The mesh's access token, from the dashboard URL of the ready line. */
+  token: string
   stderr: () => string
   stdout: () => string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
@@ -71,7 +73,7 @@ export const spawnPeer = (opts: SpawnOptions): Promise<PeerProc> =>
     proc.stdout!.on('data', (d) => (out += d))
     proc.stderr!.on('data', (d) => {
       err += d
-      const m = /ready (http:\/\/\S+) name=\S+ id=(\S+)/.exec(err)
+      const m = /ready (http:\/\/\S+) name=\S+ id=(\S+) .*#token=([0-9a-f]+)/.exec(err)
       if (m && !ready) {
         ready = true
         const url = m[1]!
@@ -81,6 +83,7 @@ export const spawnPeer = (opts: SpawnOptions): Promise<PeerProc> =>
           url,
           port: Number(new URL(url).port),
           id: m[2]!,
+          token: m[3]!,
           stderr: () => err,
           stdout: () => out,
           exited,
@@ -145,6 +148,9 @@ export const allSee = async (peers: { url: string }[], ids: string[]): Promise<b
   const seen = await Promise.all(peers.map((p) => registryIds(p).then((r) => r.join(','), () => '')))
   return seen.every((s) => s === want)
 }
+
+/** The header a person's client shows on a WebSocket to a room (what a stock client sends as a subprotocol). */
+export const tokenProtocols = (peer: { token: string }) => ['peer-plan', `peer-plan.token.${peer.token}`]
 
 /** Emits a measurement on stderr so CI logs and closing notes can quote it; never asserted on. */
 export const report = (label: string, ms: number) => process.stderr.write(`[measure] ${label}: ${ms.toFixed(0)} ms\n`)

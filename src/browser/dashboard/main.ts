@@ -66,11 +66,24 @@ const log = (text: string) => {
   while (list.children.length > 50) list.lastChild!.remove()
 }
 
+/**
+ * The access token arrives in the URL's fragment (never sent to a server) and is kept for this tab's
+ * session, then taken out of the address bar so it is not shown or shared with the URL.
+ */
+const takeToken = (): string | undefined => {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token')
+  if (fromHash) {
+    sessionStorage.setItem('peer-plan-token', fromHash)
+    history.replaceState(null, '', location.pathname + location.search)
+  }
+  return fromHash ?? sessionStorage.getItem('peer-plan-token') ?? undefined
+}
+
 const main = async () => {
   $('status').textContent = 'finding the mesh...'
   let mesh: Mesh
   try {
-    mesh = await joinMesh({ ports: config.ports, host: config.host })
+    mesh = await joinMesh({ ports: config.ports, host: config.host, token: takeToken() })
   } catch (err) {
     $('status').textContent = 'no peer answered'
     $('status').className = 'bad'

@@ -1,0 +1,28 @@
+/**
+ * What a person's browser shows to get full access: a token derived from the mesh secret, so every peer
+ * of the mesh accepts the same one and none has to store it. It travels in a WebSocket subprotocol
+ * (`peer-plan.token.<token>`, what peer-plan's own client sends) or, for a stock y-websocket client,
+ * as `params: { token }`; on HTTP as `Authorization: Bearer <token>`. The dashboard URL carries it in
+ * the fragment, which a browser never sends to a server.
+ */
+import { createHmac } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { safeEqualHex } from './link-auth.js'
+
+export const TOKEN_PROTOCOL_PREFIX = 'peer-plan.token.'
+export const BASE_PROTOCOL = 'peer-plan'
+
+export const accessToken = (key: Buffer): string => createHmac('sha256', key).update('peer-plan access-token v1').digest('hex')
+
+/** The token a request offers, from any of the places it may travel; undefined when none. */
+export const offeredToken = (req: IncomingMessage, url: URL): string | undefined => {
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+  const fromProtocol = protocols.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length)
+  const auth = req.headers.authorization
+  const fromHeader = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined
+  return fromProtocol ?? fromHeader ?? url.searchParams.get('token') ?? undefined
+}
+
+export const tokenMatches = (expected: string, offered: string | undefined): boolean => offered !== undefined && safeEqualHex(offered, expected)
+
+export const dashboardUrl = (base: string, token: string | null): string => (token ? `${base}/#token=${token}` : `${base}/`)

@@ -1,0 +1,52 @@
+/**
+ * Who is on the other end of a request or upgrade, by what it proves:
+ *   - `peer`: a dialling peer that proved the mesh key (link-auth.ts); writes the directory;
+ *   - `person`: shows the access token (access-token.ts); reads and writes rooms, reads the directory;
+ *   - `stranger`: anyone else (another OS user, a LAN host, a page without the token): reads the
+ *     directory and nothing else.
+ * A wrong key or a wrong token is refused outright rather than demoted, so a misconfigured peer or page
+ * hears about it at once.
+ */
+import type { IncomingMessage } from 'node:http'
+import { accessToken, offeredToken, tokenMatches } from './access-token.js'
+import { LINK_HEADER, LinkVerifier } from './link-auth.js'
+
+export type AccessClass = 'peer' | 'person' | 'stranger'
+
+export type AccessVerdict = { ok: true; access: AccessClass; peerId: string | null; nonce: string | null } | { ok: false; status: number; reason: string }
+
+export interface AccessCheckOptions {
+  key: Buffer
+  selfId: string
+  /** The dangerous opt-out: strangers are treated as people (full room access). Never peers. */
+  strangersArePeople: boolean
+}
+
+export class AccessCheck {
+  readonly token: string
+  private readonly verifier: LinkVerifier
+
+  constructor(private readonly opts: AccessCheckOptions) {
+    this.token = accessToken(opts.key)
+    this.verifier = new LinkVerifier(opts.key, opts.selfId)
+  }
+
+  /** Plain HTTP: a person shows the token as `Authorization: Bearer`; nothing else counts there. */
+  personOverHttp(req: IncomingMessage): boolean {
+    const auth = req.headers.authorization
+    return this.opts.strangersArePeople || (auth?.startsWith('Bearer ') === true && tokenMatches(this.token, auth.slice(7).trim()))
+  }
+
+  classify(req: IncomingMessage, url: URL): AccessVerdict {
+    const link = req.headers[LINK_HEADER]
+    if (link !== undefined) {
+      const v = this.verifier.verify(Array.isArray(link) ? link[0] : link)
+      return v.ok ? { ok: true, access: 'peer', peerId: v.peerId, nonce: v.nonce } : { ok: false, status: 401, reason: `peer link refused: ${v.reason}` }
+    }
+    const offered = offeredToken(req, url)
+    if (offered !== undefined) {
+      return tokenMatches(this.token, offered) ? { ok: true, access: 'person', peerId: null, nonce: null } : { ok: false, status: 401, reason: 'wrong access token' }
+    }
+    return { ok: true, access: this.opts.strangersArePeople ? 'person' : 'stranger', peerId: null, nonce: null }
+  }
+}
