@@ -1,22 +1,24 @@
-import { spawn } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { startProcess } from '../scripts/lib/spawn-peer.mjs'
+import { tempDir } from './helpers/temp.js'
+import { testScope } from './helpers/scope.js'
 
 const RUN = resolve(import.meta.dirname, '../bench/run.mjs')
 
+/** Runs the bench to completion; a test that ends first SIGTERMs it, so it takes its peers and browser with it. */
+const runBench = async (args: string[]) => {
+  const bench = startProcess(process.execPath, [RUN, ...args])
+  testScope().defer(() => bench.stop('SIGTERM', 10_000))
+  const { code } = await bench.exited
+  return { code, stdout: bench.stdout(), stderr: bench.stderr() }
+}
+
 describe('pnpm bench', () => {
   it('runs --quick on one scenario and writes the documented JSON, table and chart', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'pp-bench-smoke-'))
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
-      const p = spawn(process.execPath, [RUN, '--quick', '--only', 'registry', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      p.stdout.on('data', (d) => (stdout += d))
-      p.stderr.on('data', (d) => (stderr += d))
-      p.on('exit', (code) => res({ code, stdout, stderr }))
-    })
+    const out = tempDir()
+    const { code, stdout, stderr } = await runBench(['--quick', '--only', 'registry', '--out', out])
     expect(code, stderr).toBe(0)
     expect(stderr).toMatch(/\[bench [\d.]+s\] registry: p50/)
     expect(stdout).toMatch(/\| registry +\| 5 /)

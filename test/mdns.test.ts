@@ -17,7 +17,7 @@ const stopAll = async (peers: PeerProc[]) => {
 
 describe('mDNS on loopback', () => {
   it('two peers with different homes find each other through mDNS alone', async () => {
-    const [homeA, homeB] = [await tempHome(), await tempHome()]
+    const [homeA, homeB] = [tempHome(), tempHome()]
     // Different homes, different port ranges: nothing but mDNS joins them.
     const a = await spawnPeer({ home: homeA, args: ['--ports', range([PORTS.mdns[0], PORTS.mdns[0] + 9]), '--mdns', 'loopback'] })
     const t0 = Date.now()
@@ -47,7 +47,7 @@ describe('mDNS on loopback', () => {
     })
     expect(bound, 'could not hold port 5353 for the test').toBe(true)
     try {
-      const home = await tempHome()
+      const home = tempHome()
       const peers = [await spawnPeer({ home, args: [...args, '--mdns', 'loopback'] }), await spawnPeer({ home, args: [...args, '--mdns', 'loopback'] })]
       await waitFor(async () => (await registryIds(peers[0]!)).includes(peers[1]!.id), 'the two to join through servers.json')
       for (const p of peers) {
@@ -67,8 +67,8 @@ describe('mDNS on loopback', () => {
     await new Promise<void>((res) => responder.bind(5353, '0.0.0.0', () => res()))
     responder.addMembership('224.0.0.251', '127.0.0.1')
     try {
-      const a = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback'] })
-      const b = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback'] })
+      const a = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback'] })
+      const b = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback'] })
       await waitFor(async () => (await registryIds(a)).includes(b.id) && (await registryIds(b)).includes(a.id), 'mDNS to work beside the responder')
       await stopAll([a, b])
     } finally {
@@ -117,7 +117,7 @@ describe('mDNS on a LAN of network namespaces', () => {
     ip('netns', 'add', lonely)
     ip('-n', lonely, 'link', 'set', 'lo', 'up')
     try {
-      const home = await tempHome()
+      const home = tempHome()
       const peer = await spawnPeer({ home, wrap: ['ip', 'netns', 'exec', lonely], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan'] })
       expect(peer.url).toMatch(/^http:\/\/127\.0\.0\.1:/)
       await waitFor(() => /mDNS \(lan\) found no interface/.test(peer.stderr()), 'the warning')
@@ -154,7 +154,7 @@ describe('mDNS on a LAN of network namespaces', () => {
 
     const t0 = Date.now()
     const peers = await Promise.all(
-      hosts.map(async (h) => spawnPeer({ home: await tempHome(), wrap: ['ip', 'netns', 'exec', h.ns], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan', '--name', h.ns] }))
+      hosts.map(async (h) => spawnPeer({ home: tempHome(), wrap: ['ip', 'netns', 'exec', h.ns], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan', '--name', h.ns] }))
     )
     peers.forEach((p, i) => expect(p.url).toBe(`http://${hosts[i]!.ip}:${p.port}`))
     const ids = peers.map((p) => p.id).sort()

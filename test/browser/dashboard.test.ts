@@ -11,7 +11,7 @@ const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
 describe('the dashboard at /', () => {
   it('shows every live peer and follows the mesh without a reload', async () => {
     const browser = await launchBrowser()
-    const home = await tempHome()
+    const home = tempHome()
     const args = ['--ports', range(R)]
     const peers = await Promise.all([1, 2, 3, 4].map((i) => spawnPeer({ home, args: [...args, '--name', `agent-${i}`] })))
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')

@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core'
 import { PORTS, range } from '../helpers/ports.js'
 import { allSee, report, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
 import { join, launchBrowser, loadLibrary, median, pageOn, type JoinResult } from '../helpers/browser.js'
+import { suiteScope } from '../helpers/scope.js'
 
 const R = PORTS.browserDiscovery
 const RUNS = 7
@@ -14,13 +15,14 @@ describe('joinMesh() discovery in real Chromium', () => {
   let browser: Browser
   let home: string
   let peers: PeerProc[]
+  const scope = suiteScope()
 
   beforeAll(async () => {
-    browser = await launchBrowser()
-    home = await tempHome()
+    browser = await launchBrowser(scope)
+    home = tempHome(scope)
     const args = ['--ports', range(R)]
-    const first = await spawnPeer({ home, args: [...args, '--port', String(R[0])] })
-    peers = [first, await spawnPeer({ home, args }), await spawnPeer({ home, args })]
+    const first = await spawnPeer({ home, scope, args: [...args, '--port', String(R[0])] })
+    peers = [first, await spawnPeer({ home, scope, args }), await spawnPeer({ home, scope, args })]
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
   })
 

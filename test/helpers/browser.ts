@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll } from 'vitest'
+import { testScope, type Scope } from './scope.js'
 
 export const chromePath = (): string => {
   const path = process.env.CHROME_PATH ?? '/usr/bin/chromium'
@@ -12,14 +12,15 @@ export const chromePath = (): string => {
   return path
 }
 
-export const launchBrowser = async (): Promise<Browser> => {
+/** Closed when its scope ends: the running test unless a describe block's suiteScope() is given. */
+export const launchBrowser = async (scope: Scope = testScope()): Promise<Browser> => {
   const browser = await chromium.launch({
     executablePath: chromePath(),
     headless: true,
     // Without the background-networking flags Chromium keeps dialling Google's hosts.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
   })
-  afterAll(() => browser.close())
+  scope.defer(() => browser.close())
   return browser
 }
 

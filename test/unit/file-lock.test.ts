@@ -1,11 +1,9 @@
-import { mkdtempSync, utimesSync, writeFileSync, existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { utimesSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LockTimeoutError, withFileLock } from '../../src/node/file-lock.js'
 import { machineId } from '../../src/node/process-identity.js'
-
-const dir = () => mkdtempSync(join(tmpdir(), 'pp-lock-'))
+import { tempDir as dir } from '../helpers/temp.js'
 
 describe('withFileLock', () => {
   it('serialises concurrent read-modify-write cycles: no lost update', async () => {
