@@ -13,6 +13,8 @@ describe('withFileLock', () => {
       Array.from({ length: 30 }, () =>
         withFileLock(path, async () => {
           const seen = counter
+          // Not a wait for anything: it holds the lock across a turn of the event loop, where an
+          // unserialised writer would interleave and lose an update.
           await new Promise((r) => setTimeout(r, 1))
           counter = seen + 1
         })
