@@ -30,8 +30,16 @@ describe('the dashboard at /', () => {
       await expect(row.locator('td').nth(1).textContent()).resolves.toBe(p.url)
       await expect(row.locator('td').nth(2).textContent()).resolves.toBe(String(p.pid))
     }
-    expect(await page.locator('#via').textContent()).toMatch(/^(registry|scan|cache)$/)
-    expect(await page.locator('#timings').textContent()).toMatch(/directory synced/)
+    // A fresh context (nothing cached) and a live first port: found through the registry endpoint. The
+    // scan wins only if the registry has not answered within the page's 100 ms grace (a loaded machine),
+    // and then the timings show no registry answer at all.
+    const via = await page.locator('#via').textContent()
+    const timings = await page.locator('#timings').textContent()
+    if (via !== 'registry') {
+      expect(via).toBe('scan')
+      expect(timings).not.toMatch(/source registry/)
+    }
+    expect(timings).toMatch(/directory synced/)
     expect(await page.locator('#status').textContent()).toBe('connected')
     await mkdir(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true })

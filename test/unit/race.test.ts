@@ -83,10 +83,28 @@ describe('raceSources', () => {
 })
 
 describe('backoffMs', () => {
-  it('grows, is capped, and is jittered between base and the ceiling', () => {
-    expect(backoffMs(0, 250, 5000, () => 0)).toBe(250)
-    expect(backoffMs(3, 250, 5000, () => 1)).toBe(2000)
-    expect(backoffMs(30, 250, 5000, () => 1)).toBe(5000)
-    expect(backoffMs(30, 250, 5000, () => 0)).toBe(250)
+  const attempts = Array.from({ length: 12 }, (_, n) => n)
+  // Math.random() is in [0, 1): 0 and 0.999 stand for the lowest and (nearly) the highest draw.
+  const low = attempts.map((n) => backoffMs(n, 250, 5000, () => 0))
+  const high = attempts.map((n) => backoffMs(n, 250, 5000, () => 0.999))
+
+  it('never waits less than the base, whatever the attempt', () => {
+    expect(low).toEqual(attempts.map(() => 250))
+  })
+
+  it('has a ceiling that doubles from the base and stops at the cap', () => {
+    expect(high.slice(0, 6)).toEqual([250, 500, 999, 1998, 3996, 4995])
+    expect(high.slice(6)).toEqual(attempts.slice(6).map(() => 4995))
+    for (let n = 1; n < high.length; n++) expect(high[n]).toBeGreaterThanOrEqual(high[n - 1]!)
+  })
+
+  it('spreads the draws across the whole window, not a fixed wait', () => {
+    // Halfway between the base and attempt 4's ceiling of 4000.
+    expect(backoffMs(4, 250, 5000, () => 0.5)).toBe(2125)
+    expect(new Set([0, 0.25, 0.5, 0.75, 0.999].map((r) => backoffMs(8, 250, 5000, () => r))).size).toBe(5)
+  })
+
+  it('treats a negative attempt as the first', () => {
+    expect(backoffMs(-3, 250, 5000, () => 0.999)).toBe(250)
   })
 })
