@@ -11,11 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import { WebSocket } from 'ws'
 import { summarize } from './lib/stats.mjs'
-import { health, makeHome, rssMiB, sleep, spawnPeer, stopAll, stopPeer, until } from './lib/peers.mjs'
+import { followDirectory, health, makeHome, rssMiB, sleep, spawnPeer, stopAll, stopPeer, until } from './lib/peers.mjs'
 import { freshPage, joinInPage, launch, loadLibrary } from './lib/browser.mjs'
 import { startTrivialHttp, startTrivialWs } from './lib/floors.mjs'
 import { startSeedRegistry } from './seed/registry-server.mjs'
@@ -52,16 +49,6 @@ const record = (name, samples, extra = {}) => {
 }
 
 const browser = await launch()
-
-/** Follows a peer's directory doc over its _directory room, as a browser would. */
-const followDirectory = (p) => {
-  p.doc = new Y.Doc()
-  p.provider = new WebsocketProvider(p.url.replace('http', 'ws'), '_directory', p.doc, { WebSocketPolyfill: WebSocket, disableBc: true })
-  return p
-}
-
-/** A peer with mDNS on (spawnPeer passes --no-mdns), keeping its stderr for the publish time. */
-const spawnPeerWithMdns = (home, args) => spawnPeer(home, args, { mdns: true })
 
 // ---- Floors: trivial loopback servers, nothing of peer-plan ----------------------------------------
 const floorServers = []
@@ -118,7 +105,7 @@ const meshArgs = ['--ports', `${P.mesh[0]}-${P.mesh[1]}`]
 const needsMesh = ['registry', 'scan', 'cached', 'propagate', 'evict', 'failover', 'seed-registry-poll-propagate', 'seed-registry-poll-evict'].some(wants)
 if (needsMesh) {
   progress('starting 10 peers')
-  mesh = await Promise.all(Array.from({ length: 10 }, (_, i) => spawnPeer(home, [...meshArgs, '--port', String(P.mesh[0] + 1 + i)])))
+  mesh = await Promise.all(Array.from({ length: 10 }, (_, i) => spawnPeer({ home, args: [...meshArgs, '--port', String(P.mesh[0] + 1 + i)] })))
   await until(async () => (await Promise.all(mesh.map(health))).every((h) => h.peers === 10), 'the 10-peer mesh to converge')
 }
 const pageOrigin = () => `${mesh[mesh.length - 1].url}/health`
@@ -194,7 +181,7 @@ if (wants('propagate') || wants('evict')) {
   const evict = []
   progress('propagate / evict: a peer joins, then is SIGKILLed')
   for (let i = 0; i < RUNS; i++) {
-    const extra = await spawnPeer(home, [...meshArgs, '--port', String(P.extra)])
+    const extra = await spawnPeer({ home, args: [...meshArgs, '--port', String(P.extra)] })
     const added = await until(() => mark('added', extra.id), 'peer-added').then(() => mark('added', extra.id))
     // startedAt is written right after the HTTP server is listening.
     prop.push(added.at - added.startedAt)
@@ -224,7 +211,7 @@ if (wants('failover')) {
     xs.push(at - killedAt)
     await stopPeer(victim, 'SIGKILL')
     // Put a peer back on the same port so the mesh stays at 10.
-    const again = await spawnPeer(home, [...meshArgs, '--port', String(victim.port)])
+    const again = await spawnPeer({ home, args: [...meshArgs, '--port', String(victim.port)] })
     mesh = mesh.map((p) => (p === victim ? again : p))
     await until(async () => (await follower.page.evaluate(() => window.mesh.peers.length)) === 10, 'the replacement to appear')
   }
@@ -237,7 +224,7 @@ if (wants('seed-registry-poll-propagate') || wants('seed-registry-poll-evict')) 
   const seed = await startSeedRegistry(home, P.seedRegistry)
   // The evict victim is there before the pages load; the newcomer comes as the victim dies, so both events
   // fall at a random phase of every page's polling and one 5 s period covers both.
-  const victim = await spawnPeer(home, [...meshArgs, '--port', String(P.extra + 1)])
+  const victim = await spawnPeer({ home, args: [...meshArgs, '--port', String(P.extra + 1)] })
   const pages = []
   for (let i = 0; i < RUNS; i++) {
     const { ctx, page } = await freshPage(browser, pageOrigin())
@@ -262,7 +249,7 @@ if (wants('seed-registry-poll-propagate') || wants('seed-registry-poll-evict')) 
   await Promise.all(pages.map(({ page }) => page.waitForFunction((id) => window.seen[id], victim.id, { timeout: 15000 })))
   const killedAt = Date.now()
   victim.proc.kill('SIGKILL')
-  const extra = await spawnPeer(home, [...meshArgs, '--port', String(P.extra)])
+  const extra = await spawnPeer({ home, args: [...meshArgs, '--port', String(P.extra)] })
   const [seen, gone] = await Promise.all([
     Promise.all(pages.map(async ({ page }) => {
       await page.waitForFunction((id) => window.seen[id], extra.id, { timeout: 15000 })
@@ -315,11 +302,12 @@ if (wants('seed-scan-ws')) {
 // ---- mDNS on loopback: two homes, so only mDNS can join them ------------------------------------------------
 if (wants('mdns')) {
   progress('mdns: a newcomer in another home, publish -> listed in the first peer\'s directory')
+  // --mdns in the args: the spawner passes --no-mdns only to peers whose caller chose no mode.
   const mdnsArgs = ['--ports', `${P.mdns[0]}-${P.mdns[1]}`, '--mdns', 'loopback']
-  const anchor = followDirectory(await spawnPeerWithMdns(makeHome(), mdnsArgs))
+  const anchor = followDirectory(await spawnPeer({ home: makeHome(), args: mdnsArgs }))
   const xs = []
   for (let i = 0; i < RUNS; i++) {
-    const newcomer = await spawnPeerWithMdns(makeHome(), [...mdnsArgs, '--log-level', 'debug'])
+    const newcomer = await spawnPeer({ home: makeHome(), args: [...mdnsArgs, '--log-level', 'debug'] })
     await until(() => anchor.doc.getMap('peers').has(newcomer.id), 'the newcomer in the anchor\'s directory', 10000)
     const listedAt = Date.now()
     const publishedAt = Number(/mDNS published \S+ on \S+ at=(\d+)/.exec(newcomer.stderr())?.[1])
@@ -347,7 +335,7 @@ for (const n of SIZES) {
   const runs = wants(`converge@${n}`) ? (QUICK ? 3 : RUNS) : 1
   for (let i = 0; i < runs; i++) {
     const h = makeHome()
-    peers = await Promise.all(Array.from({ length: n }, (_, k) => spawnPeer(h, ['--ports', `${P.convN[0]}-${P.convN[1]}`, '--port', String(P.convN[0] + k)]).then(followDirectory)))
+    peers = await Promise.all(Array.from({ length: n }, (_, k) => spawnPeer({ home: h, args: ['--ports', `${P.convN[0]}-${P.convN[1]}`, '--port', String(P.convN[0] + k)] }).then(followDirectory)))
     const lastReady = Math.max(...peers.map((p) => p.readyAt))
     const done = await until(() => peers.every((p) => lists(p, n)), `converge@${n}`)
     xs.push(done - lastReady)

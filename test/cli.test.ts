@@ -15,7 +15,7 @@ const oneLineError = (r: { code: number | null; stdout: string; stderr: string }
 
 describe('peer-plan-node CLI', () => {
   it('--help and --version exit 0', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const help = await runCli(['--help'], { home })
     expect(help.code).toBe(0)
     expect(help.stdout).toMatch(/--ports A-B/)
@@ -37,12 +37,12 @@ describe('peer-plan-node CLI', () => {
     [['--mdns', 'everywhere'], /--mdns: expected one of off\|loopback\|lan/],
     [['--config', '/nonexistent/peer-plan.json'], /config file \/nonexistent\/peer-plan.json/]
   ])('rejects %j with one clear line', async (args, message) => {
-    const home = await tempHome()
+    const home = tempHome()
     expect(oneLineError(await runCli(args, { home }))).toMatch(message)
   })
 
   it('rejects bad environment values and bad config files, naming the source', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     expect(oneLineError(await runCli([], { home, env: { PEER_PLAN_PORTS: '5-1' } }))).toMatch(/PEER_PLAN_PORTS/)
     await mkdir(home, { recursive: true })
     await writeFile(join(home, 'config.json'), '{"port": ')
@@ -52,7 +52,7 @@ describe('peer-plan-node CLI', () => {
   })
 
   it('takes options from CLI over env over config file over defaults', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     await mkdir(home, { recursive: true })
     await writeFile(join(home, 'config.json'), JSON.stringify({ name: 'from-file', ports: range(PORTS.cli), logLevel: 'debug' }))
     const fromFile = await spawnPeer({ home })
@@ -72,7 +72,7 @@ describe('peer-plan-node CLI', () => {
   })
 
   it('--port: a taken port is a clear error', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const first = await spawnPeer({ home, args: ['--port', String(PORTS.cli[1])] })
     expect(first.port).toBe(PORTS.cli[1])
     const line = oneLineError(await runCli(['--port', String(PORTS.cli[1])], { home }))
@@ -80,7 +80,7 @@ describe('peer-plan-node CLI', () => {
   })
 
   it('a full range fails cleanly, naming the range', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const a = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
     const b = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
     expect([a.port, b.port].sort()).toEqual([...PORTS.cliFull])

@@ -6,7 +6,7 @@ import { allSee, report, spawnPeer, tempHome, waitFor } from './helpers/peers.js
 
 describe('20 peers started at once', () => {
   it('take distinct ports, all land in servers.json, and converge', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const t0 = Date.now()
     const peers = await Promise.all(Array.from({ length: 20 }, () => spawnPeer({ home, args: ['--ports', range(PORTS.concurrent)] })))
     report('20 concurrent starts: all ready', Date.now() - t0)

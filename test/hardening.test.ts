@@ -6,6 +6,7 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
+import { suiteScope } from './helpers/scope.js'
 
 const ALLOWED_EXTRA = 'https://app.example.test'
 
@@ -69,10 +70,11 @@ const masked = (opcode: number, payload: number[], rsv = 0) => Buffer.from([0x80
 describe('a peer under hostile input', () => {
   let peer: PeerProc
   let host: string
+  const scope = suiteScope()
 
   beforeAll(async () => {
-    const home = await tempHome()
-    peer = await spawnPeer({ home, args: ['--ports', range(PORTS.hardening), '--allow-origin', ALLOWED_EXTRA] })
+    const home = tempHome(scope)
+    peer = await spawnPeer({ home, scope, args: ['--ports', range(PORTS.hardening), '--allow-origin', ALLOWED_EXTRA] })
     host = `127.0.0.1:${peer.port}`
   })
 

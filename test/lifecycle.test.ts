@@ -40,7 +40,7 @@ const badHandshake = (port: number, room: string, token: string): Promise<string
 
 describe('lifecycle', () => {
   it('a failed handshake holds no room slot (70 of them, then a new room still opens)', async () => {
-    const peer = await spawnPeer({ home: await tempHome(), args })
+    const peer = await spawnPeer({ home: tempHome(), args })
     for (let i = 0; i < 70; i++) expect(await badHandshake(peer.port, `leak-${i}`, peer.token)).toMatch(/^HTTP\/1\.1 400/)
     const ws = new WebSocket(`${peer.url.replace('http', 'ws')}/after-the-flood`, tokenProtocols(peer))
     onTestFinished(() => ws.terminate())
@@ -48,7 +48,7 @@ describe('lifecycle', () => {
   })
 
   it('SIGINT to the whole process group (Ctrl-C on pnpm mesh) leaves servers.json empty and no process behind', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const script = resolve(import.meta.dirname, '../scripts/mesh.mjs')
     const mesh = spawn(process.execPath, [script, '--peers', '3', '--ports', range(PORTS.meshScript), '--no-mdns'], {
       env: { ...process.env, PEER_PLAN_HOME: home },
@@ -76,7 +76,7 @@ describe('lifecycle', () => {
   })
 
   it('a peer whose stderr reader has gone (EPIPE) leaves the mesh and servers.json, then exits', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const stays = await spawnPeer({ home, args })
     const orphan = await spawnPeer({ home, args: [...args, '--log-level', 'debug'] })
     await waitFor(() => allSee([stays, orphan], [stays.id, orphan.id]), 'the pair to see each other')
@@ -89,7 +89,7 @@ describe('lifecycle', () => {
   })
 
   it('a home that cannot be created is one clear error, exit 1', async () => {
-    const r = await runCli(['--home', '/proc/peer-plan-nope', '--no-mdns'], { home: await tempHome() })
+    const r = await runCli(['--home', '/proc/peer-plan-nope', '--no-mdns'], { home: tempHome() })
     expect(r.code).toBe(1)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(/cannot create the home directory \/proc\/peer-plan-nope/)

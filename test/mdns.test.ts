@@ -6,12 +6,12 @@
 import { execFileSync } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, registryIds, report, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+import { tempDir } from './helpers/temp.js'
 
 const args = ['--ports', range(PORTS.mdns)]
 const stopAll = async (peers: PeerProc[]) => {
@@ -21,16 +21,14 @@ const stopAll = async (peers: PeerProc[]) => {
 
 /** A mesh secret for peers of different homes: they join only when they share one. */
 const sharedSecret = (): string[] => {
-  const dir = mkdtempSync(join(tmpdir(), 'peer-plan-test-'))
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'shared.key')
+  const file = join(tempDir(), 'shared.key')
   writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 })
   return ['--secret-file', file]
 }
 
 describe('mDNS on loopback', () => {
   it('two peers with different homes find each other through mDNS alone', async () => {
-    const [homeA, homeB] = [await tempHome(), await tempHome()]
+    const [homeA, homeB] = [tempHome(), tempHome()]
     const secret = sharedSecret()
     // Different homes, different port ranges: nothing but mDNS joins them.
     const a = await spawnPeer({ home: homeA, args: ['--ports', range([PORTS.mdns[0], PORTS.mdns[0] + 9]), '--mdns', 'loopback', ...secret] })
@@ -61,7 +59,7 @@ describe('mDNS on loopback', () => {
     })
     expect(bound, 'could not hold port 5353 for the test').toBe(true)
     try {
-      const home = await tempHome()
+      const home = tempHome()
       const peers = [await spawnPeer({ home, args: [...args, '--mdns', 'loopback'] }), await spawnPeer({ home, args: [...args, '--mdns', 'loopback'] })]
       await waitFor(async () => (await registryIds(peers[0]!)).includes(peers[1]!.id), 'the two to join through servers.json')
       for (const p of peers) {
@@ -76,8 +74,8 @@ describe('mDNS on loopback', () => {
   })
 
   it('peers of two homes with different secrets find each other but never link', async () => {
-    const a = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
-    const b = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
+    const a = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
+    const b = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
     // Each hears of the other over mDNS and confirms it over /health; the link is what the key guards.
     await waitFor(() => /found \S+ at http/.test(a.stderr()) && /found \S+ at http/.test(b.stderr()), 'both to find the other over mDNS')
     await waitFor(() => /link to \S+ down/.test(a.stderr()) || /link to \S+ down/.test(b.stderr()), 'a link attempt to be refused')
@@ -93,8 +91,8 @@ describe('mDNS on loopback', () => {
     responder.addMembership('224.0.0.251', '127.0.0.1')
     try {
       const secret = sharedSecret()
-      const a = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', ...secret] })
-      const b = await spawnPeer({ home: await tempHome(), args: [...args, '--mdns', 'loopback', ...secret] })
+      const a = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', ...secret] })
+      const b = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', ...secret] })
       await waitFor(async () => (await registryIds(a)).includes(b.id) && (await registryIds(b)).includes(a.id), 'mDNS to work beside the responder')
       await stopAll([a, b])
     } finally {
@@ -143,7 +141,7 @@ describe('mDNS on a LAN of network namespaces', () => {
     ip('netns', 'add', lonely)
     ip('-n', lonely, 'link', 'set', 'lo', 'up')
     try {
-      const home = await tempHome()
+      const home = tempHome()
       const peer = await spawnPeer({ home, wrap: ['ip', 'netns', 'exec', lonely], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan'] })
       expect(peer.url).toMatch(/^http:\/\/127\.0\.0\.1:/)
       await waitFor(() => /mDNS \(lan\) found no interface/.test(peer.stderr()), 'the warning')
@@ -181,7 +179,7 @@ describe('mDNS on a LAN of network namespaces', () => {
     const t0 = Date.now()
     const secret = sharedSecret()
     const peers = await Promise.all(
-      hosts.map(async (h) => spawnPeer({ home: await tempHome(), wrap: ['ip', 'netns', 'exec', h.ns], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan', '--name', h.ns, ...secret] }))
+      hosts.map(async (h) => spawnPeer({ home: tempHome(), wrap: ['ip', 'netns', 'exec', h.ns], args: ['--ports', range(PORTS.mdnsLan), '--mdns', 'lan', '--name', h.ns, ...secret] }))
     )
     peers.forEach((p, i) => expect(p.url).toBe(`http://${hosts[i]!.ip}:${p.port}`))
     const ids = peers.map((p) => p.id).sort()

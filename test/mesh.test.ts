@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { allSee, registryIds, report, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+import { suiteScope, type Scope } from './helpers/scope.js'
 
-const start = (home: string, n: number) => Promise.all(Array.from({ length: n }, () => spawnPeer({ home, args: ['--ports', range(PORTS.mesh)] })))
+const start = (home: string, n: number, scope: Scope) => Promise.all(Array.from({ length: n }, () => spawnPeer({ home, scope, args: ['--ports', range(PORTS.mesh)] })))
 
 const fileIds = async (home: string): Promise<string[]> =>
   (JSON.parse(await readFile(join(home, 'servers.json'), 'utf8')) as { peers: { id: string }[] }).peers.map((p) => p.id).sort()
@@ -12,11 +13,13 @@ const fileIds = async (home: string): Promise<string[]> =>
 describe('a mesh of real peer processes', () => {
   let home: string
   let peers: PeerProc[]
+  // One mesh for the whole block: each test picks up where the last left it.
+  const scope = suiteScope()
 
   it('converges: 3 peers each list all 3', async () => {
-    home = await tempHome()
+    home = tempHome(scope)
     const t0 = Date.now()
-    peers = await start(home, 3)
+    peers = await start(home, 3, scope)
     const ids = peers.map((p) => p.id)
     await waitFor(() => allSee(peers, ids), 'every peer to list all 3')
     report('converge@3 (spawn to all listed)', Date.now() - t0)
@@ -37,7 +40,7 @@ describe('a mesh of real peer processes', () => {
   })
 
   it('evicts a hung (SIGSTOP) peer, and takes it back after SIGCONT', async () => {
-    peers.push(await spawnPeer({ home, args: ['--ports', range(PORTS.mesh)] }))
+    peers.push(await spawnPeer({ home, scope, args: ['--ports', range(PORTS.mesh)] }))
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the new peer to be listed everywhere')
     const [hung, ...rest] = peers
     const t0 = Date.now()
@@ -58,7 +61,7 @@ describe('a mesh of real peer processes', () => {
     old!.kill('SIGTERM')
     expect((await old!.exited).code).toBe(0)
     await waitFor(() => allSee(rest, rest.map((p) => p.id)), 'the stopped peer to leave')
-    const again = await spawnPeer({ home, args: ['--ports', range(PORTS.mesh), '--port', String(old!.port)] })
+    const again = await spawnPeer({ home, scope, args: ['--ports', range(PORTS.mesh), '--port', String(old!.port)] })
     peers = [...rest, again]
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the restarted peer to be listed everywhere')
     expect(await registryIds(again)).toHaveLength(3)

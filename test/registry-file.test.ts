@@ -37,14 +37,14 @@ const fakeEntry = (pid: number, port: number, pidStart: number | null = null) =>
 
 describe('servers.json', () => {
   it('is 0600 in a 0700 directory', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     await spawnPeer({ home, args })
     expect((await stat(home)).mode & 0o777).toBe(0o700)
     expect((await stat(join(home, 'servers.json'))).mode & 0o777).toBe(0o600)
   })
 
   it('is recovered when corrupt or empty, with every live peer put back', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const peers = await Promise.all([spawnPeer({ home, args }), spawnPeer({ home, args })])
     const ids = peers.map((p) => p.id).sort()
     await waitFor(async () => JSON.stringify(await readFileIds(home)) === JSON.stringify(ids), 'both peers in the file')
@@ -59,7 +59,7 @@ describe('servers.json', () => {
   })
 
   it('drops invalid entries but keeps the valid ones', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const a = await spawnPeer({ home, args })
     const current = JSON.parse(await readFile(join(home, 'servers.json'), 'utf8'))
     current.peers.push({ id: 'x', evil: true }, 'not an entry')
@@ -71,7 +71,7 @@ describe('servers.json', () => {
   })
 
   it('prunes entries of dead processes, and of reused pids', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const a = await spawnPeer({ home, args })
     const self = JSON.parse(await readFile(join(home, 'servers.json'), 'utf8')).peers[0]
     // A dead pid, and a live pid (ours) whose recorded start time is not its own: a reused pid.
@@ -86,7 +86,7 @@ describe('servers.json', () => {
   })
 
   it('a lock left by a killed writer does not block the others', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     await mkdir(home, { recursive: true, mode: 0o700 })
     const pid = await deadPid()
     await writeFile(join(home, 'servers.json.lock'), JSON.stringify({ pid, pidStart: null, hostId: (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim(), token: 'killed' }), { mode: 0o600 })
@@ -98,7 +98,7 @@ describe('servers.json', () => {
   })
 
   it('never follows a symlink at servers.json', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     await mkdir(home, { recursive: true, mode: 0o700 })
     const target = join(home, '..', 'elsewhere.json')
     await writeFile(target, 'precious')
@@ -111,7 +111,7 @@ describe('servers.json', () => {
   })
 
   it('refuses a home directory that is a symlink', async () => {
-    const base = await tempHome()
+    const base = tempHome()
     await mkdir(join(base, '..', 'real'), { recursive: true })
     await symlink(join(base, '..', 'real'), base)
     const err = await spawnPeer({ home: base, args }).then(() => null, (e: Error) => e)

@@ -7,7 +7,7 @@ import { allSee, report, spawnPeer, tempHome, tokenProtocols, waitFor } from './
 
 describe('shutdown', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s leaves the directory and servers.json, closes sockets and exits 0', async (signal) => {
-    const home = await tempHome()
+    const home = tempHome()
     const args = ['--ports', range(PORTS.shutdown)]
     const peers = await Promise.all([spawnPeer({ home, args }), spawnPeer({ home, args }), spawnPeer({ home, args })])
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'convergence')

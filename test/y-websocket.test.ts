@@ -7,7 +7,7 @@ import { spawnPeer, tempHome, waitFor } from './helpers/peers.js'
 
 describe('a stock y-websocket WebsocketProvider', () => {
   it('syncs a room, and its awareness, through a peer', async () => {
-    const home = await tempHome()
+    const home = tempHome()
     const peer = await spawnPeer({ home, args: ['--ports', range(PORTS.ywebsocket)] })
     const wsUrl = peer.url.replace('http', 'ws')
     // A stock client shows the access token as a URL parameter.

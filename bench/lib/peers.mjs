@@ -1,56 +1,23 @@
-/** Real peer-plan-node processes for the bench (the same CLI users run). */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+/** Real peer-plan-node processes for the bench (the same CLI users run, through the tests' spawner). */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { WebSocket } from 'ws'
+import { killAll, spawnPeer } from '../../scripts/lib/spawn-peer.mjs'
+import { makeTempDir, removeOnExit } from '../../scripts/lib/temp-dir.mjs'
+import { waitFor } from '../../scripts/lib/wait-for.mjs'
 
-const CLI = fileURLToPath(new URL('../../bin/peer-plan-node.js', import.meta.url))
-const live = new Set()
-process.on('exit', () => {
-  for (const p of live) {
-    try {
-      p.kill('SIGCONT')
-      p.kill('SIGKILL')
-    } catch {}
-  }
-})
+export { spawnPeer }
 
-export const makeHome = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pp-bench-'))
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  return join(dir, 'home')
-}
+// A bench that fails or is stopped takes its peers with it. Node runs no 'exit' listener on a signal it
+// does not handle, so SIGINT/SIGTERM become an exit.
+process.on('exit', () => void killAll())
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1))
 
-/** Resolves on the ready line with { proc, url, id, port, pid }. */
-export const spawnPeer = (home, args, { mdns = false } = {}) =>
-  new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...(mdns ? [] : ['--no-mdns']), ...args], { env: { ...process.env, PEER_PLAN_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
-    live.add(proc)
-    let err = ''
-    let ready = false
-    proc.stderr.on('data', (d) => {
-      err += d
-      if (err.length > 100000) err = err.slice(-20000)
-      const m = !ready && /ready (http:\/\/\S+) name=\S+ id=(\S+)/.exec(err)
-      if (m) {
-        ready = true
-        resolve({ proc, url: m[1], id: m[2], port: Number(new URL(m[1]).port), pid: proc.pid, readyAt: performance.now(), stderr: () => err })
-      }
-    })
-    proc.on('exit', (code, signal) => {
-      live.delete(proc)
-      if (!ready) reject(new Error(`peer exited (${code ?? signal}) before ready: ${err.slice(-500)}`))
-    })
-  })
+export const makeHome = () => join(removeOnExit(makeTempDir('pp-bench-')), 'home')
 
-export const stopPeer = (p, signal = 'SIGTERM') =>
-  new Promise((resolve) => {
-    if (p.proc.exitCode !== null || p.proc.signalCode !== null) return resolve()
-    p.proc.once('exit', () => resolve())
-    p.proc.kill('SIGCONT')
-    p.proc.kill(signal)
-  })
+export const stopPeer = (p, signal = 'SIGTERM') => p.stop(signal)
 
 export const stopAll = (peers, signal) => Promise.all(peers.map((p) => stopPeer(p, signal)))
 
@@ -64,14 +31,17 @@ export const rssMiB = (pid) => {
   }
 }
 
-/** Polls cond every 5 ms until true or the deadline. */
-export const until = async (cond, what, timeoutMs = 30000) => {
-  const t0 = performance.now()
-  for (;;) {
-    if (await cond()) return performance.now()
-    if (performance.now() - t0 > timeoutMs) throw new Error(`bench: timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
+/** Polls cond (every 5 ms unless told) until true; resolves with the performance.now() it held at. */
+export const until = async (cond, what, timeoutMs = 30000, intervalMs = 5) => {
+  await waitFor(cond, `bench: ${what}`, timeoutMs, intervalMs)
+  return performance.now()
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Follows a peer's directory doc over its _directory room, as a browser would. */
+export const followDirectory = (p) => {
+  p.doc = new Y.Doc()
+  p.provider = new WebsocketProvider(p.url.replace('http', 'ws'), '_directory', p.doc, { WebSocketPolyfill: WebSocket, disableBc: true })
+  return p
+}

@@ -11,7 +11,7 @@ const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts')
 describe('the dashboard at /', () => {
   it('shows every live peer and follows the mesh without a reload', async () => {
     const browser = await launchBrowser()
-    const home = await tempHome()
+    const home = tempHome()
     const args = ['--ports', range(R)]
     const peers = await Promise.all([1, 2, 3, 4].map((i) => spawnPeer({ home, args: [...args, '--name', `agent-${i}`] })))
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
@@ -30,8 +30,16 @@ describe('the dashboard at /', () => {
       await expect(row.locator('td').nth(1).textContent()).resolves.toBe(p.url)
       await expect(row.locator('td').nth(2).textContent()).resolves.toBe(String(p.pid))
     }
-    expect(await page.locator('#via').textContent()).toMatch(/^(registry|scan|cache)$/)
-    expect(await page.locator('#timings').textContent()).toMatch(/directory synced/)
+    // A fresh context (nothing cached) and a live first port: found through the registry endpoint. The
+    // scan wins only if the registry has not answered within the page's 100 ms grace (a loaded machine),
+    // and then the timings show no registry answer at all.
+    const via = await page.locator('#via').textContent()
+    const timings = await page.locator('#timings').textContent()
+    if (via !== 'registry') {
+      expect(via).toBe('scan')
+      expect(timings).not.toMatch(/source registry/)
+    }
+    expect(timings).toMatch(/directory synced/)
     expect(await page.locator('#status').textContent()).toBe('connected')
     await mkdir(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true })

@@ -2,7 +2,8 @@ import { describe, expect, it, beforeAll } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { PORTS, range } from '../helpers/ports.js'
 import { allSee, report, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
-import { join, launchBrowser, loadLibrary, median, pageOn, type JoinResult } from '../helpers/browser.js'
+import { cachedPeerIds, join, launchBrowser, loadLibrary, median, pageOn, type JoinResult } from '../helpers/browser.js'
+import { suiteScope } from '../helpers/scope.js'
 
 const R = PORTS.browserDiscovery
 const RUNS = 7
@@ -14,13 +15,14 @@ describe('joinMesh() discovery in real Chromium', () => {
   let browser: Browser
   let home: string
   let peers: PeerProc[]
+  const scope = suiteScope()
 
   beforeAll(async () => {
-    browser = await launchBrowser()
-    home = await tempHome()
+    browser = await launchBrowser(scope)
+    home = tempHome(scope)
     const args = ['--ports', range(R)]
-    const first = await spawnPeer({ home, args: [...args, '--port', String(R[0])] })
-    peers = [first, await spawnPeer({ home, args }), await spawnPeer({ home, args })]
+    const first = await spawnPeer({ home, scope, args: [...args, '--port', String(R[0])] })
+    peers = [first, await spawnPeer({ home, scope, args }), await spawnPeer({ home, scope, args })]
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
   })
 
@@ -57,16 +59,7 @@ describe('joinMesh() discovery in real Chromium', () => {
     const first = await join(page, { ports: R, ...GRACE })
     expect(first.via).toBe('scan')
     // The cache is written shortly after the directory changes.
-    await waitFor(() => page.evaluate(() => new Promise<boolean>((res) => {
-      const req = indexedDB.open('peer-plan')
-      // Closed at once: an open connection would block the library's upgrade of the database.
-      req.onsuccess = () => {
-        const db = req.result
-        if (!db.objectStoreNames.contains('last-known')) return db.close(), res(false)
-        const get = db.transaction('last-known').objectStore('last-known').getAll()
-        get.onsuccess = () => (db.close(), res(get.result.length > 0 && get.result[0].peers.length === 2))
-      }
-    })), 'the cache to be written')
+    await waitFor(async () => (await cachedPeerIds(page)).length === 2, 'the cache to be written')
     const times: number[] = []
     for (let i = 0; i < RUNS; i++) {
       await page.reload()
@@ -84,13 +77,15 @@ describe('joinMesh() discovery in real Chromium', () => {
   it('never shows a cached peer that does not answer', async () => {
     const { ctx, page } = await pageOn(browser, peers[0]!.url)
     await join(page, { ports: R, ...GRACE })
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 150)))
     // A third peer joins and is cached; then it dies while the page is away.
     const extra = await spawnPeer({ home, args: ['--ports', range(R)] })
     await waitFor(() => page.evaluate((id) => (window as any).mesh.peers.some((p: any) => p.id === id), extra.id), 'the page to see the extra peer')
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 150)))
+    await waitFor(async () => (await cachedPeerIds(page)).includes(extra.id), 'the extra peer to be cached')
+    // Away: a live mesh would see the death and rewrite the cache, and the reload would prove nothing.
+    await page.evaluate(() => (window as any).mesh.destroy())
     extra.kill('SIGKILL')
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to drop the killed peer')
+    expect(await cachedPeerIds(page)).toContain(extra.id)
     await page.reload()
     await loadLibrary(page)
     const r = await join(page, { ports: R, ...GRACE })

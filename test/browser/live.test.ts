@@ -6,6 +6,7 @@ import { WebsocketProvider } from 'y-websocket'
 import { PORTS, range } from '../helpers/ports.js'
 import { allSee, report, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
 import { join, launchBrowser, pageOn, view } from '../helpers/browser.js'
+import { suiteScope } from '../helpers/scope.js'
 
 const R = PORTS.browserLive
 const args = ['--ports', range(R)]
@@ -17,11 +18,14 @@ describe('a page following the mesh live', () => {
   let home: string
   let peers: PeerProc[]
   let page: Page
+  // One page follows one mesh through the whole block: peers outlive the test that started them.
+  const scope = suiteScope()
+  const spawn = () => spawnPeer({ home, scope, args })
 
   beforeAll(async () => {
-    browser = await launchBrowser()
-    home = await tempHome()
-    peers = await Promise.all([spawnPeer({ home, args }), spawnPeer({ home, args }), spawnPeer({ home, args })])
+    browser = await launchBrowser(scope)
+    home = tempHome(scope)
+    peers = await Promise.all([spawn(), spawn(), spawn()])
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
     ;({ page } = await pageOn(browser, peers[0]!.url))
     const r = await join(page, { ports: R, cache: false, token: peers[0]!.token })
@@ -30,7 +34,7 @@ describe('a page following the mesh live', () => {
   })
 
   it('sees a new peer appear', async () => {
-    const added = await spawnPeer({ home, args })
+    const added = await spawn()
     const t0 = Date.now()
     peers.push(added)
     await waitFor(async () => count((await view(page)).events, 'added', added.id) === 1, 'peer-added for the new peer')
@@ -105,7 +109,7 @@ describe('a page following the mesh live', () => {
       expect(w).toBeGreaterThanOrEqual(0)
       expect(w).toBeLessThanOrEqual(Math.min(5000, 250 * 2 ** attempt))
     }
-    const back = await spawnPeer({ home, args })
+    const back = await spawn()
     peers = [back]
     await waitFor(async () => {
       const v = await view(page)

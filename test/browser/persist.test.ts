@@ -24,7 +24,7 @@ const readLocal = (page: import('playwright-core').Page, room: string, nowhere: 
 describe('a room kept in IndexedDB', () => {
   it('comes back after a reload from IndexedDB alone, before any network', async () => {
     const browser = await launchBrowser()
-    const peer = await spawnPeer({ home: await tempHome(), args: ['--ports', range(R)] })
+    const peer = await spawnPeer({ home: tempHome(), args: ['--ports', range(R)] })
     const { page } = await pageOn(browser, peer.url)
     expect((await join(page, { ports: R, cache: false, token: peer.token })).ok).toBe(true)
     await page.evaluate(async () => {

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll } from 'vitest'
+import { testScope, type Scope } from './scope.js'
 
 export const chromePath = (): string => {
   const path = process.env.CHROME_PATH ?? '/usr/bin/chromium'
@@ -12,14 +12,15 @@ export const chromePath = (): string => {
   return path
 }
 
-export const launchBrowser = async (): Promise<Browser> => {
+/** Closed when its scope ends: the running test unless a describe block's suiteScope() is given. */
+export const launchBrowser = async (scope: Scope = testScope()): Promise<Browser> => {
   const browser = await chromium.launch({
     executablePath: chromePath(),
     headless: true,
     // Without the background-networking flags Chromium keeps dialling Google's hosts.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
   })
-  afterAll(() => browser.close())
+  scope.defer(() => browser.close())
   return browser
 }
 
@@ -67,6 +68,20 @@ export const join = (page: Page, options: Record<string, unknown>): Promise<Join
       return { ok: false, name: e.name, message: e.message, attempts: e.attempts }
     }
   }, options)
+
+/** The peer ids of the page's IndexedDB cache (its first record); [] until something is cached. */
+export const cachedPeerIds = (page: Page): Promise<string[]> =>
+  page.evaluate(() => new Promise<string[]>((resolve, reject) => {
+    const req = indexedDB.open('peer-plan')
+    req.onerror = () => reject(req.error)
+    // Closed at once: an open connection would block the library's upgrade of the database.
+    req.onsuccess = () => {
+      const db = req.result
+      if (!db.objectStoreNames.contains('last-known')) return db.close(), resolve([])
+      const get = db.transaction('last-known').objectStore('last-known').getAll()
+      get.onsuccess = () => (db.close(), resolve(get.result[0]?.peers.map((p: { id: string }) => p.id) ?? []))
+    }
+  }))
 
 /** The page's current view: peer ids, current id, events so far. */
 export const view = (page: Page) =>

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, resolveConfig, type PeerConfig } from '../../src/node/config.js'
+import { tempDir } from '../helpers/temp.js'
 
-const run = (argv: string[], env: Record<string, string> = {}, home = mkdtempSync(join(tmpdir(), 'pp-cfg-'))): PeerConfig => {
+const run = (argv: string[], env: Record<string, string> = {}, home = tempDir()): PeerConfig => {
   const r = resolveConfig(argv, { PEER_PLAN_HOME: home, ...env }, '/nonexistent-user-home')
   if (r.kind !== 'run') throw new Error(r.kind)
   return r.config
@@ -17,7 +17,7 @@ describe('resolveConfig', () => {
   })
 
   it('CLI > env > file > default, key by key', () => {
-    const home = mkdtempSync(join(tmpdir(), 'pp-cfg-'))
+    const home = tempDir()
     writeFileSync(join(home, 'config.json'), JSON.stringify({ ports: [2000, 2010], name: 'file', logLevel: 'warn', allowOrigins: ['http://file.test'] }))
     expect(run([], {}, home)).toMatchObject({ ports: [2000, 2010], name: 'file', logLevel: 'warn', allowOrigins: ['http://file.test'] })
     expect(run([], { PEER_PLAN_NAME: 'env', PEER_PLAN_ALLOW_ORIGINS: 'http://a.test, http://b.test:8080' }, home)).toMatchObject({
@@ -33,7 +33,7 @@ describe('resolveConfig', () => {
   })
 
   it('--config names the file; --no-mdns means off; --port is exact', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pp-cfg-'))
+    const dir = tempDir()
     writeFileSync(join(dir, 'x.json'), JSON.stringify({ port: 4000, mdns: 'lan' }))
     expect(run(['--config', join(dir, 'x.json')])).toMatchObject({ port: 4000, mdns: 'lan' })
     expect(run(['--config', join(dir, 'x.json'), '--no-mdns'])).toMatchObject({ mdns: 'off' })

@@ -1,11 +1,9 @@
-import { mkdtempSync, utimesSync, writeFileSync, existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { utimesSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LockTimeoutError, withFileLock } from '../../src/node/file-lock.js'
 import { machineId } from '../../src/node/process-identity.js'
-
-const dir = () => mkdtempSync(join(tmpdir(), 'pp-lock-'))
+import { tempDir as dir } from '../helpers/temp.js'
 
 describe('withFileLock', () => {
   it('serialises concurrent read-modify-write cycles: no lost update', async () => {
@@ -15,6 +13,8 @@ describe('withFileLock', () => {
       Array.from({ length: 30 }, () =>
         withFileLock(path, async () => {
           const seen = counter
+          // Not a wait for anything: it holds the lock across a turn of the event loop, where an
+          // unserialised writer would interleave and lose an update.
           await new Promise((r) => setTimeout(r, 1))
           counter = seen + 1
         })

@@ -1,0 +1,47 @@
+import type { ChildProcess } from 'node:child_process'
+
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface ProcessHandle {
+  proc: ChildProcess
+  pid: number
+  /** Resolves when the process has exited (or could not start). */
+  exited: Promise<Exit>
+  stdout(): string
+  stderr(): string
+  /** Sends signal (default SIGKILL) and returns at once. */
+  kill(signal?: NodeJS.Signals): void
+  /** SIGCONT, then signal (default SIGKILL), then waits for the exit; escalates to SIGKILL after escalateAfterMs. */
+  stop(signal?: NodeJS.Signals, escalateAfterMs?: number): Promise<Exit>
+}
+
+export interface PeerProc extends ProcessHandle {
+  url: string
+  port: number
+  id: string
+  /** The mesh's access token, from the dashboard URL of the ready line. */
+  token: string
+  /** performance.now() when the ready line was read. */
+  readyAt: number
+}
+
+export interface CliOptions {
+  home: string
+  args?: string[]
+  env?: Record<string, string>
+  /** A command to run node under, e.g. ['ip', 'netns', 'exec', 'ns1']. */
+  wrap?: string[]
+  /** 'pipe' to write to the peer's stdin through proc.stdin. */
+  stdin?: 'ignore' | 'pipe'
+}
+
+export declare const CLI: string
+export declare const startProcess: (command: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' }) => ProcessHandle
+export declare const killAll: () => Promise<void>
+export declare const peerEnv: (home: string, env?: Record<string, string>) => NodeJS.ProcessEnv
+export declare const startCli: (opts: CliOptions) => ProcessHandle
+export declare const startPeer: (opts: CliOptions) => ProcessHandle & { ready: Promise<PeerProc> }
+export declare const spawnPeer: (opts: CliOptions) => Promise<PeerProc>
