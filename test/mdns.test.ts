@@ -77,7 +77,7 @@ describe('mDNS on loopback', () => {
     const a = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
     const b = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
     // Each hears of the other over mDNS and confirms it over /health; the link is what the key guards.
-    await waitFor(() => /found \S+ at http/.test(a.stderr()) && /found \S+ at http/.test(b.stderr()), 'both to find the other over mDNS')
+    await waitFor(() => /found \S+ at http/.test(a.stderr()) || /found \S+ at http/.test(b.stderr()), 'the dialling side to find the other over mDNS')
     await waitFor(() => /link to \S+ down/.test(a.stderr()) || /link to \S+ down/.test(b.stderr()), 'a link attempt to be refused')
     expect(await registryIds(a)).not.toContain(b.id)
     expect(await registryIds(b)).not.toContain(a.id)

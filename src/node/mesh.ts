@@ -18,11 +18,12 @@ import type { PeerEntry } from '../shared/schema.js'
 import { Dialler } from './dialler.js'
 import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
 import type { Keepalive } from './keepalive.js'
-import { KnownPeers } from './known-peers.js'
+import { KnownPeers, type PeerRecord } from './known-peers.js'
 import type { Logger } from './log.js'
 import { Prober } from './prober.js'
 import { isProcessAlive } from './process-identity.js'
 import { SelfRegistration } from './self-registration.js'
+import { dialTargets } from './topology.js'
 
 export interface MeshOptions {
   self: PeerEntry
@@ -102,11 +103,22 @@ export class Mesh implements HintSink {
     if (entry) void this.prober.check(entry, 'its connection to us closed', false)
   }
 
-  /** A discovery source says a peer may be at hint.url: confirm it answers as that peer before dialling it. */
+  /**
+   * A discovery source says a peer may be at hint.url: confirm it answers as that peer before dialling
+   * it. Only a hint this peer would dial is confirmed: the topology has each pair dialled by one side,
+   * so a cold start of N peers costs O(N log N) confirmations, not N^2.
+   */
   found(hint: Hint): void {
     if (!this.running || hint.id === this.self.id || this.opts.view.has(hint.id)) return
-    const record = this.known.ensure(hint.id)
-    if (record.hint || record.probing || this.known.backingOff(hint.id, Date.now())) return
+    const record = this.known.get(hint.id)
+    const now = Date.now()
+    if (record?.hint || record?.probing || this.known.backingOff(hint.id, now)) return
+    const members = this.known.members(this.opts.view.peers(), this.self, now)
+    if (!dialTargets(this.self.id, [...members.keys(), hint.id]).includes(hint.id)) return
+    this.confirm(hint, this.known.ensure(hint.id))
+  }
+
+  private confirm(hint: Hint, record: PeerRecord): void {
     record.probing = true
     void fetchHealth(hint.url, { timeoutMs: this.probeTimeoutMs })
       .then((health) => {
@@ -120,7 +132,9 @@ export class Mesh implements HintSink {
       })
       .catch((err: Error) => {
         this.opts.log.debug(`${hint.source}: ${hint.url} did not confirm: ${err.message}`)
-        if (this.running) this.dialler.backOff(hint.id, 1000, 30000)
+        // Short: a peer that is starting (32 at once on 2 cores) may miss one answer; the source says
+        // again within a second, and a dead one is pruned from the source itself.
+        if (this.running) this.dialler.backOff(hint.id, 100, 5000)
       })
       .finally(() => (record.probing = false))
   }
