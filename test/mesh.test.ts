@@ -53,7 +53,7 @@ describe('a mesh of real peer processes', () => {
     hung!.kill('SIGCONT')
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the resumed peer to be back everywhere')
     report('return after SIGCONT', Date.now() - t1)
-    expect(hung!.stderr()).toMatch(/removed from the directory while alive; putting it back/)
+    expect(hung!.stderr()).toMatch(/directory entry was removed while it lives; putting it back/)
   })
 
   it('a restarted peer reappears', async () => {

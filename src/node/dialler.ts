@@ -13,6 +13,7 @@ import type { Keepalive } from './keepalive.js'
 import type { KnownPeers } from './known-peers.js'
 import type { Logger } from './log.js'
 import { dialTargets } from './topology.js'
+import { urlInScope, type Scope } from './url-scope.js'
 
 export interface DiallerDeps {
   self: PeerEntry
@@ -20,7 +21,11 @@ export interface DiallerDeps {
   view: DirectoryView
   known: KnownPeers
   keepalive: Keepalive
+  /** The directory's limits, for what links bring in. */
+  overLimit: (frame: Uint8Array) => string | null
   key: Buffer
+  /** Only URLs in this scope are ever dialled, whatever their source. */
+  scope: Scope
   handshakeTimeoutMs: number
   log: Logger
   /** A link fell for a reason other than our retiring it. */
@@ -77,6 +82,10 @@ export class Dialler {
 
   private dial(id: string, target: PeerEntry): void {
     const record = this.deps.known.ensure(id)
+    if (!urlInScope(target.url, this.deps.scope)) {
+      this.deps.log.warn(`not dialling ${target.url}: outside ${this.deps.scope} scope`)
+      return void this.backOff(id, 30000, 30000)
+    }
     record.link = new DirectoryLink({
       selfId: this.deps.self.id,
       targetId: id,
@@ -84,6 +93,7 @@ export class Dialler {
       doc: this.deps.doc,
       key: this.deps.key,
       keepalive: this.deps.keepalive,
+      overLimit: this.deps.overLimit,
       handshakeTimeoutMs: this.deps.handshakeTimeoutMs,
       onUp: () => {
         this.clearBackoff(id)

@@ -19,6 +19,8 @@ export interface LinkOptions {
   /** The mesh key: the link proves it, and takes no update before the other side has proved it too. */
   key: Buffer
   keepalive: Keepalive
+  /** Asked after each frame is applied: a reason to cut the link (the directory's limits), or null. */
+  overLimit: (frame: Uint8Array) => string | null
   handshakeTimeoutMs: number
   onUp: (link: DirectoryLink) => void
   /** Called once, when the socket closes or fails for any reason. */
@@ -58,8 +60,11 @@ export class DirectoryLink {
     })
     this.ws.on('message', (data: RawData) => {
       try {
-        const reply = handleMessage(ctx, toUint8(data))
+        const frame = toUint8(data)
+        const reply = handleMessage(ctx, frame)
         if (reply) this.send(reply)
+        const over = opts.overLimit(frame)
+        if (over) this.close(over)
       } catch (err) {
         this.close(`malformed message: ${(err as Error).message}`)
       }

@@ -24,14 +24,19 @@ import { Prober } from './prober.js'
 import { isProcessAlive } from './process-identity.js'
 import { SelfRegistration } from './self-registration.js'
 import { dialTargets } from './topology.js'
+import { urlInScope, type Scope } from './url-scope.js'
+import { DirectoryGuard } from './directory-guard.js'
 
 export interface MeshOptions {
   self: PeerEntry
   doc: Y.Doc
   view: DirectoryView
   keepalive: Keepalive
+  /** The directory's limits, for what links bring in. */
+  overLimit: (frame: Uint8Array) => string | null
   /** The mesh key every link proves. */
   key: Buffer
+  scope: Scope
   log: Logger
   hostId: string
   /** Hint sources: servers.json, mDNS. */
@@ -45,6 +50,7 @@ export class Mesh implements HintSink {
   readonly self: PeerEntry
   private readonly known = new KnownPeers()
   private readonly registration: SelfRegistration
+  private readonly guard: DirectoryGuard
   private readonly dialler: Dialler
   private readonly prober: Prober
   private readonly probeTimeoutMs: number
@@ -55,6 +61,7 @@ export class Mesh implements HintSink {
     this.self = opts.self
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 1500
     this.registration = new SelfRegistration(opts.doc, opts.self, opts.log)
+    this.guard = new DirectoryGuard({ doc: opts.doc, selfId: opts.self.id, scope: opts.scope, log: opts.log })
     this.dialler = new Dialler({
       ...opts,
       known: this.known,
@@ -81,6 +88,7 @@ export class Mesh implements HintSink {
   async start(): Promise<void> {
     this.running = true
     directoryMap(this.opts.doc).observe(this.onMapChange)
+    this.guard.start()
     this.registration.start()
     for (const d of this.opts.discoveries) {
       await d.start(this).catch((err: Error) => this.opts.log.warn(`${d.name} discovery did not start: ${err.message}`))
@@ -110,6 +118,7 @@ export class Mesh implements HintSink {
    */
   found(hint: Hint): void {
     if (!this.running || hint.id === this.self.id || this.opts.view.has(hint.id)) return
+    if (!urlInScope(hint.url, this.opts.scope)) return this.opts.log.debug(`${hint.source}: ignoring ${hint.url}, outside ${this.opts.scope} scope`)
     const record = this.known.get(hint.id)
     const now = Date.now()
     if (record?.hint || record?.probing || this.known.backingOff(hint.id, now)) return
@@ -184,6 +193,7 @@ export class Mesh implements HintSink {
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     this.dialler.stop()
     directoryMap(this.opts.doc).unobserve(this.onMapChange)
+    this.guard.stop()
     this.registration.leave()
     await Promise.all([...this.opts.discoveries.map((d) => d.stop().catch(() => {})), this.dialler.drainAndClose(300)])
     this.known.clear()

@@ -1,10 +1,12 @@
 /**
- * Which browser origins belong to the mesh itself: every peer's origin in the directory, whatever port
- * range its home uses (mDNS joins homes), and in lan scope this host's own addresses on its own range.
+ * Which browser origins belong to the mesh itself: every loopback peer origin in the directory, whatever
+ * port range its home uses (mDNS joins homes), and in lan scope this host's own addresses on its own
+ * range. Directory contents never widen it beyond loopback: an entry naming another host adds nothing.
  * http-guards applies it only to origins of the exact shape http://<IPv4 or localhost>:<port>.
  */
 import type { DirectoryView } from '../shared/directory.js'
 import { lanAddresses } from './discovery/mdns.js'
+import { isLoopbackHostname } from './url-scope.js'
 
 export interface OriginRuleOptions {
   view: DirectoryView
@@ -15,11 +17,11 @@ export interface OriginRuleOptions {
 export const meshOriginRule =
   ({ view, lan, ports }: OriginRuleOptions) =>
   (origin: URL): boolean => {
-    const loopbackName = origin.hostname === 'localhost' || origin.hostname.startsWith('127.')
     const port = Number(origin.port)
     if (lan && lanAddresses().includes(origin.hostname) && port >= ports[0] && port <= ports[1]) return true
+    if (!isLoopbackHostname(origin.hostname)) return false
     return view.peers().some((p) => {
       const u = new URL(p.url)
-      return Number(u.port) === port && (u.hostname === origin.hostname || (loopbackName && u.hostname.startsWith('127.')))
+      return Number(u.port) === port && isLoopbackHostname(u.hostname.replace(/^\[|\]$/g, ''))
     })
   }

@@ -64,7 +64,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const view = new DirectoryView(rooms.directory.doc)
   const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
   if (config.mdns !== 'off') discoveries.push(new MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
-  const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, key, log, hostId: entry.hostId, discoveries })
+  const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, overLimit: (frame) => rooms.overLimit(rooms.directory, frame)?.reason ?? null, key, scope: plan.lan ? 'lan' : 'loopback', log, hostId: entry.hostId, discoveries })
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
 
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }) })

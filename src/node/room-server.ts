@@ -12,6 +12,7 @@ import { encodeAwareness, encodeSyncStep1, encodeUpdate, handleMessage, WireErro
 import type { AccessClass } from './access.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
+import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { toUint8 } from './ws-bytes.js'
 
 export interface Room {
@@ -20,12 +21,19 @@ export interface Room {
   awareness: awarenessProtocol.Awareness
   /** Each connection with the awareness client ids it controls. */
   conns: Map<WebSocket, Set<number>>
+  budget: DocBudget
+  /** The remote address that made the room, charged against its room allowance until it is gone. */
+  creator: string | null
+  /** Breaches already logged for this room: one line each, not one per frame. */
+  logged: Set<string>
 }
 
 export interface ConnMeta {
   /** The dialling peer's id, for directory links from other peers (proved with the mesh key). */
   peerId: string | null
   access: AccessClass
+  /** The remote address, for the per-address limits. */
+  address: string
 }
 
 export interface RoomServerOptions {
@@ -34,6 +42,7 @@ export interface RoomServerOptions {
   keepalive: Keepalive
   /** A connection whose unsent bytes pass this is not reading: it is closed rather than buffered for. */
   maxBufferedBytes?: number
+  limits?: Partial<RoomLimits>
 }
 
 export interface RoomServerEvents {
@@ -41,26 +50,47 @@ export interface RoomServerEvents {
   'peer-conn-closed': [peerId: string, code: number]
 }
 
+/**
+ * Room allowances are per remote host. On loopback every local process shares 127.0.0.1, so the address
+ * names no one client; there, only clients with the token (the user's own) can make rooms at all, and
+ * the peer's total bound applies.
+ */
+const chargedPerAddress = (address: string): boolean => !/^(127\.|::1$|::ffff:127\.)/.test(address)
+
 export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly rooms = new Map<string, Room>()
   readonly directory: Room
+  readonly limits: RoomLimits
   private readonly meta = new Map<WebSocket, ConnMeta>()
+  private readonly connsByAddress: PerAddress
+  private readonly roomsByAddress: PerAddress
 
   constructor(private readonly opts: RoomServerOptions) {
     super()
-    this.directory = this.createRoom(DIRECTORY_ROOM)
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+    this.connsByAddress = new PerAddress(this.limits.maxConnsPerAddress)
+    this.roomsByAddress = new PerAddress(this.limits.maxRoomsPerAddress)
+    this.directory = this.createRoom(DIRECTORY_ROOM, null)
   }
 
-  /** Whether a connection to `name` would get a room, without creating one (a failed handshake must not hold a slot). */
-  canHost(name: string): boolean {
-    return this.rooms.has(name) || this.rooms.size < this.opts.maxRooms + 1
+  /**
+   * Whether a connection from `address` to `name` would be taken, without creating anything (a failed
+   * handshake must not hold a slot): 'ok', or what is full.
+   */
+  canHost(name: string, address: string): 'ok' | 'peer full' | 'address full' {
+    if (this.connsByAddress.count(address) >= this.limits.maxConnsPerAddress) return 'address full'
+    if (this.rooms.has(name)) return 'ok'
+    if (this.rooms.size >= this.opts.maxRooms + 1) return 'peer full'
+    return chargedPerAddress(address) && this.roomsByAddress.count(address) >= this.limits.maxRoomsPerAddress ? 'address full' : 'ok'
   }
 
-  /** The room, created on first use; null when the peer already hosts maxRooms rooms. */
-  getRoom(name: string): Room | null {
+  /** The room, created on first use; null when the peer or the address is at its room limit. */
+  getRoom(name: string, address: string): Room | null {
     const room = this.rooms.get(name)
     if (room) return room
-    return this.canHost(name) ? this.createRoom(name) : null
+    if (this.canHost(name, address) !== 'ok') return null
+    if (!chargedPerAddress(address)) return this.createRoom(name, null)
+    return this.roomsByAddress.admit(address) ? this.createRoom(name, address) : null
   }
 
   /** Peer ids with a live inbound directory connection. */
@@ -70,11 +100,12 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return out
   }
 
-  private createRoom(name: string): Room {
+  private createRoom(name: string, creator: string | null): Room {
     const doc = new Y.Doc({ gc: true })
     const awareness = new awarenessProtocol.Awareness(doc)
     awareness.setLocalState(null)
-    const room: Room = { name, doc, awareness, conns: new Map() }
+    const cap = name === DIRECTORY_ROOM ? this.limits.maxDirectoryBytes : this.limits.maxRoomBytes
+    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set() }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       const msg = encodeUpdate(update)
       for (const conn of room.conns.keys()) if (conn !== origin) this.send(conn, msg)
@@ -93,21 +124,29 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   }
 
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
+    if (!this.connsByAddress.admit(meta.address)) return ws.close(1013, 'too many connections from this address')
+    ws.once('close', () => this.connsByAddress.release(meta.address))
     room.conns.set(ws, new Set())
     this.meta.set(ws, meta)
     // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
     const readOnly = room === this.directory && meta.access !== 'peer'
     const ctx = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
+    const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
+      const frame = toUint8(data)
+      // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
+      if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       try {
-        const reply = handleMessage(ctx, toUint8(data))
+        const reply = handleMessage(ctx, frame)
         if (reply) this.send(ws, reply)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
-        this.reject(ws, 1007, 'malformed message')
+        return this.reject(ws, 1007, 'malformed message')
       }
+      const over = readOnly ? null : this.overLimit(room, frame)
+      if (over) this.breach(ws, room, over.code, over.reason)
     })
     ws.on('close', (code: number) => this.dropConnection(ws, room, code))
     this.opts.keepalive.watch(ws)
@@ -115,6 +154,22 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
     if (states.size > 0) this.send(ws, encodeAwareness(room.awareness, Array.from(states.keys())))
+  }
+
+  /** After a frame was applied to `room`: the limit it broke, if any. Directory links ask too. */
+  overLimit(room: Room, frame: Uint8Array): { code: number; reason: string } | null {
+    if (!carriesContent(frame)) return null
+    if (pendingOverCap(room.doc, this.limits.maxPendingBytes)) return { code: 1008, reason: 'updates that can never apply' }
+    return room.budget.add(frame.length) ? null : { code: 1009, reason: `${room === this.directory ? 'directory' : 'room'} is full` }
+  }
+
+  /** A limit was hit: close the writer with `code`, and say so once per room and reason. */
+  private breach(ws: WebSocket, room: Room, code: number, reason: string): void {
+    if (!room.logged.has(reason)) {
+      room.logged.add(reason)
+      this.opts.log.warn(`room ${room.name}: closing a connection (${code}): ${reason}`)
+    }
+    this.reject(ws, code, reason)
   }
 
   /** Says why, then hangs up without waiting for a client that broke the protocol to answer. */
@@ -134,6 +189,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       room.awareness.destroy()
       room.doc.destroy()
       this.rooms.delete(room.name)
+      if (room.creator !== null) this.roomsByAddress.release(room.creator)
     }
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }

@@ -1,6 +1,7 @@
 /**
- * This peer's own key in the directory doc: written at start, written back at once if anyone deletes it
- * while this peer lives (so a wrong eviction heals itself), and deleted on the way out.
+ * This peer's own key in the directory doc: written at start, written back at once if anyone deletes or
+ * changes it while this peer lives (a wrong eviction, or a writer that rewrote our url, heals itself
+ * within the same tick), and deleted on the way out.
  */
 import type * as Y from 'yjs'
 import { directoryMap } from '../shared/directory.js'
@@ -25,9 +26,13 @@ export class SelfRegistration {
     this.publish()
   }
 
-  /** Puts the entry back if it is missing (the sweep calls this as a backstop to the observer). */
+  /** Puts the entry back if it is missing or not ours (the sweep calls this as a backstop to the observer). */
   ensure(): void {
-    if (this.live && !this.map.has(this.self.id)) this.publish()
+    if (this.live && !this.intact()) this.publish()
+  }
+
+  private intact(): boolean {
+    return JSON.stringify(this.map.get(this.self.id)) === JSON.stringify(this.self)
   }
 
   private publish = (): void => {
@@ -35,8 +40,8 @@ export class SelfRegistration {
   }
 
   private onChange = (event: Y.YMapEvent<unknown>): void => {
-    if (!this.live || !event.keysChanged.has(this.self.id) || this.map.has(this.self.id)) return
-    this.log.warn('this peer was removed from the directory while alive; putting it back')
+    if (!this.live || !event.keysChanged.has(this.self.id) || this.intact()) return
+    this.log.warn(`this peer's directory entry was ${this.map.has(this.self.id) ? 'changed' : 'removed'} while it lives; putting it back`)
     // Not inside the observer: Yjs runs observers after the transaction, and a new one belongs outside.
     queueMicrotask(this.publish)
   }

@@ -68,13 +68,18 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     }
     // Strangers read the directory and nothing else.
     if (who.access === 'stranger' && name !== DIRECTORY_ROOM) return refuse(socket, 401, 'Unauthorized')
-    if (!rooms.canHost(name)) return refuse(socket, 503, 'Service Unavailable')
+    const address = req.socket.remoteAddress ?? 'unknown'
+    const room = rooms.canHost(name, address)
+    if (room !== 'ok') {
+      log.debug(`upgrade refused: ${room}`)
+      return refuse(socket, room === 'peer full' ? 503 : 429, room === 'peer full' ? 'Service Unavailable' : 'Too Many Requests')
+    }
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
     const peerId = who.peerId !== selfId ? who.peerId : null
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const room = rooms.getRoom(name)
-      if (!room) return ws.close(1013, 'too many rooms')
-      rooms.handleConnection(ws, room, { peerId, access: who.access })
+      const hosted = rooms.getRoom(name, address)
+      if (!hosted) return ws.close(1013, 'too many rooms')
+      rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }
   return { handle, close: () => wss.close() }

@@ -1,0 +1,112 @@
+/**
+ * What one room, one connection and one remote address may cost. Each breach closes the offending
+ * connection with a clear code and is logged once per room; the peer never grows without bound.
+ *
+ * - bytes per doc: counted from incoming sync payloads and, when the count passes the cap, measured
+ *   for real (Y.encodeStateAsUpdate), so the O(doc) measure runs once per cap's worth of writes;
+ * - pending structs (updates whose dependencies never came): each new update would retry merging them,
+ *   quadratic in their number, so past a cap they are dropped and the writer closed;
+ * - sync step 1 (a request for the whole doc): a token bucket per connection;
+ * - connections and room creations per remote address, so one client cannot take every slot.
+ */
+import * as Y from 'yjs'
+
+export interface RoomLimits {
+  maxRoomBytes: number
+  maxDirectoryBytes: number
+  maxPendingBytes: number
+  /** Sync step 1 requests: burst, then one per refill period. */
+  stepOneBurst: number
+  stepOneRefillMs: number
+  maxConnsPerAddress: number
+  maxRoomsPerAddress: number
+}
+
+export const DEFAULT_LIMITS: RoomLimits = {
+  maxRoomBytes: 32 * 1024 * 1024,
+  // Half of what one WebSocket message may carry: a new peer must always be able to sync it whole.
+  maxDirectoryBytes: 512 * 1024,
+  maxPendingBytes: 1024 * 1024,
+  stepOneBurst: 8,
+  stepOneRefillMs: 1000,
+  maxConnsPerAddress: 256,
+  maxRoomsPerAddress: 32
+}
+
+/** Bytes a doc holds, measured lazily: `add` is O(1); the real measure runs only past the cap. */
+export class DocBudget {
+  private counted = 0
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly cap: number
+  ) {}
+
+  /** Adds bytes that arrived; false when the doc, measured, is over its cap. */
+  add(bytes: number): boolean {
+    this.counted += bytes
+    if (this.counted <= this.cap) return true
+    this.counted = Y.encodeStateAsUpdate(this.doc).length
+    return this.counted <= this.cap
+  }
+}
+
+/** Pending structs past the cap are dropped (they can never integrate) and the caller closes the writer. */
+export const pendingOverCap = (doc: Y.Doc, cap: number): boolean => {
+  const store = doc.store as unknown as { pendingStructs: { update: Uint8Array } | null; pendingDs: Uint8Array | null }
+  const size = (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0)
+  if (size <= cap) return false
+  store.pendingStructs = null
+  store.pendingDs = null
+  return true
+}
+
+export class TokenBucket {
+  private tokens: number
+  private last = Date.now()
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number
+  ) {
+    this.tokens = burst
+  }
+
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) / this.refillMs)
+    this.last = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+}
+
+/** Counts per remote address; `admit` false means that address is at its limit. */
+export class PerAddress {
+  private readonly counts = new Map<string, number>()
+
+  constructor(private readonly max: number) {}
+
+  admit(addr: string): boolean {
+    const n = this.counts.get(addr) ?? 0
+    if (n >= this.max) return false
+    this.counts.set(addr, n + 1)
+    return true
+  }
+
+  release(addr: string): void {
+    const n = (this.counts.get(addr) ?? 1) - 1
+    if (n <= 0) this.counts.delete(addr)
+    else this.counts.set(addr, n)
+  }
+
+  count(addr: string): number {
+    return this.counts.get(addr) ?? 0
+  }
+}
+
+/** A y-websocket frame that asks for the whole doc: messageSync (0), then syncStep1 (0). */
+export const isStepOne = (frame: Uint8Array): boolean => frame[0] === 0 && frame[1] === 0
+
+/** A frame that carries doc content: messageSync (0), then step 2 (1) or an update (2). */
+export const carriesContent = (frame: Uint8Array): boolean => frame[0] === 0 && (frame[1] === 1 || frame[1] === 2)
