@@ -1,0 +1,117 @@
+/**
+ * The red-team findings of issue #10, each as an attack against real peers, asserting its outcome.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { directoryClient } from './helpers/directory-client.js'
+import { PORTS, range } from './helpers/ports.js'
+import { allSee, getJson, registryIds, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
+import { suiteScope } from './helpers/scope.js'
+
+const args = ['--ports', range(PORTS.trust)]
+
+const entries = async (p: PeerProc) => (await getJson<{ peers: { id: string; url: string }[] }>(`${p.url}/registry`)).peers
+
+describe('only the mesh writes the mesh', () => {
+  const scope = suiteScope()
+  let home: string
+  let a: PeerProc
+  let b: PeerProc
+  let key: Buffer
+
+  it('starts a pair', async () => {
+    home = tempHome(scope)
+    ;[a, b] = await Promise.all([spawnPeer({ home, scope, args }), spawnPeer({ home, scope, args })])
+    await waitFor(() => allSee([a, b], [a.id, b.id]), 'the pair')
+    key = Buffer.from(readFileSync(join(home, 'mesh.key'), 'utf8').trim(), 'hex')
+  })
+
+  it('a stranger reads the directory, and nothing else', async () => {
+    expect((await registryIds(a)).sort()).toEqual([a.id, b.id].sort())
+    const health = await getJson(`${a.url}/health`)
+    expect(health.ok).toBe(true)
+    expect(health.rooms).toBeUndefined()
+    expect((await getJson(`${a.url}/health`, { Authorization: `Bearer ${a.token}` })).rooms).toEqual([])
+    const room = new WebSocket(`${a.url.replace('http', 'ws')}/plans`)
+    room.on('error', () => {})
+    const status = await new Promise<number>((r) => room.once('unexpected-response', (_q, res) => r(res.statusCode!)))
+    expect(status).toBe(401)
+    const wrongToken = new WebSocket(`${a.url.replace('http', 'ws')}/plans`, ['peer-plan', `peer-plan.token.${'0'.repeat(64)}`])
+    wrongToken.on('error', () => {})
+    expect(await new Promise<number>((r) => wrongToken.once('unexpected-response', (_q, res) => r(res.statusCode!)))).toBe(401)
+  })
+
+  it('a stranger overwriting a live peer or rewriting its url changes nothing', async () => {
+    const attacker = await directoryClient(a.url)
+    const map = attacker.doc.getMap('peers')
+    const original = map.get(b.id) as { url: string }
+    attacker.doc.transact(() => {
+      map.set(b.id, 'hijacked')
+      map.set(a.id, { ...(map.get(a.id) as object), url: 'http://127.0.0.1:9' })
+      map.set('fake0001', { ...original, id: 'fake0001', url: 'http://127.0.0.1:9' })
+    })
+    await attacker.flushed()
+    // A second reader syncs after the attack's frames were taken: what it reads is what the peer holds.
+    const witness = await directoryClient(a.url)
+    expect(witness.doc.getMap('peers').get(b.id)).toEqual(original)
+    expect((await entries(a)).map((p) => `${p.id} ${p.url}`).sort()).toEqual([`${a.id} ${a.url}`, `${b.id} ${b.url}`].sort())
+    expect(await registryIds(b)).toEqual([a.id, b.id].sort())
+  })
+
+  it('a peer with the key that writes bad entries sees them removed, and a rewritten peer heals itself', async () => {
+    const insider = await directoryClient(a.url, { key, selfId: 'insider1', targetId: a.id })
+    const map = insider.doc.getMap('peers')
+    const bEntry = map.get(b.id) as Record<string, unknown>
+    insider.doc.transact(() => {
+      map.set(b.id, { ...bEntry, url: 'http://127.0.0.1:9' })
+      map.set('offlan01', { ...bEntry, id: 'offlan01', url: 'http://10.9.8.7:1234' })
+      map.set('garbage1', 'not an entry')
+    })
+    await insider.flushed()
+    await waitFor(async () => (await entries(a)).find((p) => p.id === b.id)?.url === b.url && (await entries(b)).find((p) => p.id === b.id)?.url === b.url, 'b to heal its url everywhere')
+    await waitFor(async () => /removing "offlan01": url http:\/\/10\.9\.8\.7:1234 is outside loopback scope/.test(a.stderr()), 'a to remove the off-loopback entry')
+    for (const p of [a, b]) expect(await registryIds(p)).toEqual([a.id, b.id].sort())
+    expect(b.stderr()).toMatch(/directory entry was changed while it lives; putting it back/)
+  })
+
+  it('a wrong mesh key is refused at the door', async () => {
+    const err = await directoryClient(a.url, { key: Buffer.alloc(32, 7), selfId: 'intruder', targetId: a.id }).catch((e: Error) => e)
+    expect((err as Error).message).toBe('answered 401')
+  })
+
+  it('a room past its cap closes its writer and the peer keeps answering', async () => {
+    const doc = new Y.Doc()
+    const provider = new WebsocketProvider(a.url.replace('http', 'ws'), 'big-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: a.token } })
+    scope.defer(() => provider.destroy())
+    await waitFor(() => provider.synced, 'the writer to sync')
+    let closedWith = 0
+    ;(provider.ws as unknown as WebSocket).on('close', (code: number) => (closedWith = code))
+    const chunk = 'x'.repeat(900 * 1024)
+    // 40 chunks of 900 KiB: past the 32 MiB a room may hold.
+    for (let i = 0; i < 40 && closedWith === 0; i++) {
+      doc.getText('t').insert(0, chunk)
+      await waitFor(() => closedWith !== 0 || (provider.ws?.bufferedAmount ?? 0) === 0, 'the chunk to leave')
+    }
+    await waitFor(() => closedWith !== 0, 'the writer to be closed')
+    expect(closedWith).toBe(1009)
+    provider.disconnect()
+    expect((await getJson(`${a.url}/health`)).ok).toBe(true)
+    expect(a.stderr()).toMatch(/room big-room: closing a connection \(1009\): room is full/)
+  })
+
+  it('a flood of sync step 1 requests is cut off, and the peer is not evicted', async () => {
+    const ws = new WebSocket(`${a.url.replace('http', 'ws')}/flooded`, tokenProtocols(a))
+    scope.defer(() => ws.terminate())
+    await new Promise((r) => ws.once('open', r))
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
+    // messageSync, syncStep1, an empty state vector: the peer answers each with the whole doc.
+    for (let i = 0; i < 100; i++) ws.send(Buffer.from([0, 0, 1, 0]))
+    expect(await closed).toBe(1008)
+    expect((await getJson(`${a.url}/health`)).ok).toBe(true)
+    expect(await registryIds(b)).toContain(a.id)
+  })
+})
