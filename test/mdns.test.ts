@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, registryIds, report, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
 import { tempDir } from './helpers/temp.js'
+import { directoryClient } from './helpers/directory-client.js'
+import { WebSocket } from 'ws'
 
 const args = ['--ports', range(PORTS.mdns)]
 const stopAll = async (peers: PeerProc[]) => {
@@ -192,6 +194,19 @@ describe('mDNS on a LAN of network namespaces', () => {
     // Host and Origin rules hold on the LAN too.
     const res = await fetch(`${peers[0]!.url}/registry`, { headers: { Origin: 'http://evil.test' } })
     expect(res.status).toBe(403)
+
+    // This test process, on the bridge at .254, is a LAN host without the secret: it reads the
+    // directory, opens no room, and its writes to the directory are dropped.
+    const room = new WebSocket(`${peers[0]!.url.replace('http', 'ws')}/plans`)
+    room.on('error', () => {})
+    expect(await new Promise<number>((r) => room.once('unexpected-response', (_q, res) => r(res.statusCode!)))).toBe(401)
+    const stranger = await directoryClient(peers[0]!.url)
+    expect([...stranger.doc.getMap('peers').keys()].sort()).toEqual(ids)
+    stranger.doc.getMap('peers').set(peers[1]!.id, 'hijacked')
+    await stranger.flushed()
+    const witness = await directoryClient(peers[0]!.url)
+    expect(typeof witness.doc.getMap('peers').get(peers[1]!.id)).toBe('object')
+    for (const p of peers) expect(await registryIds(p)).toEqual(ids)
     await stopAll(peers)
   })
 })

@@ -27,7 +27,8 @@ const BASE = {
   mdnsLan: [22820, 22829],
   lifecycle: [22900, 22919],
   meshScript: [22920, 22929],
-  trust: [22930, 22949]
+  trust: [22930, 22949],
+  trustNetns: [22950, 22959]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
