@@ -13,6 +13,13 @@ import { LOG_LEVELS, type LogLevel } from './log.js'
 export const MDNS_SCOPES = ['off', 'loopback', 'lan'] as const
 export type MdnsScope = (typeof MDNS_SCOPES)[number]
 
+/** auto: MCP on stdio when stdin is a pipe or a socket (how agents launch servers); stdio: always; off: never. */
+export const MCP_MODES = ['auto', 'stdio', 'off'] as const
+export type McpMode = (typeof MCP_MODES)[number]
+
+/** Subcommands besides running a peer. */
+export const COMMANDS = ['peers'] as const
+
 export interface PeerConfig {
   /** Exactly this port, or null for the first free port of `ports`. */
   port: number | null
@@ -23,13 +30,15 @@ export interface PeerConfig {
   allowOrigins: string[]
   mdns: MdnsScope
   logLevel: LogLevel
+  mcp: McpMode
 }
 
 export class ConfigError extends Error {}
 
-export type CliRequest = { kind: 'run'; config: PeerConfig } | { kind: 'help' } | { kind: 'version' }
+export type CliRequest = { kind: 'run'; config: PeerConfig } | { kind: 'peers'; config: PeerConfig } | { kind: 'help' } | { kind: 'version' }
 
 export const HELP = `Usage: peer-plan-node [options]
+       peer-plan-node peers [options]   print the mesh as a table, through any live peer (exit 1: none)
 
 Starts one peer of the peer-plan mesh: a Yjs WebSocket server on a loopback port that registers itself
 in $PEER_PLAN_HOME/servers.json and keeps the shared directory in sync with every other peer.
@@ -45,10 +54,13 @@ Options (each also settable by environment variable and config file; CLI > env >
   --mdns off|loopback|lan  mDNS scope (loopback)                       PEER_PLAN_MDNS
   --no-mdns             same as --mdns off
   --log-level LEVEL     error|warn|info|debug (info)                   PEER_PLAN_LOG_LEVEL
+  --mcp auto|stdio|off  MCP on stdio: auto = when stdin is a pipe or
+                        socket, as agents launch servers (auto)        PEER_PLAN_MCP
   --config FILE         JSON config file (default $PEER_PLAN_HOME/config.json)
   -h, --help            show this help
   -v, --version         show the version
 
+Every peer also serves MCP on the Unix socket $PEER_PLAN_HOME/run/<id>.sock.
 Logs go to stderr; stdout is reserved for MCP's JSON-RPC.
 `
 
@@ -61,7 +73,8 @@ const fileSchema = z
     name: z.string().optional(),
     allowOrigins: z.array(z.string()).optional(),
     mdns: z.string().optional(),
-    logLevel: z.string().optional()
+    logLevel: z.string().optional(),
+    mcp: z.string().optional()
   })
   .strict()
 
@@ -162,11 +175,12 @@ const readConfigFile = (path: string, required: boolean): z.infer<typeof fileSch
 /** Resolves argv + env + config file into a PeerConfig, or a help/version request. Throws ConfigError. */
 export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: string): CliRequest => {
   let values: Record<string, string | boolean | string[] | undefined>
+  let positionals: string[]
   try {
-    ;({ values } = parseArgs({
+    ;({ values, positionals } = parseArgs({
       args: argv,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         port: { type: 'string' },
         ports: { type: 'string' },
@@ -177,6 +191,7 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
         mdns: { type: 'string' },
         'no-mdns': { type: 'boolean' },
         'log-level': { type: 'string' },
+        mcp: { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' }
@@ -187,6 +202,11 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
   }
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
+  const command = positionals[0]
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    throw new ConfigError(`unknown command ${JSON.stringify(command)} (commands: ${COMMANDS.join(', ')}; see --help)`)
+  }
+  if (positionals.length > 1) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[1])} (see --help)`)
 
   const str = (k: string) => values[k] as string | undefined
   const envStr = (k: string) => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined)
@@ -228,5 +248,8 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
     : (pick(str('mdns'), '--mdns', 'PEER_PLAN_MDNS', file.mdns, 'mdns', (raw: string, where) => parseEnum(raw, MDNS_SCOPES, where)) ?? 'loopback')
   const logLevel = pick(str('log-level'), '--log-level', 'PEER_PLAN_LOG_LEVEL', file.logLevel, 'logLevel', (raw: string, where) => parseEnum(raw, LOG_LEVELS, where)) ?? 'info'
 
-  return { kind: 'run', config: { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel } }
+  const mcp = pick(str('mcp'), '--mcp', 'PEER_PLAN_MCP', file.mcp, 'mcp', (raw: string, where) => parseEnum(raw, MCP_MODES, where)) ?? 'auto'
+
+  const config: PeerConfig = { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel, mcp }
+  return command === 'peers' ? { kind: 'peers', config } : { kind: 'run', config }
 }

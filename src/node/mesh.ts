@@ -86,6 +86,11 @@ export class Mesh implements HintSink {
     this.dialler.reconcile()
   }
 
+  /** Republishes this peer's own directory entry with `patch` applied (its name, its agents). */
+  updateSelf(patch: Partial<PeerEntry>): void {
+    if (this.running) this.registration.update(patch)
+  }
+
   outboundCount(): number {
     return this.dialler.outboundCount()
   }

@@ -14,6 +14,8 @@ import { MdnsDiscovery } from './discovery/mdns.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
 import { createAccessPolicy } from './http-guards.js'
 import { buildRoutes, createRequestHandler } from './http-routes.js'
+import { Inbox } from './inbox.js'
+import { createInboxRoute } from './inbox-route.js'
 import { Keepalive } from './keepalive.js'
 import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
@@ -34,8 +36,13 @@ export interface PeerOptions {
 }
 
 export interface Peer {
+  /** The entry as this peer started; the directory holds the live one (name and agents change). */
   readonly entry: PeerEntry
   readonly url: string
+  /** What the MCP side works with: rooms, the directory, the inbox, and this peer's own entry. */
+  readonly rooms: RoomServer
+  readonly inbox: Inbox
+  updateSelf(patch: Partial<PeerEntry>): void
   peers(): PeerEntry[]
   health(): HealthResponse
   stop(): Promise<void>
@@ -60,10 +67,12 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
 
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }) })
-  const health = (): HealthResponse => ({ ...entry, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size }, rooms: [...rooms.rooms.keys()] })
+  const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
+  const health = (): HealthResponse => ({ ...live(), ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size }, rooms: [...rooms.rooms.keys()] })
   const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: await loadBrowserAssets(log) })
   const upgrades = createUpgradeHandler({ policy, rooms, selfId: entry.id, log })
-  server.on('request', createRequestHandler(policy, routes))
+  const inbox = new Inbox()
+  server.on('request', createRequestHandler(policy, routes, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox })]])))
   server.on('upgrade', upgrades.handle)
 
   const close = async () => {
@@ -84,5 +93,5 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   let stopping: Promise<void> | null = null
   const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, url: entry.url, peers: () => view.peers(), health, stop }
+  return { entry, url: entry.url, rooms, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
 }

@@ -37,12 +37,16 @@ export interface RoomServerOptions {
 export interface RoomServerEvents {
   /** A directory connection from another peer closed, with its WebSocket close code. */
   'peer-conn-closed': [peerId: string, code: number]
+  /** A room was created or freed (the list of rooms changed). */
+  'rooms-changed': []
 }
 
 export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly rooms = new Map<string, Room>()
   readonly directory: Room
   private readonly meta = new Map<WebSocket, ConnMeta>()
+  /** Rooms this peer's own agent wrote: kept when the last connection leaves, since the agent still reads them. */
+  private readonly pinned = new Set<string>()
 
   constructor(private readonly opts: RoomServerOptions) {
     super()
@@ -59,6 +63,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const room = this.rooms.get(name)
     if (room) return room
     return this.canHost(name) ? this.createRoom(name) : null
+  }
+
+  /** Keeps a room while the peer lives (see `pinned`). */
+  pin(name: string): void {
+    if (this.rooms.has(name)) this.pinned.add(name)
   }
 
   /** Peer ids with a live inbound directory connection. */
@@ -87,6 +96,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       for (const conn of room.conns.keys()) this.send(conn, msg)
     })
     this.rooms.set(name, room)
+    this.emit('rooms-changed')
     return room
   }
 
@@ -126,10 +136,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.delete(ws)
     if (controlled && controlled.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, Array.from(controlled), null)
     // Without persistence an empty room holds nothing anyone can reach: free its slot.
-    if (room.conns.size === 0 && room !== this.directory) {
+    if (room.conns.size === 0 && room !== this.directory && !this.pinned.has(room.name)) {
       room.awareness.destroy()
       room.doc.destroy()
       this.rooms.delete(room.name)
+      this.emit('rooms-changed')
     }
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }
