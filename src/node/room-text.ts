@@ -6,12 +6,7 @@
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-
-/** The convention: every room's shared text is this Y.Text. */
-export const ROOM_TEXT = 'content'
-
-/** Largest text a room may hold after a write, in characters (a room must still sync in one 1 MiB frame). */
-export const MAX_ROOM_TEXT = 256 * 1024
+import { MAX_ROOM_TEXT, ROOM_TEXT } from '../shared/protocol.js'
 
 export type RoomEdit = { text: string } | { append: string }
 

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net'
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import type * as Y from 'yjs'
-import { directoryMap } from '../../shared/directory.js'
+import { DIRECTORY_MAP } from '../../shared/protocol.js'
 import { MAX_AGENTS } from '../../shared/schema.js'
 import type { PeerConfig } from '../config.js'
 import type { InboxMessage } from '../inbox.js'
@@ -112,7 +112,7 @@ export class McpHost implements SessionHost {
   }
 
   private wire(peer: Peer): void {
-    const map = directoryMap(peer.rooms.directory.doc)
+    const map = peer.rooms.directory.doc.getMap(DIRECTORY_MAP)
     const onDirectory = () => this.later('peers', 20, () => this.each((s) => s.updated(PEERS_URI)))
     // Not coalesced: a message is pushed to the agent the moment it lands.
     const onMessage = (m: InboxMessage) => this.each((s) => s.messageArrived(m))

@@ -6,7 +6,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server'
 import { DIRECTORY_ROOM } from '../../shared/protocol.js'
 import type { Peer } from '../peer.js'
-import { readText } from '../room-text.js'
 import type { McpContext } from './context.js'
 import { describePeers } from './tools.js'
 
@@ -47,6 +46,7 @@ export const registerResources = (server: McpServer, ctx: McpContext): void => {
     { title: 'Room text', description: 'The shared text (Y.Text "content") of one of this peer\'s rooms.', mimeType: 'text/plain' },
     async (uri, vars) => {
       const room = (await ctx.peer()).rooms.rooms.get(String(vars.room))
+      const { readText } = await import('../room-text.js')
       return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: room ? readText(room.doc) : '' }] }
     }
   )

@@ -6,14 +6,17 @@
 import { randomBytes } from 'node:crypto'
 import type { McpServer } from '@modelcontextprotocol/server'
 import { z } from 'zod'
-import { isValidRoomName } from '../../shared/protocol.js'
+import { isValidRoomName, MAX_ROOM_TEXT } from '../../shared/protocol.js'
 import type { PeerEntry } from '../../shared/schema.js'
 import { MAX_TEXT_BYTES, type InboxMessage, type WireMessage } from '../inbox.js'
 import { DeliveryError, findPeer } from '../messenger.js'
 import type { Peer } from '../peer.js'
 import { formatAge, peerRow } from '../peer-rows.js'
-import { applyEdit, MAX_ROOM_TEXT, readText, RoomTextError, withRemoteRoom, type RoomEdit } from '../room-text.js'
+import type { RoomEdit } from '../room-text.js'
 import { errorResult, liveSelf, textResult, type McpContext } from './context.js'
+
+/** Yjs and the y-websocket client load on first use: `initialize` is answered before the peer's modules load. */
+const roomText = () => import('../room-text.js')
 
 const roomName = z
   .string()
@@ -117,6 +120,7 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
     },
     async ({ room, peer: ref }) => {
       const peer = await ctx.peer()
+      const { readText, withRemoteRoom, RoomTextError } = await roomText()
       try {
         const target = roomPeer(peer, ref)
         const local = peer.rooms.rooms.get(room)
@@ -141,6 +145,7 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
       if ((text === undefined) === (append === undefined)) return errorResult('give exactly one of "text" (replace) or "append"')
       const edit: RoomEdit = text !== undefined ? { text } : { append: append! }
       const peer = await ctx.peer()
+      const { applyEdit, withRemoteRoom, RoomTextError } = await roomText()
       try {
         const target = roomPeer(peer, ref)
         let length: number

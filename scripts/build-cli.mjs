@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The CLI as a few ESM chunks (dist/cli/), from tsc's dist/node/cli.js. An agent spawns a peer per
+ * session and waits for `initialize`: loading ~250 module files one by one (zod alone is ~100) cost
+ * more than everything else at start, and 2-3x more on a loaded machine. Splitting keeps the peer's
+ * modules in their own chunk, loaded after the MCP server is already answering.
+ */
+import { build } from 'esbuild'
+
+await build({
+  entryPoints: { 'peer-plan-node': 'dist/node/cli.js' },
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  // ws's optional native helpers: absent is fine, ws checks at run time.
+  external: ['bufferutil', 'utf-8-validate'],
+  // CommonJS dependencies (bonjour-service) call require; ESM chunks need one.
+  banner: { js: "import { createRequire as __ppRequire } from 'node:module'; const require = __ppRequire(import.meta.url);" },
+  logLevel: 'warning'
+})
