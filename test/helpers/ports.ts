@@ -23,7 +23,10 @@ const BASE = {
   browserLive: [22720, 22739],
   browserDashboard: [22740, 22749],
   mdns: [22800, 22819],
-  mdnsLan: [22820, 22829]
+  mdnsLan: [22820, 22829],
+  mcp: [23000, 23019],
+  mcpLifecycle: [23020, 23049],
+  mcpSocket: [23050, 23069]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
