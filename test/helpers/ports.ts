@@ -26,7 +26,8 @@ const BASE = {
   mdnsLan: [22820, 22829],
   mcp: [23000, 23019],
   mcpLifecycle: [23020, 23049],
-  mcpSocket: [23050, 23069]
+  mcpSocket: [23050, 23069],
+  inboxRoute: [23070, 23079]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
