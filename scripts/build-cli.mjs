@@ -5,7 +5,11 @@
  * more than everything else at start, and 2-3x more on a loaded machine. Splitting keeps the peer's
  * modules in their own chunk, loaded after the MCP server is already answering.
  */
+import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
+
+// Chunk names carry content hashes: without this, old chunks would pile up in the package.
+rmSync('dist/cli', { recursive: true, force: true })
 
 await build({
   entryPoints: { 'peer-plan-node': 'dist/node/cli.js' },
@@ -16,6 +20,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Less to parse before `initialize` can be answered; the source map keeps stack traces readable.
+  minify: true,
   // ws's optional native helpers: absent is fine, ws checks at run time.
   external: ['bufferutil', 'utf-8-validate'],
   // CommonJS dependencies (bonjour-service) call require; ESM chunks need one.
