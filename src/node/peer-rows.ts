@@ -31,7 +31,7 @@ export const formatAge = (s: number): string => (s < 60 ? `${s}s` : s < 3600 ? `
 
 const agentLabel = (a: PeerRow['agents'][number]): string => `${a.client}${a.version ? ` ${a.version}` : ''}${a.ready ? '' : ' (starting)'}`
 
-/** Columns: ID, NAME, AGENT, WORKSPACE, URL, PID, AGE, ROOMS; the own peer starred. */
+/** Columns: ID, NAME, AGENT, WORKSPACE, URL, PID, AGE, ROOMS; the own peer starred, if it is among them. */
 export const peerTable = (rows: PeerRow[]): string => {
   const head = ['', 'ID', 'NAME', 'AGENT', 'WORKSPACE', 'URL', 'PID', 'AGE', 'ROOMS']
   const cells = rows.map((r) => [
@@ -45,6 +45,8 @@ export const peerTable = (rows: PeerRow[]): string => {
     formatAge(r.ageSeconds),
     r.rooms.join(', ') || '-'
   ])
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
-  return [head, ...cells].map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n'
+  // The star column only where some row is "you" (the CLI reads the mesh from outside it).
+  const lines = rows.some((r) => r.you) ? [head, ...cells] : [head, ...cells].map((l) => l.slice(1))
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)))
+  return lines.map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n'
 }
