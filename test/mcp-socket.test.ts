@@ -78,7 +78,7 @@ describe('MCP on the peer socket, $PEER_PLAN_HOME/run/<id>.sock', () => {
     expect(lines).toHaveLength(3)
     expect(table.stdout).toMatch(new RegExp(`${plain.id}\\s+peer-\\d+\\s+-\\s+-\\s+${plain.url}`))
     expect(table.stdout).toMatch(/claude-code@tablework\s+claude-code 1\.0\.0\s+tablework/)
-    expect((await runCli(['bogus'], { home })).stderr).toMatch(/unknown command "bogus"/)
+    expect((await runCli(['bogus'], { home })).stderr).toMatch(/unexpected argument "bogus": not a command/)
     await agent.close()
   })
 })

@@ -60,8 +60,8 @@ const main = async (): Promise<void> => {
   if (request.kind === 'version') return void process.stdout.write(`${VERSION}\n`) // stdout-ok: asked for
   if (request.kind === 'peers') {
     const { runPeersCommand } = await import('./peers-command.js')
-    // stdout-ok: the table was asked for; this command never speaks MCP.
-    process.exitCode = await runPeersCommand(request.config, (s) => process.stdout.write(s), (s) => process.stderr.write(s))
+    // The table was asked for; this command never speaks MCP.
+    process.exitCode = await runPeersCommand(request.config, (s) => process.stdout.write(s), (s) => process.stderr.write(s)) // stdout-ok
     return
   }
   await run(request.config)

@@ -204,7 +204,7 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
   if (values.version) return { kind: 'version' }
   const command = positionals[0]
   if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
-    throw new ConfigError(`unknown command ${JSON.stringify(command)} (commands: ${COMMANDS.join(', ')}; see --help)`)
+    throw new ConfigError(`unexpected argument ${JSON.stringify(command)}: not a command (commands: ${COMMANDS.join(', ')}; see --help)`)
   }
   if (positionals.length > 1) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[1])} (see --help)`)
 

@@ -34,7 +34,7 @@ describe('--mcp and subcommands', () => {
   it('peers is a subcommand; anything else is a clear error', () => {
     expect(resolve(['peers', '--ports', '3000-3001'])).toMatchObject({ kind: 'peers', config: { ports: [3000, 3001] } })
     expect(() => resolve(['pears'])).toThrow(ConfigError)
-    expect(() => resolve(['pears'])).toThrow(/unknown command "pears" \(commands: peers; see --help\)/)
+    expect(() => resolve(['pears'])).toThrow(/unexpected argument "pears": not a command \(commands: peers; see --help\)/)
     expect(() => resolve(['peers', 'extra'])).toThrow(/unexpected argument "extra"/)
   })
 })

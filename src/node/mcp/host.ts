@@ -15,6 +15,7 @@ import type { Logger } from '../log.js'
 import { Messenger } from '../messenger.js'
 import type { Peer } from '../peer.js'
 import { displayName } from './agent-info.js'
+import { isProcessAlive } from '../process-identity.js'
 import { ParentWatch } from './parent-watch.js'
 import { PEERS_URI, ROOM_URI_PREFIX, userRooms } from './resources.js'
 import { AgentSession, type SessionHost } from './session.js'
@@ -57,12 +58,14 @@ export class McpHost implements SessionHost {
     this.stdio = { session, onEnd, watch }
     this.sessions.add(session)
     watch.start()
-    return session.connect(new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }))
+    return session.connect(new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES })) // stdout-ok: JSON-RPC
   }
 
   /** Serves MCP on $PEER_PLAN_HOME/run/<id>.sock, after removing stale sockets; returns the path, or null if it could not. */
   async serveSocket(peer: Peer): Promise<string | null> {
-    const reclaimed = await reclaimStaleSockets(runDir(this.opts.config.home))
+    // A live peer's entry is in the directory or servers.json before its socket exists: no need to knock.
+    const live = new Set(peer.peers().filter((p) => p.hostId === peer.entry.hostId && isProcessAlive(p)).map((p) => p.id))
+    const reclaimed = await reclaimStaleSockets(runDir(this.opts.config.home), (id) => live.has(id))
     if (reclaimed.length) this.log.info(`removed ${reclaimed.length} stale socket(s) of dead peers: ${reclaimed.join(', ')}`)
     try {
       this.socketServer = await AgentSocketServer.listen(socketPathFor(this.opts.config.home, peer.entry.id), (s) => this.attachSocket(s))
@@ -74,8 +77,17 @@ export class McpHost implements SessionHost {
     return this.socketServer.path
   }
 
+  /** A session is made on the first bytes only: a peer probing whether this socket lives costs nothing. */
   private attachSocket(socket: Socket): void {
     socket.on('error', (err) => this.log.debug(`MCP socket client: ${err.message}`))
+    socket.once('data', (first: Buffer) => {
+      socket.pause()
+      socket.unshift(first)
+      this.startSocketSession(socket)
+    })
+  }
+
+  private startSocketSession(socket: Socket): void {
     if (this.closing || this.sessions.size >= MAX_AGENTS) {
       this.log.warn(`refusing an MCP socket client: ${this.closing ? 'leaving' : `${MAX_AGENTS} sessions already`}`)
       return void socket.destroy()
@@ -83,10 +95,14 @@ export class McpHost implements SessionHost {
     const session = new AgentSession(this, 'socket')
     this.sessions.add(session)
     this.socketOf.set(session, socket)
-    session.connect(new StdioServerTransport(socket, socket, { maxBufferSize: MAX_MESSAGE_BYTES })).catch((err: Error) => {
-      this.log.debug(`MCP socket session: ${err.message}`)
-      socket.destroy()
-    })
+    session
+      .connect(new StdioServerTransport(socket, socket, { maxBufferSize: MAX_MESSAGE_BYTES }))
+      // Paused to hold the first bytes back; the transport is listening now.
+      .then(() => socket.resume())
+      .catch((err: Error) => {
+        this.log.debug(`MCP socket session: ${err.message}`)
+        socket.destroy()
+      })
   }
 
   agentChanged(): void {

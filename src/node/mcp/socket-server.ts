@@ -29,13 +29,16 @@ export const socketAnswers = (path: string, timeoutMs = 300): Promise<boolean> =
     s.on('error', (err: NodeJS.ErrnoException) => done(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT'))
   })
 
-/** Removes the sockets in `dir` that no process listens on; returns their file names. */
-export const reclaimStaleSockets = async (dir: string): Promise<string[]> => {
+/**
+ * Removes the sockets in `dir` that no process listens on; returns their file names. `knownLive` names
+ * the ids whose process is known to run (servers.json): their sockets are not even probed.
+ */
+export const reclaimStaleSockets = async (dir: string, knownLive: (id: string) => boolean = () => false): Promise<string[]> => {
   const names = await fs.readdir(dir).catch(() => [] as string[])
   const reclaimed: string[] = []
   await Promise.all(
     names
-      .filter((n) => n.endsWith('.sock'))
+      .filter((n) => n.endsWith('.sock') && !knownLive(n.slice(0, -'.sock'.length)))
       .map(async (name) => {
         const path = join(dir, name)
         const st = await fs.lstat(path).catch(() => null)
