@@ -172,6 +172,16 @@ const readConfigFile = (path: string, required: boolean): z.infer<typeof fileSch
   return r.data
 }
 
+/** The subcommand among the positionals, if any; anything else there is a ConfigError. */
+const commandOf = (positionals: string[]): (typeof COMMANDS)[number] | undefined => {
+  const [command, extra] = positionals
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    throw new ConfigError(`unexpected argument ${JSON.stringify(command)}: not a command (commands: ${COMMANDS.join(', ')}; see --help)`)
+  }
+  if (extra !== undefined) throw new ConfigError(`unexpected argument ${JSON.stringify(extra)} (see --help)`)
+  return command as (typeof COMMANDS)[number] | undefined
+}
+
 /** Resolves argv + env + config file into a PeerConfig, or a help/version request. Throws ConfigError. */
 export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: string): CliRequest => {
   let values: Record<string, string | boolean | string[] | undefined>
@@ -202,11 +212,7 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
   }
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
-  const command = positionals[0]
-  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
-    throw new ConfigError(`unexpected argument ${JSON.stringify(command)}: not a command (commands: ${COMMANDS.join(', ')}; see --help)`)
-  }
-  if (positionals.length > 1) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[1])} (see --help)`)
+  const command = commandOf(positionals)
 
   const str = (k: string) => values[k] as string | undefined
   const envStr = (k: string) => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined)

@@ -158,7 +158,8 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
         }
         const where = target ?? liveSelf(peer)
         const ws = `${where.url.replace(/^http/, 'ws')}/${room}`
-        return textResult(`Room ${room} on ${where.name} now holds ${length} characters (${ws}, Y.Text "content").`, { room, peer: { id: where.id, name: where.name }, length, websocket: ws })
+        const note = target ? ' On another peer a room lasts only while someone has it open.' : ''
+        return textResult(`Room ${room} on ${where.name} now holds ${length} characters (${ws}, Y.Text "content").${note}`, { room, peer: { id: where.id, name: where.name }, length, websocket: ws })
       } catch (err) {
         if (err instanceof DeliveryError || err instanceof RoomTextError) return errorResult(err.message)
         throw err
