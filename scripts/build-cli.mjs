@@ -6,7 +6,20 @@
  * modules in their own chunk, loaded after the MCP server is already answering.
  */
 import { rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
+
+/**
+ * zod re-exports every language's error messages as `z.locales` (260 KiB, a third of what loads before
+ * `initialize`); nothing here reads them, and zod itself uses English. The CLI keeps `en` only.
+ */
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' } : undefined))
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)}`, resolveDir: dirname(args.path) }))
+  }
+}
 
 // Chunk names carry content hashes: without this, old chunks would pile up in the package.
 rmSync('dist/cli', { recursive: true, force: true })
@@ -26,5 +39,6 @@ await build({
   external: ['bufferutil', 'utf-8-validate'],
   // CommonJS dependencies (bonjour-service) call require; ESM chunks need one.
   banner: { js: "import { createRequire as __ppRequire } from 'node:module'; const require = __ppRequire(import.meta.url);" },
+  plugins: [englishOnly],
   logLevel: 'warning'
 })
