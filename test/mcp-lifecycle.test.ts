@@ -81,6 +81,20 @@ describe('an MCP peer lives as long as its agent', () => {
     expect(sockets(home)).toEqual([])
   })
 
+  it('EPIPE: the client stopped reading stdout; the next answer fails and the peer leaves', async () => {
+    const home = await tempHome()
+    const raw = spawnRaw(home, [CLI, '--no-mdns', ...args])
+    raw.send(1, 'initialize', INITIALIZE('deaf'))
+    await waitFor(() => raw.out().includes('"id":1') && /ready .* id=(\S+)/.test(raw.err()), 'the answer and the ready line')
+    const id = /ready .* id=(\S+)/.exec(raw.err())![1]!
+    raw.proc.stdout!.destroy()
+    raw.send(2, 'tools/list')
+    expect(await raw.exited).toBe(0)
+    expect(raw.err()).toMatch(/stdout EPIPE: leaving the mesh/)
+    expect(await listed(home)).not.toContain(id)
+    expect(sockets(home)).toEqual([])
+  })
+
   it('20 spawn/close cycles leave 0 processes, 0 entries and 0 sockets', async () => {
     const home = await tempHome()
     const pids: number[] = []
