@@ -95,6 +95,18 @@ describe('an MCP peer lives as long as its agent', () => {
     expect(sockets(home)).toEqual([])
   })
 
+  it('stdin closed while the peer is still starting: nothing is left behind', async () => {
+    const home = await tempHome()
+    for (let i = 0; i < 5; i++) {
+      const raw = spawnRaw(home, [CLI, '--no-mdns', ...args])
+      raw.send(1, 'initialize', INITIALIZE(`hasty-${i}`))
+      raw.proc.stdin!.end()
+      expect(await raw.exited).toBe(0)
+    }
+    expect(await listed(home)).toEqual([])
+    expect(sockets(home)).toEqual([])
+  })
+
   it('20 spawn/close cycles leave 0 processes, 0 entries and 0 sockets', async () => {
     const home = await tempHome()
     const pids: number[] = []

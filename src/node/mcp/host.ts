@@ -39,6 +39,7 @@ export class McpHost implements SessionHost {
   private readonly watchedDocs = new WeakSet<Y.Doc>()
   private stdio: { session: AgentSession; onEnd: (reason: string) => void; watch: ParentWatch } | null = null
   private socketServer: AgentSocketServer | null = null
+  private socketStarting: Promise<string | null> | null = null
   private unwire: (() => void) | null = null
   private closing = false
 
@@ -62,19 +63,26 @@ export class McpHost implements SessionHost {
   }
 
   /** Serves MCP on $PEER_PLAN_HOME/run/<id>.sock, after removing stale sockets; returns the path, or null if it could not. */
-  async serveSocket(peer: Peer): Promise<string | null> {
+  serveSocket(peer: Peer): Promise<string | null> {
+    // close() waits for this: a leave that begins while the socket is being set up must still remove it.
+    this.socketStarting = this.listenSocket(peer)
+    return this.socketStarting
+  }
+
+  private async listenSocket(peer: Peer): Promise<string | null> {
+    if (this.closing) return null
     // A live peer's entry is in the directory or servers.json before its socket exists: no need to knock.
     const live = new Set(peer.peers().filter((p) => p.hostId === peer.entry.hostId && isProcessAlive(p)).map((p) => p.id))
     const reclaimed = await reclaimStaleSockets(runDir(this.opts.config.home), (id) => live.has(id))
     if (reclaimed.length) this.log.info(`removed ${reclaimed.length} stale socket(s) of dead peers: ${reclaimed.join(', ')}`)
+    if (this.closing) return null
     try {
       this.socketServer = await AgentSocketServer.listen(socketPathFor(this.opts.config.home, peer.entry.id), (s) => this.attachSocket(s))
+      return this.socketServer.path
     } catch (err) {
       this.log.warn(`no MCP socket: ${(err as Error).message}`)
       return null
     }
-    if (this.closing) await this.socketServer.close()
-    return this.socketServer.path
   }
 
   /** A session is made on the first bytes only: a peer probing whether this socket lives costs nothing. */
@@ -177,6 +185,7 @@ export class McpHost implements SessionHost {
     this.timers.clear()
     this.unwire?.()
     await Promise.all([...this.sessions].map((s) => s.close()))
+    await this.socketStarting
     await this.socketServer?.close()
     this.messenger.close()
   }
