@@ -45,6 +45,7 @@ const run = async (config: PeerConfig): Promise<void> => {
     return fail((err as Error).message)
   }
   const socket = await host.serveSocket(peer)
+  if (shutdown.requested) return
   log.info(`ready ${peer.url} name=${peer.entry.name} id=${peer.entry.id} home=${config.home}${stdio ? ' mcp=stdio' : ''}${socket ? ` socket=${socket}` : ''}`)
 }
 
