@@ -17,6 +17,7 @@ import { freshPage, joinInPage, launch, loadLibrary } from './lib/browser.mjs'
 import { startTrivialHttp, startTrivialWs } from './lib/floors.mjs'
 import { startSeedRegistry } from './seed/registry-server.mjs'
 import { renderChart, renderTable } from './lib/report.mjs'
+import { runMcpScenarios } from './mcp.mjs'
 
 const { values: opts } = parseArgs({
   options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } },
@@ -369,6 +370,9 @@ for (const n of SIZES) {
   for (const p of peers) p.provider.destroy()
   await stopAll(peers, 'SIGKILL')
 }
+
+// ---- MCP: an agent's view, no browser (bench/mcp.mjs) ------------------------------------------------------
+await runMcpScenarios({ wants, record, runs: RUNS, progress })
 
 const chromium = `Chromium ${browser.version()}`
 await browser.close()

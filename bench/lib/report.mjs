@@ -13,7 +13,10 @@ const REF = {
   'seed-registry-poll-propagate': { floor: ['floor-fetch'], target: 5000 },
   'seed-registry-poll-evict': { floor: ['floor-fetch'], target: 5000 },
   'seed-scan-ws': { floor: ['floor-scan'], target: 500 },
-  mdns: { floor: ['floor-fetch'], target: null }
+  mdns: { floor: ['floor-fetch'], target: null },
+  // The goals for an agent: spawn -> initialize answered, and a message reaching the other agent.
+  'mcp-initialize': { floor: ['floor-node-spawn'], target: 250 },
+  'mcp-message': { floor: null, target: 20 }
 }
 export const reference = (name) => {
   if (name.startsWith('registry@')) return { floor: ['floor-fetch', 'floor-ws'], target: 50 }

@@ -13,6 +13,13 @@ import { LOG_LEVELS, type LogLevel } from './log.js'
 export const MDNS_SCOPES = ['off', 'loopback', 'lan'] as const
 export type MdnsScope = (typeof MDNS_SCOPES)[number]
 
+/** auto: MCP on stdio when stdin is a pipe or a socket (how agents launch servers); stdio: always; off: never. */
+export const MCP_MODES = ['auto', 'stdio', 'off'] as const
+export type McpMode = (typeof MCP_MODES)[number]
+
+/** Subcommands besides running a peer. */
+export const COMMANDS = ['peers'] as const
+
 export interface PeerConfig {
   /** Exactly this port, or null for the first free port of `ports`. */
   port: number | null
@@ -27,13 +34,15 @@ export interface PeerConfig {
   secretFile: string | null
   /** Strangers get a person's access (rooms read and write). For a sandbox only; refused with --mdns lan. */
   dangerouslyAllowStrangers: boolean
+  mcp: McpMode
 }
 
 export class ConfigError extends Error {}
 
-export type CliRequest = { kind: 'run'; config: PeerConfig } | { kind: 'help' } | { kind: 'version' }
+export type CliRequest = { kind: 'run'; config: PeerConfig } | { kind: 'peers'; config: PeerConfig } | { kind: 'help' } | { kind: 'version' }
 
 export const HELP = `Usage: peer-plan-node [options]
+       peer-plan-node peers [options]   print the mesh as a table, through any live peer (exit 1: none)
 
 Starts one peer of the peer-plan mesh: a Yjs WebSocket server on a loopback port that registers itself
 in $PEER_PLAN_HOME/servers.json and keeps the shared directory in sync with every other peer.
@@ -54,10 +63,13 @@ Options (each also settable by environment variable and config file; CLI > env >
   --dangerously-allow-strangers
                         anyone who can connect reads and writes rooms without the access
                         token; for a sandbox only (never with --mdns lan)
+  --mcp auto|stdio|off  MCP on stdio: auto = when stdin is a pipe or
+                        socket, as agents launch servers (auto)        PEER_PLAN_MCP
   --config FILE         JSON config file (default $PEER_PLAN_HOME/config.json)
   -h, --help            show this help
   -v, --version         show the version
 
+Every peer also serves MCP on the Unix socket $PEER_PLAN_HOME/run/<id>.sock.
 Logs go to stderr; stdout is reserved for MCP's JSON-RPC.
 `
 
@@ -71,7 +83,8 @@ const fileSchema = z
     allowOrigins: z.array(z.string()).optional(),
     mdns: z.string().optional(),
     logLevel: z.string().optional(),
-    secretFile: z.string().optional()
+    secretFile: z.string().optional(),
+    mcp: z.string().optional()
   })
   .strict()
 
@@ -169,36 +182,51 @@ const readConfigFile = (path: string, required: boolean): z.infer<typeof fileSch
   return r.data
 }
 
+/** The subcommand among the positionals, if any; anything else there is a ConfigError. */
+const commandOf = (positionals: string[]): (typeof COMMANDS)[number] | undefined => {
+  const [command, extra] = positionals
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    throw new ConfigError(`unexpected argument ${JSON.stringify(command)}: not a command (commands: ${COMMANDS.join(', ')}; see --help)`)
+  }
+  if (extra !== undefined) throw new ConfigError(`unexpected argument ${JSON.stringify(extra)} (see --help)`)
+  return command as (typeof COMMANDS)[number] | undefined
+}
+
+const CLI_OPTIONS = {
+  port: { type: 'string' },
+  ports: { type: 'string' },
+  host: { type: 'string' },
+  home: { type: 'string' },
+  name: { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
+  mdns: { type: 'string' },
+  'no-mdns': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'secret-file': { type: 'string' },
+  'dangerously-allow-strangers': { type: 'boolean' },
+  mcp: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' }
+} as const
+
 /** Resolves argv + env + config file into a PeerConfig, or a help/version request. Throws ConfigError. */
 export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: string): CliRequest => {
   let values: Record<string, string | boolean | string[] | undefined>
+  let positionals: string[]
   try {
-    ;({ values } = parseArgs({
+    ;({ values, positionals } = parseArgs({
       args: argv,
       strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        ports: { type: 'string' },
-        host: { type: 'string' },
-        home: { type: 'string' },
-        name: { type: 'string' },
-        'allow-origin': { type: 'string', multiple: true },
-        mdns: { type: 'string' },
-        'no-mdns': { type: 'boolean' },
-        'log-level': { type: 'string' },
-        'secret-file': { type: 'string' },
-        'dangerously-allow-strangers': { type: 'boolean' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' }
-      }
+      allowPositionals: true,
+      options: CLI_OPTIONS
     }))
   } catch (err) {
     throw new ConfigError(`${(err as Error).message.split('\n')[0]} (see --help)`)
   }
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
+  const command = commandOf(positionals)
 
   const str = (k: string) => values[k] as string | undefined
   const envStr = (k: string) => (env[k] !== undefined && env[k] !== '' ? env[k] : undefined)
@@ -243,5 +271,8 @@ export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: 
   const secretFile = pick(str('secret-file'), '--secret-file', 'PEER_PLAN_SECRET_FILE', file.secretFile, 'secretFile', (raw: string) => resolve(raw)) ?? null
   const dangerouslyAllowStrangers = values['dangerously-allow-strangers'] === true
   if (dangerouslyAllowStrangers && mdns === 'lan') throw new ConfigError('--dangerously-allow-strangers cannot be used with --mdns lan: a LAN peer needs the mesh secret')
-  return { kind: 'run', config: { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel, secretFile, dangerouslyAllowStrangers } }
+  const mcp = pick(str('mcp'), '--mcp', 'PEER_PLAN_MCP', file.mcp, 'mcp', (raw: string, where) => parseEnum(raw, MCP_MODES, where)) ?? 'auto'
+
+  const config: PeerConfig = { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel, mcp, secretFile, dangerouslyAllowStrangers }
+  return command === 'peers' ? { kind: 'peers', config } : { kind: 'run', config }
 }

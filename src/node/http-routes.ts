@@ -10,6 +10,9 @@ import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from
 /** Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token. */
 export type Route = (res: ServerResponse, head: boolean, person: boolean) => void
 
+/** Answers a POST; it reads (and bounds) the body itself. */
+export type PostRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
 export interface RouteSources {
   /** Strangers get no room names. */
   health(person: boolean): HealthResponse
@@ -51,7 +54,7 @@ const plain = (res: ServerResponse, status: number, text: string, headers: Recor
   void res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(`${text}\n`)
 
 export const createRequestHandler =
-  (policy: AccessPolicy, routes: Map<string, Route>, isPerson: (req: IncomingMessage) => boolean) =>
+  (policy: AccessPolicy, routes: Map<string, Route>, isPerson: (req: IncomingMessage) => boolean, posts: Map<string, PostRoute> = new Map()) =>
   (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
@@ -60,7 +63,13 @@ export const createRequestHandler =
     if (!verdict.ok) return plain(res, verdict.status, verdict.reason, { Connection: 'close' })
     setCorsHeaders(policy, req, res)
     if (req.method === 'OPTIONS') return answerPreflight(req, res)
-    const route = routes.get((req.url ?? '/').split('?')[0] ?? '')
+    const path = (req.url ?? '/').split('?')[0] ?? ''
+    const post = posts.get(path)
+    if (post && req.method === 'POST') {
+      return void Promise.resolve(post(req, res)).catch(() => res.headersSent || plain(res, 500, 'Internal error'))
+    }
+    if (post) return plain(res, 405, 'Method not allowed', { Allow: 'POST' })
+    const route = routes.get(path)
     if (!route) return plain(res, 404, 'Not found')
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
     route(res, req.method === 'HEAD', isPerson(req))

@@ -27,6 +27,9 @@ import { dialTargets } from './topology.js'
 import { urlInScope, type Scope } from './url-scope.js'
 import { DirectoryGuard } from './directory-guard.js'
 
+/** Redials of a live peer's fallen link before it goes back to discovery. */
+export const MAX_REDIALS = 8
+
 export interface MeshOptions {
   self: PeerEntry
   doc: Y.Doc
@@ -76,7 +79,7 @@ export class Mesh implements HintSink {
       running: () => this.running,
       // A live peer whose link fell is dialled again soon; a gone one is dialled ever more rarely (its
       // servers.json hint stays while its pid lives, hung).
-      onAlive: (entry, dialled) => dialled && this.dialler.backOff(entry.id, 100, 5000),
+      onAlive: (entry, dialled) => dialled && this.redial(entry),
       onGone: (entry, reason) => {
         this.dialler.backOff(entry.id, 1000, 30000)
         this.known.ensure(entry.id).hint = null
@@ -97,6 +100,11 @@ export class Mesh implements HintSink {
     this.dialler.reconcile()
   }
 
+  /** Republishes this peer's own directory entry with `patch` applied (its name, its agents). */
+  updateSelf(patch: Partial<PeerEntry>): void {
+    if (this.running) this.registration.update(patch)
+  }
+
   outboundCount(): number {
     return this.dialler.outboundCount()
   }
@@ -109,6 +117,20 @@ export class Mesh implements HintSink {
     if (code === 1000 || !this.running) return
     const entry = readPeer(this.opts.doc, peerId) ?? this.known.get(peerId)?.hint
     if (entry) void this.prober.check(entry, 'its connection to us closed', false)
+  }
+
+  /**
+   * A live peer whose link fell: again at once (full jitter over 0-100 ms), then exponentially up to
+   * 5 s; after MAX_REDIALS failures in a row its hint is dropped and it waits for discovery (servers.json,
+   * mDNS) to lead to it again, with up to 30 s between tries. Whenever a link comes back up, Yjs sync
+   * (step 1 and 2 on the new link) restores whatever either side missed.
+   */
+  private redial(entry: PeerEntry): void {
+    const record = this.known.ensure(entry.id)
+    if (record.backoff.failures < MAX_REDIALS) return this.dialler.backOff(entry.id, 100, 5000)
+    this.opts.log.debug(`${entry.name}: ${record.backoff.failures} redials failed; back to discovery`)
+    record.hint = null
+    this.dialler.backOff(entry.id, 1000, 30000)
   }
 
   /**

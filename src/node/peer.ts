@@ -3,7 +3,7 @@
  * the room server with the directory doc, and the mesh around it. Every piece of state is in the
  * returned instance, so tests can run several peers in one process.
  */
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
 import type { HealthResponse, PeerEntry } from '../shared/schema.js'
 import { loadBrowserAssets } from './browser-assets.js'
@@ -17,6 +17,8 @@ import { createAccessPolicy } from './http-guards.js'
 import { buildRoutes, createRequestHandler } from './http-routes.js'
 import { AccessCheck } from './access.js'
 import { dashboardUrl } from './access-token.js'
+import { Inbox } from './inbox.js'
+import { createInboxRoute } from './inbox-route.js'
 import { Keepalive } from './keepalive.js'
 import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
@@ -38,10 +40,17 @@ export interface PeerOptions {
 }
 
 export interface Peer {
+  /** The entry as this peer started; the directory holds the live one (name and agents change). */
   readonly entry: PeerEntry
   readonly url: string
   /** The dashboard with the access token in its fragment: what a person opens. */
   readonly dashboardUrl: string
+  /** The access token (the agent hands it to its user; peers' HTTP calls to each other show it). */
+  readonly token: string
+  /** What the MCP side works with: rooms, the directory, the inbox, and this peer's own entry. */
+  readonly rooms: RoomServer
+  readonly inbox: Inbox
+  updateSelf(patch: Partial<PeerEntry>): void
   peers(): PeerEntry[]
   health(): HealthResponse
   stop(): Promise<void>
@@ -68,13 +77,18 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
 
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }) })
+  const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
   const health = (person = true): HealthResponse => {
-    const out: HealthResponse = { ...entry, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
+    // Strangers get no room names, not even the ones this peer's own entry lists.
+    const { rooms: _listed, ...self } = live()
+    const out: HealthResponse = { ...self, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
     return person ? { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM) } : out
   }
   const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: await loadBrowserAssets(log) })
   const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
-  server.on('request', createRequestHandler(policy, routes, (req) => access.personOverHttp(req)))
+  const inbox = new Inbox()
+  const person = (req: IncomingMessage) => access.personOverHttp(req)
+  server.on('request', createRequestHandler(policy, routes, person, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox, authorize: person })]])))
   server.on('upgrade', upgrades.handle)
 
   const close = async () => {
@@ -95,5 +109,5 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   let stopping: Promise<void> | null = null
   const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), peers: () => view.peers(), health, stop }
+  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
 }

@@ -11,12 +11,12 @@ export interface ProcessIdentity {
   pidStart: number | null
 }
 
-const readStat = (pid: number): { state: string; start: number } | null => {
+const readStat = (pid: number): { state: string; ppid: number; start: number } | null => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // comm (field 2) is parenthesised and may hold spaces or parens: split after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { state: rest[0] ?? '', start: Number(rest[19]) }
+    return { state: rest[0] ?? '', ppid: Number(rest[1]), start: Number(rest[19]) }
   } catch {
     return null
   }
@@ -54,6 +54,12 @@ export const processState = (id: ProcessIdentity): string | null => {
   const stat = readStat(id.pid)
   if (!stat || (id.pidStart !== null && stat.start !== id.pidStart)) return null
   return stat.state
+}
+
+/** A process's identity and its parent's pid, or null where there is no /proc or the pid is gone. */
+export const processInfo = (pid: number): (ProcessIdentity & { ppid: number }) | null => {
+  const stat = hasProc ? readStat(pid) : null
+  return stat ? { pid, pidStart: stat.start, ppid: stat.ppid } : null
 }
 
 /** False for a dead pid, a zombie, or a pid now held by another process. */

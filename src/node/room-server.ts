@@ -48,6 +48,8 @@ export interface RoomServerOptions {
 export interface RoomServerEvents {
   /** A directory connection from another peer closed, with its WebSocket close code. */
   'peer-conn-closed': [peerId: string, code: number]
+  /** A room was created or freed (the list of rooms changed). */
+  'rooms-changed': []
 }
 
 /**
@@ -64,6 +66,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly meta = new Map<WebSocket, ConnMeta>()
   private readonly connsByAddress: PerAddress
   private readonly roomsByAddress: PerAddress
+  /** Rooms this peer's own agent wrote: kept when the last connection leaves, since the agent still reads them. */
+  private readonly pinned = new Set<string>()
 
   constructor(private readonly opts: RoomServerOptions) {
     super()
@@ -93,6 +97,11 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return this.roomsByAddress.admit(address) ? this.createRoom(name, address) : null
   }
 
+  /** Keeps a room while the peer lives (see `pinned`). */
+  pin(name: string): void {
+    if (this.rooms.has(name)) this.pinned.add(name)
+  }
+
   /** Peer ids with a live inbound directory connection. */
   inboundPeers(): Set<string> {
     const out = new Set<string>()
@@ -120,6 +129,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       for (const conn of room.conns.keys()) this.send(conn, msg)
     })
     this.rooms.set(name, room)
+    this.emit('rooms-changed')
     return room
   }
 
@@ -185,11 +195,12 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.delete(ws)
     if (controlled && controlled.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, Array.from(controlled), null)
     // Without persistence an empty room holds nothing anyone can reach: free its slot.
-    if (room.conns.size === 0 && room !== this.directory) {
+    if (room.conns.size === 0 && room !== this.directory && !this.pinned.has(room.name)) {
       room.awareness.destroy()
       room.doc.destroy()
       this.rooms.delete(room.name)
       if (room.creator !== null) this.roomsByAddress.release(room.creator)
+      this.emit('rooms-changed')
     }
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }

@@ -4,7 +4,6 @@
  * Origin and size rule still applied.
  */
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import { PROTOCOL_VERSION } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
@@ -13,7 +12,9 @@ import { lanAddresses } from './discovery/mdns.js'
 import type { Logger } from './log.js'
 import { machineId, selfIdentity } from './process-identity.js'
 
-export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+import { VERSION } from './version.js'
+
+export { VERSION }
 
 export interface AddressPlan {
   lan: boolean

@@ -11,6 +11,8 @@ import type { Logger } from './log.js'
 export class SelfRegistration {
   private readonly map: Y.Map<unknown>
   private live = false
+  /** The entry as published: the start-time entry plus later updates (name, agents). */
+  private current: PeerEntry
 
   constructor(
     private readonly doc: Y.Doc,
@@ -18,6 +20,7 @@ export class SelfRegistration {
     private readonly log: Logger
   ) {
     this.map = directoryMap(doc)
+    this.current = self
   }
 
   start(): void {
@@ -32,11 +35,18 @@ export class SelfRegistration {
   }
 
   private intact(): boolean {
-    return JSON.stringify(this.map.get(this.self.id)) === JSON.stringify(this.self)
+    return JSON.stringify(this.map.get(this.self.id)) === JSON.stringify(this.current)
+  }
+
+  /** Changes the published entry (the id stays); the browser and /registry see it at once. */
+  update(patch: Partial<PeerEntry>): void {
+    // A JSON round trip drops undefined fields, which Yjs would otherwise store as keys.
+    this.current = JSON.parse(JSON.stringify({ ...this.current, ...patch, id: this.self.id })) as PeerEntry
+    this.publish()
   }
 
   private publish = (): void => {
-    if (this.live) this.doc.transact(() => this.map.set(this.self.id, { ...this.self }), this)
+    if (this.live) this.doc.transact(() => this.map.set(this.self.id, { ...this.current }), this)
   }
 
   private onChange = (event: Y.YMapEvent<unknown>): void => {

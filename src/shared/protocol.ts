@@ -21,3 +21,9 @@ export const isValidRoomName = (name: string): boolean => ROOM_RE.test(name)
 
 /** What a WebSocket path may name: a user room or the directory. */
 export const isServableRoom = (name: string): boolean => name === DIRECTORY_ROOM || isValidRoomName(name)
+
+/** The convention for a room's shared text: the Y.Text of this name in the room's doc (agents write it, pages show it). */
+export const ROOM_TEXT = 'content'
+
+/** Largest shared text an agent may leave in a room, in characters: the room must still sync in one MAX_PAYLOAD_BYTES frame. */
+export const MAX_ROOM_TEXT = 256 * 1024

@@ -9,6 +9,29 @@ import { PEER_ID_PATTERN } from './peer-id.js'
 const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
 const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max))
 
+/**
+ * An agent attached to a peer over MCP, as its client described itself in `initialize`: self-reported,
+ * so never an identity or a credential. `session` is minted by the peer, one per MCP connection.
+ */
+export const agentInfoSchema = z.object({
+  session: str(1, 64),
+  client: str(1, 128),
+  version: z.optional(str(0, 64)),
+  title: z.optional(str(0, 128)),
+  /** The top-level capability names the client declared (e.g. roots, sampling, experimental:claude/channel). */
+  capabilities: z.array(str(1, 64)).check(z.maxLength(16)),
+  /** True once the client sent notifications/initialized. */
+  ready: z.boolean(),
+  /** The folder name of the client's first root, when it offered roots. */
+  workspace: z.optional(str(1, 128)),
+  transport: z.enum(['stdio', 'socket']),
+  since: z.number().check(z.int(), z.nonnegative())
+})
+export type AgentInfo = z.infer<typeof agentInfoSchema>
+
+/** Agents one peer lists at once (its own stdio agent plus socket clients). */
+export const MAX_AGENTS = 16
+
 export const peerEntrySchema = z.object({
   id: z.string().check(z.regex(PEER_ID_PATTERN)),
   name: str(1, 128),
@@ -24,7 +47,8 @@ export const peerEntrySchema = z.object({
   protocol: z.number().check(z.int(), z.positive()),
   startedAt: z.number().check(z.int(), z.nonnegative()),
   rooms: z.optional(z.array(str(0, 128)).check(z.maxLength(256))),
-  capabilities: z.optional(z.array(str(0, 64)).check(z.maxLength(64)))
+  capabilities: z.optional(z.array(str(0, 64)).check(z.maxLength(64))),
+  agents: z.optional(z.array(agentInfoSchema).check(z.maxLength(MAX_AGENTS)))
 })
 
 export type PeerEntry = z.infer<typeof peerEntrySchema>

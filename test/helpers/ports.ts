@@ -28,7 +28,11 @@ const BASE = {
   lifecycle: [22900, 22919],
   meshScript: [22920, 22929],
   trust: [22930, 22949],
-  trustNetns: [22950, 22959]
+  trustNetns: [22950, 22959],
+  mcp: [23000, 23019],
+  mcpLifecycle: [23020, 23049],
+  mcpSocket: [23050, 23069],
+  inboxRoute: [23070, 23079]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -1,0 +1,192 @@
+/**
+ * The MCP side of one peer: the stdio session (the agent that launched this process), the Unix socket
+ * and its sessions, and what ties them to the mesh. Directory changes, new inbox messages and room
+ * changes are pushed to the sessions that asked; every registration change republishes this peer's
+ * directory entry (its agents, its rooms, and a name a person recognises).
+ */
+import type { Socket } from 'node:net'
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
+import type * as Y from 'yjs'
+import { DIRECTORY_MAP } from '../../shared/protocol.js'
+import { MAX_AGENTS } from '../../shared/schema.js'
+import type { PeerConfig } from '../config.js'
+import type { InboxMessage } from '../inbox.js'
+import type { Logger } from '../log.js'
+import { Messenger } from '../messenger.js'
+import type { Peer } from '../peer.js'
+import { isProcessAlive } from '../process-identity.js'
+import { displayName } from './agent-info.js'
+import { ParentWatch } from './parent-watch.js'
+import { PEERS_URI, ROOM_URI_PREFIX, userRooms } from './resources.js'
+import { AgentSession, type SessionHost } from './session.js'
+import { AgentSocketServer, reclaimStaleSockets, runDir, socketPathFor } from './socket-server.js'
+
+/** Largest JSON-RPC message read from a client (a room's whole text fits, escaped). */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+export interface McpHostOptions {
+  peer: Promise<Peer>
+  config: PeerConfig
+  log: Logger
+}
+
+export class McpHost implements SessionHost {
+  readonly log: Logger
+  readonly messenger = new Messenger()
+  private readonly sessions = new Set<AgentSession>()
+  private readonly socketOf = new Map<AgentSession, Socket>()
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly watchedDocs = new WeakSet<Y.Doc>()
+  private stdio: { session: AgentSession; onEnd: (reason: string) => void; watch: ParentWatch } | null = null
+  private socketServer: AgentSocketServer | null = null
+  private socketStarting: Promise<string | null> | null = null
+  private unwire: (() => void) | null = null
+  private closing = false
+
+  constructor(private readonly opts: McpHostOptions) {
+    this.log = opts.log
+    opts.peer.then((p) => this.wire(p), () => {})
+  }
+
+  peer(): Promise<Peer> {
+    return this.opts.peer
+  }
+
+  /** MCP on this process's stdin/stdout. `onEnd` hears of stdin's EOF, a broken stdout, and the launcher's death. */
+  serveStdio(onEnd: (reason: string) => void): Promise<void> {
+    const session = new AgentSession(this, 'stdio')
+    const watch = new ParentWatch((reason) => onEnd(reason))
+    this.stdio = { session, onEnd, watch }
+    this.sessions.add(session)
+    watch.start()
+    return session.connect(new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES })) // stdout-ok: JSON-RPC
+  }
+
+  /** Serves MCP on $PEER_PLAN_HOME/run/<id>.sock, after removing stale sockets; returns the path, or null if it could not. */
+  serveSocket(peer: Peer): Promise<string | null> {
+    // close() waits for this: a leave that begins while the socket is being set up must still remove it.
+    this.socketStarting = this.listenSocket(peer)
+    return this.socketStarting
+  }
+
+  private async listenSocket(peer: Peer): Promise<string | null> {
+    if (this.closing) return null
+    // A live peer's entry is in the directory or servers.json before its socket exists: no need to knock.
+    const live = new Set(peer.peers().filter((p) => p.hostId === peer.entry.hostId && isProcessAlive(p)).map((p) => p.id))
+    const reclaimed = await reclaimStaleSockets(runDir(this.opts.config.home), (id) => live.has(id))
+    if (reclaimed.length) this.log.info(`removed ${reclaimed.length} stale socket(s) of dead peers: ${reclaimed.join(', ')}`)
+    if (this.closing) return null
+    try {
+      this.socketServer = await AgentSocketServer.listen(socketPathFor(this.opts.config.home, peer.entry.id), (s) => this.attachSocket(s))
+      return this.socketServer.path
+    } catch (err) {
+      this.log.warn(`no MCP socket: ${(err as Error).message}`)
+      return null
+    }
+  }
+
+  /** A session is made on the first bytes only: a peer probing whether this socket lives costs nothing. */
+  private attachSocket(socket: Socket): void {
+    socket.on('error', (err) => this.log.debug(`MCP socket client: ${err.message}`))
+    socket.once('data', (first: Buffer) => {
+      socket.pause()
+      socket.unshift(first)
+      this.startSocketSession(socket)
+    })
+  }
+
+  private startSocketSession(socket: Socket): void {
+    if (this.closing || this.sessions.size >= MAX_AGENTS) {
+      this.log.warn(`refusing an MCP socket client: ${this.closing ? 'leaving' : `${MAX_AGENTS} sessions already`}`)
+      return void socket.destroy()
+    }
+    const session = new AgentSession(this, 'socket')
+    this.sessions.add(session)
+    this.socketOf.set(session, socket)
+    session
+      .connect(new StdioServerTransport(socket, socket, { maxBufferSize: MAX_MESSAGE_BYTES }))
+      // Paused to hold the first bytes back; the transport is listening now.
+      .then(() => socket.resume())
+      .catch((err: Error) => {
+        this.log.debug(`MCP socket session: ${err.message}`)
+        socket.destroy()
+      })
+  }
+
+  agentChanged(): void {
+    this.later('publish', 10, () => void this.opts.peer.then((p) => this.publish(p), () => {}))
+  }
+
+  sessionClosed(session: AgentSession): void {
+    this.sessions.delete(session)
+    this.socketOf.get(session)?.destroy()
+    this.socketOf.delete(session)
+    if (session === this.stdio?.session && !this.closing) this.stdio.onEnd('stdin closed')
+    this.agentChanged()
+  }
+
+  private each(fn: (s: AgentSession) => void): void {
+    for (const s of this.sessions) fn(s)
+  }
+
+  /** Runs `fn` once, `ms` from the first of a burst of calls with the same key. */
+  private later(key: string, ms: number, fn: () => void): void {
+    if (this.timers.has(key) || this.closing) return
+    this.timers.set(key, setTimeout(() => (this.timers.delete(key), fn()), ms))
+  }
+
+  private wire(peer: Peer): void {
+    const map = peer.rooms.directory.doc.getMap(DIRECTORY_MAP)
+    const onDirectory = () => this.later('peers', 20, () => this.each((s) => s.updated(PEERS_URI)))
+    // Not coalesced: a message is pushed to the agent the moment it lands.
+    const onMessage = (m: InboxMessage) => this.each((s) => s.messageArrived(m))
+    const onRooms = () => {
+      this.watchRooms(peer)
+      this.each((s) => s.listChanged())
+      this.agentChanged()
+    }
+    map.observe(onDirectory)
+    peer.inbox.on('message', onMessage)
+    peer.rooms.on('rooms-changed', onRooms)
+    this.unwire = () => {
+      map.unobserve(onDirectory)
+      peer.inbox.off('message', onMessage)
+      peer.rooms.off('rooms-changed', onRooms)
+    }
+    this.watchRooms(peer)
+    this.agentChanged()
+  }
+
+  /** Subscribers of peer-plan://rooms/<name> hear of each change to that room's doc (coalesced to 50 ms). */
+  private watchRooms(peer: Peer): void {
+    for (const name of userRooms(peer)) {
+      const doc = peer.rooms.rooms.get(name)!.doc
+      if (this.watchedDocs.has(doc)) continue
+      this.watchedDocs.add(doc)
+      const uri = `${ROOM_URI_PREFIX}${name}`
+      doc.on('update', () => this.later(uri, 50, () => this.each((s) => s.updated(uri))))
+    }
+  }
+
+  /** This peer's entry: its agents, its rooms, and its name (given with --name, else agent@workspace). */
+  private publish(peer: Peer): void {
+    const agents = [...this.sessions].flatMap((s) => (s.agent ? [s.agent] : [])).slice(0, MAX_AGENTS)
+    const lead = this.stdio?.session.agent ?? agents[0]
+    const name = this.opts.config.name ?? (lead ? displayName(lead) : peer.entry.name)
+    peer.updateSelf({ name, agents, rooms: userRooms(peer).slice(0, 256) })
+  }
+
+  /** Ends every session, removes the socket, and stops watching the launcher. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    this.stdio?.watch.stop()
+    for (const t of this.timers.values()) clearTimeout(t)
+    this.timers.clear()
+    this.unwire?.()
+    await Promise.all([...this.sessions].map((s) => s.close()))
+    await this.socketStarting
+    await this.socketServer?.close()
+    this.messenger.close()
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Resources that push: the mesh (peer-plan://peers), this peer's inbox (peer-plan://inbox) and the text
+ * of each of its rooms (peer-plan://rooms/<name>). A client that subscribes gets
+ * notifications/resources/updated when one changes; the list of rooms sends list_changed.
+ */
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server'
+import { DIRECTORY_ROOM } from '../../shared/protocol.js'
+import type { Peer } from '../peer.js'
+import type { McpContext } from './context.js'
+import { describePeers } from './tools.js'
+
+export const PEERS_URI = 'peer-plan://peers'
+export const INBOX_URI = 'peer-plan://inbox'
+export const ROOM_URI_PREFIX = 'peer-plan://rooms/'
+
+/** Messages the inbox resource shows (the newest); check_messages pages through all of them. */
+const INBOX_VIEW = 50
+
+const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] })
+
+export const userRooms = (peer: Peer): string[] => [...peer.rooms.rooms.keys()].filter((n) => n !== DIRECTORY_ROOM).sort()
+
+export const registerResources = (server: McpServer, ctx: McpContext): void => {
+  server.registerResource(
+    'peers',
+    PEERS_URI,
+    { title: 'Peers of the mesh', description: 'Every peer with its agents, URL, rooms and age (as list_peers). Subscribe to hear of joins, leaves and changes.', mimeType: 'application/json' },
+    async (uri) => json(uri, describePeers(await ctx.peer()))
+  )
+  server.registerResource(
+    'inbox',
+    INBOX_URI,
+    { title: 'Inbox', description: `Messages other agents sent to this peer (the newest ${INBOX_VIEW}) and how many are unread by you. Subscribe to hear of each new one; check_messages reads and marks them.`, mimeType: 'application/json' },
+    async (uri) => {
+      const peer = await ctx.peer()
+      const unread = peer.inbox.since(ctx.session.inboxCursor).messages.length
+      const recent = peer.inbox.since(Math.max(0, peer.inbox.lastSeq - INBOX_VIEW)).messages
+      return json(uri, { unread, lastSeq: peer.inbox.lastSeq, dropped: peer.inbox.dropped, messages: recent })
+    }
+  )
+  server.registerResource(
+    'room',
+    new ResourceTemplate(`${ROOM_URI_PREFIX}{room}`, {
+      list: async () => ({ resources: userRooms(await ctx.peer()).map((name) => ({ uri: `${ROOM_URI_PREFIX}${name}`, name, mimeType: 'text/plain' })) })
+    }),
+    { title: 'Room text', description: 'The shared text (Y.Text "content") of one of this peer\'s rooms.', mimeType: 'text/plain' },
+    async (uri, vars) => {
+      const room = (await ctx.peer()).rooms.rooms.get(String(vars.room))
+      const { readText } = await import('../room-text.js')
+      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: room ? readText(room.doc) : '' }] }
+    }
+  )
+  server.server.setRequestHandler('resources/subscribe', async (req) => {
+    if (!ctx.session.subscribe(req.params.uri)) throw new Error('too many subscriptions on this connection')
+    return {}
+  })
+  server.server.setRequestHandler('resources/unsubscribe', async (req) => {
+    ctx.session.unsubscribe(req.params.uri)
+    return {}
+  })
+}

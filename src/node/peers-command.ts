@@ -1,0 +1,54 @@
+/**
+ * `peer-plan-node peers`: the mesh as a table, read from any live peer, like `jupyter server list`.
+ * Candidates are the peers of servers.json, then every port of the range; the first /registry that
+ * answers is printed. Exit 0 with the table, 1 with one line saying no peer answered.
+ */
+import { getJson } from '../shared/health-client.js'
+import { registryResponseSchema, type RegistryResponse } from '../shared/schema.js'
+import type { PeerConfig } from './config.js'
+import { accessToken, dashboardUrl } from './access-token.js'
+import { createLogger } from './log.js'
+import { loadMeshKey } from './mesh-key.js'
+import { peerRow, peerTable } from './peer-rows.js'
+import { RegistryFile } from './registry-file.js'
+
+const fetchRegistry = async (url: string, timeoutMs: number): Promise<RegistryResponse> => {
+  const parsed = registryResponseSchema.safeParse(await getJson(`${url}/registry`, { timeoutMs }))
+  if (!parsed.success) throw new Error('not a peer-plan peer')
+  return parsed.data
+}
+
+/** The first of `urls` whose /registry answers (all asked at once). */
+const firstAnswer = (urls: string[], timeoutMs: number): Promise<RegistryResponse | null> =>
+  new Promise((resolve) => {
+    let pending = urls.length
+    if (!pending) return resolve(null)
+    for (const url of urls) {
+      fetchRegistry(url, timeoutMs).then(resolve, () => --pending === 0 && resolve(null))
+    }
+  })
+
+export const candidateUrls = async (config: PeerConfig): Promise<string[]> => {
+  const registry = new RegistryFile(config.home, createLogger('error', 'peer-plan-node'))
+  const { peers } = await registry.read().catch(() => ({ peers: [] }))
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const scan = Array.from({ length: config.ports[1] - config.ports[0] + 1 }, (_, k) => `http://${host}:${config.ports[0] + k}`)
+  return [...new Set([...peers.map((p) => p.url), ...scan])]
+}
+
+export const runPeersCommand = async (config: PeerConfig, out: (s: string) => void, err: (s: string) => void): Promise<number> => {
+  const urls = await candidateUrls(config)
+  const answer = await firstAnswer(urls, 1000)
+  if (!answer) {
+    err(`peer-plan-node: no live peer found (servers.json in ${config.home}, ports ${config.ports[0]}-${config.ports[1]}); start one with: npx peer-plan-node\n`)
+    return 1
+  }
+  const now = Date.now()
+  out(peerTable(answer.peers.map((p) => peerRow(p, null, now))))
+  // The dashboard of the peer that answered, with the token of this home's key: what `jupyter server
+  // list` gives a person to open. A key this user cannot read means no token, not a failure.
+  const key = await loadMeshKey(config.home, config.secretFile, createLogger('error', 'peer-plan-node')).catch(() => null)
+  const self = answer.peers.find((p) => p.id === answer.self)
+  if (self) out(`\ndashboard: ${dashboardUrl(self.url, key ? accessToken(key) : null)}\n`)
+  return 0
+}

@@ -1,0 +1,57 @@
+/**
+ * The shared text of a room, by convention the Y.Text named `content` of the room's doc: what an agent
+ * publishes (a plan) and what a browser page shows live and edits. Rooms of this peer are read and
+ * written in process; another peer's room through a y-websocket client that syncs, acts and hangs up.
+ */
+import { WebSocket } from 'ws'
+import { WebsocketProvider } from 'y-websocket'
+import { BASE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from './access-token.js'
+import * as Y from 'yjs'
+import { MAX_ROOM_TEXT, ROOM_TEXT } from '../shared/protocol.js'
+
+export type RoomEdit = { text: string } | { append: string }
+
+export class RoomTextError extends Error {}
+
+export const readText = (doc: Y.Doc): string => doc.getText(ROOM_TEXT).toString()
+
+/** Replaces or appends; returns the new length. Refuses (changing nothing) past MAX_ROOM_TEXT. */
+export const applyEdit = (doc: Y.Doc, edit: RoomEdit): number => {
+  const text = doc.getText(ROOM_TEXT)
+  const next = 'text' in edit ? edit.text.length : text.length + edit.append.length
+  if (next > MAX_ROOM_TEXT) throw new RoomTextError(`the room's text would be ${next} characters; at most ${MAX_ROOM_TEXT}`)
+  doc.transact(() => {
+    if ('text' in edit) {
+      text.delete(0, text.length)
+      text.insert(0, edit.text)
+    } else text.insert(text.length, edit.append)
+  })
+  return text.length
+}
+
+/**
+ * Opens `room` on the peer at `url`, waits for the first sync, runs `act` on the doc, and closes once
+ * the changes have been handed to the socket. The remote room lives only while someone is connected.
+ */
+export const withRemoteRoom = async <T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs = 3000): Promise<T> => {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(url.replace(/^http/, 'ws'), room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, maxBackoffTime: 500, protocols: [BASE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RoomTextError(`room ${room} at ${url} did not sync within ${timeoutMs} ms`)), timeoutMs)
+      provider.on('sync', (synced: boolean) => {
+        if (!synced) return
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    const result = act(doc)
+    const ws = provider.ws as unknown as WebSocket | null
+    const until = Date.now() + timeoutMs
+    while (ws && ws.readyState === WebSocket.OPEN && ws.bufferedAmount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+    return result
+  } finally {
+    provider.destroy()
+    doc.destroy()
+  }
+}

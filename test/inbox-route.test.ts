@@ -1,0 +1,42 @@
+import { request } from 'node:http'
+import { describe, expect, it } from 'vitest'
+import { spawnPeer, tempHome } from './helpers/peers.js'
+import { PORTS, range } from './helpers/ports.js'
+
+let token = ''
+const post = (url: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${url}/inbox`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers } }, (res) => {
+      let text = ''
+      res.on('data', (d) => (text += d))
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+
+describe('POST /inbox', () => {
+  it('takes a well-formed message for this peer once, and refuses browsers, other peers, bad and big bodies', async () => {
+    const home = await tempHome()
+    const peer = await spawnPeer({ home, args: ['--ports', range(PORTS.inboxRoute)] })
+    token = peer.token
+    const msg = { v: 1, id: 'abcdef0123456789', to: peer.id, from: { id: 'bbbbbbbbbbbbbbbb', name: 'tester' }, text: 'hi', sentAt: Date.now() }
+    expect(await post(peer.url, JSON.stringify(msg))).toEqual({ status: 200, body: JSON.stringify({ ok: true, seq: 1, duplicate: false }) })
+    expect(JSON.parse((await post(peer.url, JSON.stringify(msg))).body)).toMatchObject({ seq: 1, duplicate: true })
+    expect((await post(peer.url, JSON.stringify(msg), { Origin: `http://127.0.0.1:${peer.port}` })).status).toBe(403)
+    // Only the mesh posts here: no token, or another mesh's, is refused.
+    expect((await post(peer.url, JSON.stringify(msg), { Authorization: '' })).status).toBe(401)
+    expect((await post(peer.url, JSON.stringify(msg), { Authorization: `Bearer ${'0'.repeat(64)}` })).status).toBe(401)
+    expect((await post(peer.url, JSON.stringify({ ...msg, to: 'cccccccccccccccc' }))).status).toBe(404)
+    expect((await post(peer.url, '{"v":1', {})).status).toBe(400)
+    const missing = await post(peer.url, JSON.stringify({ ...msg, text: undefined }))
+    expect(missing.status).toBe(400)
+    expect(missing.body).toMatch(/text/)
+    expect((await post(peer.url, JSON.stringify(msg), { 'Content-Type': 'text/plain' })).status).toBe(415)
+    expect((await post(peer.url, Buffer.alloc(200 * 1024, 0x20))).status).toBe(413)
+    const get = await fetch(`${peer.url}/inbox`)
+    expect(get.status).toBe(405)
+    // The peer is unharmed.
+    expect((await fetch(`${peer.url}/health`)).status).toBe(200)
+  })
+})

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { call, socketAgent, startAgent } from './helpers/mcp.js'
+import { runCli, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+import { PORTS, range } from './helpers/ports.js'
+
+// Two halves: the table test must not find the peers the other tests leave running until the file ends.
+const [lo, hi] = PORTS.mcpSocket
+const args = ['--ports', range([lo, lo + 9])]
+const tableArgs = ['--ports', range([lo + 10, hi])]
+const socketOf = (p: PeerProc): string => /socket=(\S+)/.exec(p.stderr())![1]!
+
+describe('MCP on the peer socket, $PEER_PLAN_HOME/run/<id>.sock', () => {
+  it('two clients on one peer socket are both registered and listed; the socket is 0600 in a 0700 directory', async () => {
+    const home = await tempHome()
+    const peer = await spawnPeer({ home, args })
+    const path = socketOf(peer)
+    expect(path).toBe(join(home, 'run', `${peer.id}.sock`))
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(statSync(join(home, 'run')).mode & 0o777).toBe(0o700)
+    const a = await socketAgent(path, { name: 'tool-a', version: '0.1' })
+    const b = await socketAgent(path, { name: 'tool-b', version: '0.2' })
+    const agentsOf = async () => (await call(a.client, 'list_peers')).data.peers.find((p: any) => p.id === peer.id).agents
+    await waitFor(async () => (await agentsOf()).length === 2, 'both clients in the entry')
+    const agents = await agentsOf()
+    expect(agents.map((x: any) => x.client).sort()).toEqual(['tool-a', 'tool-b'])
+    expect(agents.every((x: any) => x.transport === 'socket' && x.ready)).toBe(true)
+    expect(new Set(agents.map((x: any) => x.session)).size).toBe(2)
+    // The same peer answers both: a message to itself reaches each client's own cursor.
+    await call(b.client, 'send_message', { to: peer.id, text: 'note to self' })
+    expect((await call(a.client, 'check_messages')).data.messages.map((m: any) => m.text)).toEqual(['note to self'])
+    expect((await call(b.client, 'check_messages')).data.messages.map((m: any) => m.text)).toEqual(['note to self'])
+    await b.client.close()
+    await waitFor(async () => (await agentsOf()).length === 1, 'the closed client to leave the entry')
+  })
+
+  it('a stale socket is reclaimed at start; a live peer socket is never touched', async () => {
+    const home = await tempHome()
+    const live = await startAgent({ home, args, name: 'alive' })
+    const liveId = (await call(live.client, 'list_peers')).data.self
+    const liveSocket = join(home, 'run', `${liveId}.sock`)
+    await waitFor(() => existsSync(liveSocket), 'the live socket')
+    // A process that listened on a socket and was SIGKILLed leaves the file behind, with nobody listening.
+    const stale = join(home, 'run', 'deadbeefdeadbeef.sock')
+    const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise((r) => holder.stdout.once('data', r))
+    holder.kill('SIGKILL')
+    await new Promise((r) => holder.on('exit', r))
+    expect(existsSync(stale)).toBe(true)
+    mkdirSync(join(home, 'run', 'not-a-socket.sock'), { recursive: true })
+    writeFileSync(join(home, 'run', 'notes.txt'), 'left alone')
+
+    const next = await spawnPeer({ home, args })
+    expect(next.stderr()).toMatch(/removed 1 stale socket\(s\) of dead peers: deadbeefdeadbeef\.sock/)
+    expect(existsSync(stale)).toBe(false)
+    expect(existsSync(liveSocket)).toBe(true)
+    expect(existsSync(join(home, 'run', 'not-a-socket.sock'))).toBe(true)
+    const viaSocket = await socketAgent(liveSocket, { name: 'checker' })
+    expect((await call(viaSocket.client, 'list_peers')).data.self).toBe(liveId)
+  })
+
+  it('peer-plan-node peers prints the mesh as a table through any live peer; none -> exit 1', async () => {
+    const home = await tempHome()
+    const none = await runCli(['peers', ...tableArgs], { home })
+    expect(none.code).toBe(1)
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toMatch(/no live peer found/)
+
+    const plain = await spawnPeer({ home, args: tableArgs })
+    const agent = await startAgent({ home, args: tableArgs, name: 'claude-code', root: '/home/u/src/tablework' })
+    await waitFor(async () => /claude-code@tablework/.test((await runCli(['peers', ...tableArgs], { home })).stdout), 'the agent in the table')
+    const table = await runCli(['peers', ...tableArgs], { home })
+    expect(table.code).toBe(0)
+    const [rows, dashboard] = table.stdout.trimEnd().split('\n\n')
+    const lines = rows!.split('\n')
+    expect(lines[0]).toMatch(/^\s*ID\s+NAME\s+AGENT\s+WORKSPACE\s+URL\s+PID\s+AGE\s+ROOMS$/)
+    expect(lines).toHaveLength(3)
+    expect(dashboard).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64}$/)
+    expect(table.stdout).toMatch(new RegExp(`${plain.id}\\s+peer-\\d+\\s+-\\s+-\\s+${plain.url}`))
+    expect(table.stdout).toMatch(/claude-code@tablework\s+claude-code 1\.0\.0\s+tablework/)
+    expect((await runCli(['bogus'], { home })).stderr).toMatch(/unexpected argument "bogus": not a command/)
+    await agent.close()
+  })
+})
