@@ -26,7 +26,10 @@ const BASE = {
   mdns: [22800, 22819],
   mdnsLan: [22820, 22829],
   lifecycle: [22900, 22919],
-  meshScript: [22920, 22929]
+  meshScript: [22920, 22929],
+  files: [23400, 23419],
+  refusedBodies: [23420, 23429],
+  chaos: [23500, 23539]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
