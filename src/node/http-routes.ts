@@ -46,8 +46,23 @@ export const buildRoutes = (src: RouteSources): Map<string, Route> => {
   return routes
 }
 
-const plain = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void =>
-  void res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(`${text}\n`)
+/**
+ * No route reads a request body, so a request that sends one (and every refusal) is answered with
+ * Connection: close and its socket destroyed once the answer is flushed: what the client still sends is
+ * never read. Without this, Node drains a refused request's body (512 MiB if the client says so) to
+ * keep the connection alive for the next request.
+ */
+const refuse = (req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void => {
+  res.once('finish', () => req.socket.destroy())
+  res.writeHead(status, { 'Content-Type': 'text/plain', Connection: 'close', ...headers }).end(`${text}\n`)
+}
+
+const hasBody = (req: IncomingMessage): boolean => {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+const TOO_LARGE = 'Request bodies are not accepted'
 
 export const createRequestHandler =
   (policy: AccessPolicy, routes: Map<string, Route>) =>
@@ -55,12 +70,12 @@ export const createRequestHandler =
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
     const verdict = checkRequest(policy, req)
-    // Connection: close, so a refused client's body is never read.
-    if (!verdict.ok) return plain(res, verdict.status, verdict.reason, { Connection: 'close' })
+    if (!verdict.ok) return refuse(req, res, verdict.status, verdict.reason)
     setCorsHeaders(policy, req, res)
-    if (req.method === 'OPTIONS') return answerPreflight(req, res)
+    if (req.method === 'OPTIONS') return hasBody(req) ? refuse(req, res, 413, TOO_LARGE) : answerPreflight(req, res)
     const route = routes.get((req.url ?? '/').split('?')[0] ?? '')
-    if (!route) return plain(res, 404, 'Not found')
-    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
+    if (!route) return refuse(req, res, 404, 'Not found')
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(req, res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
+    if (hasBody(req)) return refuse(req, res, 413, TOO_LARGE)
     route(res, req.method === 'HEAD')
   }
