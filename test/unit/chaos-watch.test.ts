@@ -9,7 +9,7 @@ beforeAll(async () => {
 })
 
 type State = 'running' | 'stopped' | 'gone'
-const truth = (rows: [string, State, number, number | null?][]) => new Map(rows.map(([id, state, since, exitedAt = null]) => [id, { state, since, pid: 1, exitedAt }]))
+const truth = (rows: [string, State, number, (number | null)?][]) => new Map(rows.map(([id, state, since, exitedAt = null]) => [id, { state, since, pid: 1, exitedAt }]))
 const views = (rows: [string, string[] | null, number?][]) => new Map(rows.map(([obs, ids, since = 0]) => [obs, { since, ids }]))
 const watch = () => new ChaosWatch({ missingMs: 1000, staleMs: 2000, fileMs: 1500 })
 const kinds = (w: any) => w.anomalies.map((a: { kind: string }) => a.kind)
