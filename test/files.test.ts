@@ -70,10 +70,21 @@ describe('servers.json and its lock are never waited on or followed', () => {
     // Made aside and renamed in: the peer rewrites a missing servers.json at once.
     execFileSync('mkfifo', [join(home, 'fifo')])
     await rename(join(home, 'fifo'), join(home, 'servers.json'))
-    expect((await lstat(join(home, 'servers.json'))).isFIFO()).toBe(true)
+    await waitFor(() => p.stderr().match(/it is a FIFO, not a regular file; rewriting it/g)?.length === 2, 'the sweep to find the FIFO')
     await waitFor(async () => (await lstat(join(home, 'servers.json'))).isFile() && (await fileIds(home)).includes(p.id), 'the sweep to replace the FIFO')
     expect((await getJson(`${p.url}/health`)).ok).toBe(true)
     await stopsCleanly(p)
+  })
+
+  it('a directory at servers.json is moved aside and the file rewritten', async () => {
+    const home = await freshHome()
+    await mkdir(join(home, 'servers.json'))
+    await writeFile(join(home, 'servers.json', 'keep-me'), 'data')
+    const p = await startPeer(home)
+    expect(p.stderr()).toMatch(/servers\.json: it is a directory, not a regular file; rewriting it \(the old one is kept as servers\.json\.corrupt\)\n/)
+    expect(await readFile(join(home, 'servers.json.corrupt', 'keep-me'), 'utf8')).toBe('data')
+    expect(await fileIds(home)).toEqual([p.id])
+    expect((await getJson(`${p.url}/health`)).ok).toBe(true)
   })
 
   it('a lock that is a symlink (to a FIFO) is removed, not followed', async () => {
@@ -96,7 +107,7 @@ describe('servers.json and its lock are never waited on or followed', () => {
     const size = (await stat(join(home, 'servers.json'))).size
     expect(size).toBeGreaterThan(47 * 1048576)
     const p = await startPeer(home)
-    expect(p.stderr()).toMatch(/servers\.json: it is 4\d\.\d MiB, over the 4\.0 MiB cap; rewriting it \(the old file is kept as servers\.json\.corrupt\)\n/)
+    expect(p.stderr()).toMatch(/servers\.json: it is 4\d\.\d MiB, over the 4\.0 MiB cap; rewriting it \(the old one is kept as servers\.json\.corrupt\)\n/)
     expect(await fileIds(home)).toEqual([p.id])
     expect((await stat(join(home, 'servers.json.corrupt'))).size).toBe(size)
   })
@@ -141,7 +152,7 @@ describe('the home and its files belong to this user', () => {
     await writeFile(join(home, 'servers.json'), JSON.stringify({ peers: [planted] }), { mode: 0o644 })
     await chown(join(home, 'servers.json'), NOBODY, NOBODY)
     const p = await startPeer(home)
-    expect(p.stderr()).toMatch(new RegExp(`servers\\.json: it belongs to uid ${NOBODY}, not to this user \\(uid 0\\); rewriting it \\(the old file is kept as servers\\.json\\.corrupt\\)\\n`))
+    expect(p.stderr()).toMatch(new RegExp(`servers\\.json: it belongs to uid ${NOBODY}, not to this user \\(uid 0\\); rewriting it \\(the old one is kept as servers\\.json\\.corrupt\\)\\n`))
     expect(await fileIds(home)).toEqual([p.id])
     expect((await stat(join(home, 'servers.json'))).uid).toBe(0)
     expect((await stat(join(home, 'servers.json.corrupt'))).uid).toBe(NOBODY)

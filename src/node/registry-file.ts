@@ -56,7 +56,7 @@ export class RegistryFile {
       const next = change(peers)
       if (problem) {
         const kept = await this.keepAside()
-        this.log.warn(`${this.path}: ${problem}; rewriting it${kept ? ' (the old file is kept as servers.json.corrupt)' : ''}`)
+        this.log.warn(`${this.path}: ${problem}; rewriting it${kept ? ' (the old one is kept as servers.json.corrupt)' : ''}`)
       }
       if (next === null && !problem) return peers
       const out = next ?? peers
@@ -69,12 +69,13 @@ export class RegistryFile {
 
   /**
    * Under the lock: a regular file that could not be used is renamed aside (never read again, whatever
-   * its size or owner), so nothing is lost. Anything else (a FIFO, a symlink) holds no data of ours and
-   * is simply replaced by the rename that follows.
+   * its size or owner), so nothing is lost; so is a directory, which the rename that follows could not
+   * replace. Anything else (a FIFO, a symlink) holds no data of ours and is simply replaced.
    */
   private async keepAside(): Promise<boolean> {
     try {
-      if (!lstatSync(this.path).isFile()) return false
+      const st = lstatSync(this.path)
+      if (!st.isFile() && !st.isDirectory()) return false
       await fs.rename(this.path, `${this.path}.corrupt`)
       return true
     } catch {
