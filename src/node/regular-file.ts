@@ -43,7 +43,7 @@ const myUid = (): number | null => (typeof process.getuid === 'function' ? proce
 
 /** Why a file (by its stat) must not be read, or null when it may. */
 export const refusal = (st: Stats, rules: ReadRules): string | null => {
-  if (st.isSymbolicLink()) return 'is a symlink; it is not followed'
+  if (st.isSymbolicLink()) return 'is a symlink (not followed)'
   if (!st.isFile()) return `is ${kindOf(st)}, not a regular file`
   const me = myUid()
   if (me !== null && st.uid !== me && !(rules.trustRoot && st.uid === 0)) return `belongs to uid ${st.uid}, not to this user (uid ${me})`
@@ -71,7 +71,7 @@ export const readRegularFileSync = (path: string, rules: ReadRules): string | nu
     fd = openSync(path, C.O_RDONLY | C.O_NONBLOCK | (rules.follow ? 0 : C.O_NOFOLLOW))
   } catch (err) {
     if (code(err) === 'ENOENT') return null
-    if (code(err) === 'ELOOP') throw new UnsafeFileError(path, 'is a symlink; it is not followed')
+    if (code(err) === 'ELOOP') throw new UnsafeFileError(path, 'is a symlink (not followed)')
     throw err
   }
   try {
