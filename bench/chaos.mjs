@@ -40,7 +40,10 @@ const N = num('peers', 3, 64)
 const SECONDS = num('seconds', 1, 3600)
 const SEED = o.seed !== undefined ? num('seed', 0, 2 ** 32 - 1) : Date.now() % 2 ** 32
 const RANGE = /^(\d+)-(\d+)$/.exec(o.ports)?.slice(1).map(Number)
-if (!RANGE || RANGE[1] - RANGE[0] + 1 < N + 4) throw new Error(`chaos: --ports A-B needs room for --peers plus 4, got ${o.ports}`)
+if (!RANGE || RANGE[1] - RANGE[0] + 1 < N + 4) {
+  process.stderr.write(`chaos: --ports A-B needs room for --peers plus 4, got ${o.ports}\n`)
+  process.exit(2)
+}
 const BOUNDS = { missingMs: num('missing-ms', 100, 600000), staleMs: num('stale-ms', 100, 600000), fileMs: num('file-ms', 100, 600000) }
 const AGREE_MS = num('agree-ms', 100, 600000)
 const OUT = resolve(o.out ?? join(tmpdir(), `peer-plan-chaos-${Date.now()}.json`))
@@ -155,15 +158,21 @@ const apply = async ({ kind, target }) => {
 
 // ---- the run
 log(`${N} peers, ${SECONDS} s, seed ${SEED}, ports ${o.ports}, home ${home}`)
-await Promise.all(Array.from({ length: N }, () => fleet.start()))
-const initial = { peers_ms: await agreement(performance.now(), 'the initial start') }
-browser = await launch()
-const first = fleet.running()[0]
-;({ page } = await freshPage(browser, `${first.url}/health`))
-await loadLibrary(page)
-const joined = await joinInPage(page, { ports: RANGE, timeoutMs: 10000 })
-pageSince = performance.now()
-initial.page_ms = await agreement(pageSince, 'the page joining')
+const setUp = async () => {
+  await Promise.all(Array.from({ length: N }, () => fleet.start()))
+  const peersMs = await agreement(performance.now(), 'the initial start')
+  browser = await launch()
+  ;({ page } = await freshPage(browser, `${fleet.running()[0].url}/health`))
+  await loadLibrary(page)
+  const joined = await joinInPage(page, { ports: RANGE, timeoutMs: 10000 })
+  pageSince = performance.now()
+  return { joined, initial: { peers_ms: peersMs, page_ms: await agreement(pageSince, 'the page joining') } }
+}
+const { joined, initial } = await setUp().catch((err) => {
+  // Not a finding about the mesh under faults: the run could not begin. Exit handlers clean up.
+  process.stderr.write(`chaos: could not set up the run: ${err.message}\n`)
+  process.exit(2)
+})
 log(`mesh of ${N} agreed; page joined via ${joined.via}; chaos for ${SECONDS} s`)
 
 const chaosEnd = performance.now() + SECONDS * 1000

@@ -11,10 +11,15 @@ export class ChaosFleet {
     this.started = 0
   }
 
-  /** Spawns a peer; resolves with its record once it is ready (its `since` is the ready time). */
-  async start() {
+  /**
+   * Spawns a peer; resolves with its record once it is ready (its `since` is the ready time). A peer not
+   * ready within readyMs is a failed start (bench/lib/peers.mjs kills it when the run exits).
+   */
+  async start(readyMs = 20000) {
     const k = ++this.started
-    const p = await spawnPeer(this.home, ['--ports', this.ports, '--name', `chaos-${k}`])
+    let timer
+    const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`chaos-${k} not ready within ${readyMs} ms`)), readyMs)))
+    const p = await Promise.race([spawnPeer(this.home, ['--ports', this.ports, '--name', `chaos-${k}`]), late]).finally(() => clearTimeout(timer))
     const rec = { ...p, state: 'running', since: p.readyAt, exitedAt: null, signalled: null }
     this.recs.set(p.id, rec)
     p.proc.on('exit', (code, signal) => this.exited(rec, code, signal))
