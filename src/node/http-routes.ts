@@ -58,8 +58,8 @@ const refuse = (req: IncomingMessage, res: ServerResponse, status: number, text:
 }
 
 const hasBody = (req: IncomingMessage): boolean => {
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  // Node's parser has already refused a Content-Length that is not a number.
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
 }
 
 const TOO_LARGE = 'Request bodies are not accepted'
