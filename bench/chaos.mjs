@@ -50,7 +50,7 @@ const OUT = resolve(o.out ?? join(tmpdir(), `peer-plan-chaos-${Date.now()}.json`
 const T0 = performance.now()
 const log = (s) => process.stderr.write(`[chaos ${((performance.now() - T0) / 1000).toFixed(1)}s] ${s}\n`)
 
-/** mulberry32: the same seed picks the same faults (the timings are the machine's). */
+/** mulberry32: the same seed picks the same faults in the same order (the timings are the machine's). */
 const rng = ((a) => () => {
   a = (a + 0x6d2b79f5) | 0
   let t = Math.imul(a ^ (a >>> 15), 1 | a)
@@ -132,10 +132,10 @@ const faults = []
 const choose = () => {
   const running = fleet.running()
   const stopped = fleet.stopped()
-  const now = performance.now()
   const options = []
   if (running.length + stopped.length < N) options.push(['start', 3])
-  if (stopped.length) options.push(['cont', stopped.some((s) => now - s.since > 4000) ? 50 : 2])
+  // Counted in faults, not seconds, so that a seed replays the same choices on a slower machine.
+  if (stopped.length) options.push(['cont', stopped.some((s) => faults.length - s.stoppedAtFault >= 3) ? 50 : 2])
   if (running.length > 2) {
     options.push(['kill', 2], ['term', 2])
     if (stopped.length < Math.max(1, Math.floor(N / 4))) options.push(['stop', 1.5])
@@ -146,6 +146,7 @@ const choose = () => {
 }
 const SIGNALS = { kill: 'SIGKILL', term: 'SIGTERM', stop: 'SIGSTOP', cont: 'SIGCONT' }
 const apply = async ({ kind, target }) => {
+  if (kind === 'stop') target.stoppedAtFault = faults.length
   if (kind !== 'start') return { rec: target, at: await between(() => fleet.signal(target, SIGNALS[kind])) }
   try {
     const rec = await fleet.start()
