@@ -4,8 +4,9 @@
  * once when the file changes) re-reads the file, prunes entries of dead processes on this machine and
  * every entry of another machine (or an earlier boot: a hostId not ours), and registers this peer again
  * if its entry went missing. servers.json is a per-machine file: its pids mean nothing elsewhere, and a
- * home shared between machines would otherwise grow without bound. An entry that leaves the file is reported lost,
- * so the mesh probes it (a pruned peer is gone from the directory within one sweep).
+ * file carried over from another machine would otherwise be hinted and kept for ever. An entry that
+ * leaves the file is reported lost, so the mesh probes it (a pruned peer is gone from the directory
+ * within one sweep).
  *
  * Cost per sweep: one read of a file of N entries, N /proc reads; a write only when something changed.
  */
