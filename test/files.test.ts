@@ -76,6 +76,15 @@ describe('servers.json and its lock are never waited on or followed', () => {
     await stopsCleanly(p)
   })
 
+  it.skipIf(!asRoot)('a device at servers.json (/dev/zero: endless) is never read, only replaced', async () => {
+    const home = await freshHome()
+    execFileSync('mknod', [join(home, 'servers.json'), 'c', '1', '5'])
+    const p = await startPeer(home)
+    expect(p.stderr()).toMatch(/servers\.json: it is a device, not a regular file; rewriting it\n/)
+    expect(await fileIds(home)).toEqual([p.id])
+    await stopsCleanly(p)
+  })
+
   it('a directory at servers.json is moved aside and the file rewritten', async () => {
     const home = await freshHome()
     await mkdir(join(home, 'servers.json'))
