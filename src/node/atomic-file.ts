@@ -1,11 +1,12 @@
 /**
  * Private files done safely: the directory is 0700 and ours, files are 0600, writes are atomic
- * (temp file + rename, with an fsync only where asked), and no path component we open is followed
- * through a symlink.
+ * (temp file + rename, with an fsync only where asked), and no file we open is followed through a
+ * symlink or read unless it is a regular file of ours.
  */
 import { constants as C, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join, resolve } from 'node:path'
+import { readRegularFileSync } from './regular-file.js'
 
 export class UnsafePathError extends Error {}
 
@@ -33,8 +34,12 @@ const makeDirs = async (dir: string, mode: number): Promise<void> => {
   }
 }
 
-/** Creates dir (0700) or checks the existing one is a real directory we own, tightening its mode. */
-export const ensurePrivateDir = async (dir: string): Promise<void> => {
+/**
+ * Creates dir (0700) or checks the existing one is a real directory we own. A home others could enter
+ * (group or other bits set) is tightened to 0700 with a warning naming both modes: anyone who could
+ * write there could have planted servers.json or config.json, so the user should hear of it.
+ */
+export const ensurePrivateDir = async (dir: string, warn: (msg: string) => void = () => {}): Promise<void> => {
   try {
     await makeDirs(dir, 0o700)
   } catch (err) {
@@ -43,28 +48,21 @@ export const ensurePrivateDir = async (dir: string): Promise<void> => {
   const st = await fs.lstat(dir)
   if (st.isSymbolicLink() || !st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory (symlinks are refused)`)
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-    throw new UnsafePathError(`${dir} belongs to uid ${st.uid}, not to us`)
+    throw new UnsafePathError(`home ${dir} belongs to uid ${st.uid}, not to this user (uid ${process.getuid()}); refusing it`)
   }
-  if ((st.mode & 0o777) !== 0o700) await fs.chmod(dir, 0o700)
+  const mode = st.mode & 0o777
+  if (mode === 0o700) return
+  await fs.chmod(dir, 0o700)
+  if (mode & 0o077) warn(`home ${dir} had mode ${octal(mode)}, open to other users; changed it to 0700 (check the files in it)`)
 }
 
-/** Reads a file without following a symlink at its last component; null when it does not exist. */
-export const readPrivateFile = async (path: string): Promise<string | null> => {
-  let fh: fs.FileHandle
-  try {
-    fh = await fs.open(path, C.O_RDONLY | C.O_NOFOLLOW)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return null
-    if (code === 'ELOOP') throw new UnsafePathError(`${path} is a symlink; refusing to follow it`)
-    throw err
-  }
-  try {
-    return await fh.readFile('utf8')
-  } finally {
-    await fh.close()
-  }
-}
+const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`
+
+/**
+ * A private file's text, or null when it does not exist. A symlink, FIFO, device, a file of another
+ * user or one over maxBytes is an UnsafeFileError, never followed, waited on or read whole.
+ */
+export const readPrivateFile = (path: string, maxBytes: number): string | null => readRegularFileSync(path, { maxBytes })
 
 /**
  * Replaces path atomically with data, mode 0600. A symlink at path is replaced, never followed.

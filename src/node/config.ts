@@ -2,13 +2,13 @@
  * Options for one peer, from the command line, the environment, a JSON config file and defaults,
  * in that order of precedence. Every bad value is a ConfigError with one line naming where it came from.
  */
-import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
 import { LOG_LEVELS, type LogLevel } from './log.js'
+import { readRegularFileSync, UnsafeFileError } from './regular-file.js'
 
 export const MDNS_SCOPES = ['off', 'loopback', 'lan'] as const
 export type MdnsScope = (typeof MDNS_SCOPES)[number]
@@ -160,12 +160,17 @@ const parseEnum = <T extends string>(raw: string, allowed: readonly T[], where: 
 }
 
 const readConfigFile = (path: string, required: boolean): z.infer<typeof fileSchema> => {
-  let text: string
+  let text: string | null
   try {
-    text = readFileSync(path, 'utf8')
+    // A user's own config may be a symlink (dotfile managers); a FIFO, a device or another user's file is refused.
+    text = readRegularFileSync(path, { maxBytes: 1024 * 1024, follow: true, trustRoot: true })
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return {}
+    if (err instanceof UnsafeFileError) throw new ConfigError(`config file ${err.message}; refusing it`)
     throw new ConfigError(`config file ${path}: ${(err as Error).message}`)
+  }
+  if (text === null) {
+    if (!required) return {}
+    throw new ConfigError(`config file ${path}: no such file`)
   }
   let json: unknown
   try {

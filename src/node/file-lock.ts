@@ -5,9 +5,10 @@
  * poll (~10 ms); a live but hung holder's lock goes stale after `staleMs` (the critical section is a
  * read-modify-write of a small JSON file, milliseconds).
  */
-import { constants as C, promises as fs } from 'node:fs'
+import { constants as C, lstatSync, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { isProcessAlive, machineId, selfIdentity } from './process-identity.js'
+import { readRegularFileSync, UnsafeFileError } from './regular-file.js'
 
 export class LockTimeoutError extends Error {}
 
@@ -15,6 +16,8 @@ export interface LockOptions {
   staleMs?: number
   timeoutMs?: number
   pollMs?: number
+  /** Told when something that is no lock of ours (a symlink, a FIFO, another user's file) is removed. */
+  warn?: (msg: string) => void
 }
 
 interface LockOwner {
@@ -23,6 +26,9 @@ interface LockOwner {
   hostId: string
   token: string
 }
+
+/** A lock body is ~150 bytes; anything much larger was not written by a peer. */
+const LOCK_MAX_BYTES = 4096
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -35,21 +41,35 @@ const readOwner = (raw: string): LockOwner | null => {
   }
 }
 
-/** True when the lock at path was stale and is now gone (so the caller should try again at once). */
-const breakIfStale = async (path: string, staleMs: number, hostId: string): Promise<boolean> => {
-  let raw: string
-  let mtimeMs: number
+/** What is at a lock path: nothing, a lock file as read, or something no peer made (and why). */
+type Seen = { kind: 'gone' } | { kind: 'lock'; raw: string; mtimeMs: number } | { kind: 'alien'; why: string }
+
+const look = (path: string): Seen => {
   try {
-    mtimeMs = (await fs.lstat(path)).mtimeMs
-    raw = await fs.readFile(path, 'utf8')
+    const { mtimeMs } = lstatSync(path)
+    const raw = readRegularFileSync(path, { maxBytes: LOCK_MAX_BYTES })
+    return raw === null ? { kind: 'gone' } : { kind: 'lock', raw, mtimeMs }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
-    throw err
+    if (err instanceof UnsafeFileError) return { kind: 'alien', why: err.reason }
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'ENOENT' ? { kind: 'gone' } : { kind: 'alien', why: `cannot be read (${code ?? (err as Error).message})` }
   }
-  const owner = readOwner(raw)
-  const ownerDead = owner !== null && owner.hostId === hostId && !isProcessAlive(owner)
-  if (!ownerDead && Date.now() - mtimeMs <= staleMs) return false
-  // Move it aside, then check we moved the lock we judged: between our read and the rename another
+}
+
+/**
+ * True when the lock at path was stale and is now gone (so the caller should try again at once). A
+ * symlink, FIFO, device, directory or another user's file there is no lock: it is never followed or
+ * read, and is removed at once.
+ */
+const breakIfStale = async (path: string, staleMs: number, hostId: string, warn: (msg: string) => void): Promise<boolean> => {
+  const seen = look(path)
+  if (seen.kind === 'gone') return true
+  if (seen.kind === 'lock') {
+    const owner = readOwner(seen.raw)
+    const ownerDead = owner !== null && owner.hostId === hostId && !isProcessAlive(owner)
+    if (!ownerDead && Date.now() - seen.mtimeMs <= staleMs) return false
+  }
+  // Move it aside, then check we moved what we judged: between our look and the rename another
   // waiter may have broken it and taken a fresh one, which we must hand back.
   const aside = `${path}.${randomBytes(6).toString('hex')}.stale`
   try {
@@ -58,14 +78,15 @@ const breakIfStale = async (path: string, staleMs: number, hostId: string): Prom
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
     throw err
   }
-  const moved = await fs.readFile(aside, 'utf8').catch(() => raw)
-  if (moved !== raw) await fs.link(aside, path).catch(() => {})
-  await fs.rm(aside, { force: true })
+  const moved = look(aside)
+  if (moved.kind === 'lock' && (seen.kind !== 'lock' || moved.raw !== seen.raw)) await fs.link(aside, path).catch(() => {})
+  else if (seen.kind === 'alien') warn(`${path} ${seen.why}: not a lock file; removed it`)
+  await fs.rm(aside, { force: true, recursive: true })
   return true
 }
 
 export const withFileLock = async <T>(path: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> => {
-  const { staleMs = 1000, timeoutMs = 5000, pollMs = 10 } = opts
+  const { staleMs = 1000, timeoutMs = 5000, pollMs = 10, warn = () => {} } = opts
   const hostId = machineId()
   const token = randomBytes(8).toString('hex')
   const body = JSON.stringify({ ...selfIdentity(), hostId, token })
@@ -82,7 +103,7 @@ export const withFileLock = async <T>(path: string, fn: () => Promise<T>, opts: 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
-    if (await breakIfStale(path, staleMs, hostId)) continue
+    if (await breakIfStale(path, staleMs, hostId, warn)) continue
     if (Date.now() > deadline) throw new LockTimeoutError(`could not lock ${path} within ${timeoutMs} ms`)
     await sleep(pollMs + Math.random() * pollMs)
   }
@@ -90,7 +111,7 @@ export const withFileLock = async <T>(path: string, fn: () => Promise<T>, opts: 
     return await fn()
   } finally {
     // Release only our own lock: if ours was broken as stale, the file now belongs to someone else.
-    const raw = await fs.readFile(path, 'utf8').catch(() => '')
-    if (readOwner(raw)?.token === token) await fs.rm(path, { force: true })
+    const now = look(path)
+    if (now.kind === 'lock' && readOwner(now.raw)?.token === token) await fs.rm(path, { force: true })
   }
 }

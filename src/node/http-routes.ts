@@ -50,8 +50,23 @@ export const buildRoutes = (src: RouteSources): Map<string, Route> => {
   return routes
 }
 
-const plain = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void =>
-  void res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(`${text}\n`)
+/**
+ * No GET route reads a request body (POST routes read their own, capped), so a request that sends one (and every refusal) is answered with
+ * Connection: close and its socket destroyed once the answer is flushed: what the client still sends is
+ * never read. Without this, Node drains a refused request's body (512 MiB if the client says so) to
+ * keep the connection alive for the next request.
+ */
+const refuse = (req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void => {
+  res.once('finish', () => req.socket.destroy())
+  res.writeHead(status, { 'Content-Type': 'text/plain', Connection: 'close', ...headers }).end(`${text}\n`)
+}
+
+const hasBody = (req: IncomingMessage): boolean => {
+  // Node's parser has already refused a Content-Length that is not a number.
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+}
+
+const TOO_LARGE = 'Request bodies are not accepted'
 
 export const createRequestHandler =
   (policy: AccessPolicy, routes: Map<string, Route>, isPerson: (req: IncomingMessage) => boolean, posts: Map<string, PostRoute> = new Map()) =>
@@ -59,18 +74,18 @@ export const createRequestHandler =
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
     const verdict = checkRequest(policy, req)
-    // Connection: close, so a refused client's body is never read.
-    if (!verdict.ok) return plain(res, verdict.status, verdict.reason, { Connection: 'close' })
+    if (!verdict.ok) return refuse(req, res, verdict.status, verdict.reason)
     setCorsHeaders(policy, req, res)
-    if (req.method === 'OPTIONS') return answerPreflight(req, res)
+    if (req.method === 'OPTIONS') return hasBody(req) ? refuse(req, res, 413, TOO_LARGE) : answerPreflight(req, res)
     const path = (req.url ?? '/').split('?')[0] ?? ''
     const post = posts.get(path)
     if (post && req.method === 'POST') {
-      return void Promise.resolve(post(req, res)).catch(() => res.headersSent || plain(res, 500, 'Internal error'))
+      return void Promise.resolve(post(req, res)).catch(() => res.headersSent || refuse(req, res, 500, 'Internal error'))
     }
-    if (post) return plain(res, 405, 'Method not allowed', { Allow: 'POST' })
+    if (post) return refuse(req, res, 405, 'Method not allowed', { Allow: 'POST' })
     const route = routes.get(path)
-    if (!route) return plain(res, 404, 'Not found')
-    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
+    if (!route) return refuse(req, res, 404, 'Not found')
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(req, res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
+    if (hasBody(req)) return refuse(req, res, 413, TOO_LARGE)
     route(res, req.method === 'HEAD', isPerson(req))
   }

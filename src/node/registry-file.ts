@@ -1,14 +1,20 @@
 /**
  * $PEER_PLAN_HOME/servers.json: {"peers": [PeerEntry, ...]}. Readers take no lock (every write is an
  * atomic rename, so a reader sees a whole file); writers serialise through file-lock so that concurrent
- * starts lose no entry. A corrupt file is kept aside as servers.json.corrupt and replaced; the live
- * peers put themselves back on their next sweep.
+ * starts lose no entry. A file that is not a regular file of ours under the size cap is never read (a
+ * FIFO, a device, a symlink, another user's file); a regular one that cannot be used is moved aside as
+ * servers.json.corrupt, and the file is rewritten; the live peers put themselves back on their next sweep.
  */
+import { lstatSync, promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { ensurePrivateDir, readPrivateFile, UnsafePathError, writePrivateFileAtomic } from './atomic-file.js'
+import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './atomic-file.js'
 import { withFileLock } from './file-lock.js'
 import type { Logger } from './log.js'
+import { UnsafeFileError } from './regular-file.js'
 import { parsePeerEntry, registryFileSchema, type PeerEntry } from '../shared/schema.js'
+
+/** ~300 bytes an entry: thousands of peers; a larger file is not this machine's servers.json. */
+export const MAX_REGISTRY_BYTES = 4 * 1024 * 1024
 
 export interface RegistryRead {
   peers: PeerEntry[]
@@ -29,16 +35,16 @@ export class RegistryFile {
   }
 
   async init(): Promise<void> {
-    await ensurePrivateDir(this.home)
+    await ensurePrivateDir(this.home, this.log.warn)
   }
 
   async read(): Promise<RegistryRead> {
     let text: string | null
     try {
-      text = await readPrivateFile(this.path)
+      text = readPrivateFile(this.path, MAX_REGISTRY_BYTES)
     } catch (err) {
-      if (err instanceof UnsafePathError) return { peers: [], problem: err.message }
-      throw err
+      if (err instanceof UnsafeFileError) return { peers: [], problem: `it ${err.reason}` }
+      return { peers: [], problem: `it cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }
     }
     return parseRegistry(text)
   }
@@ -49,9 +55,8 @@ export class RegistryFile {
       const { peers, problem } = await this.read()
       const next = change(peers)
       if (problem) {
-        this.log.warn(`registry file ${this.path}: ${problem}; rewriting it (a copy is kept as servers.json.corrupt)`)
-        const raw = await readPrivateFile(this.path).catch(() => null)
-        if (raw !== null) await writePrivateFileAtomic(`${this.path}.corrupt`, raw).catch(() => {})
+        const kept = await this.keepAside()
+        this.log.warn(`${this.path}: ${problem}; rewriting it${kept ? ' (the old one is kept as servers.json.corrupt)' : ''}`)
       }
       if (next === null && !problem) return peers
       const out = next ?? peers
@@ -59,7 +64,23 @@ export class RegistryFile {
       // lock is held for the whole read-modify-write, so a shorter one serves 32 starting peers sooner.
       await writePrivateFileAtomic(this.path, JSON.stringify({ peers: out }, null, 2) + '\n')
       return out
-    })
+    }, { warn: this.log.warn })
+  }
+
+  /**
+   * Under the lock: a regular file that could not be used is renamed aside (never read again, whatever
+   * its size or owner), so nothing is lost; so is a directory, which the rename that follows could not
+   * replace. Anything else (a FIFO, a symlink) holds no data of ours and is simply replaced.
+   */
+  private async keepAside(): Promise<boolean> {
+    try {
+      const st = lstatSync(this.path)
+      if (!st.isFile() && !st.isDirectory()) return false
+      await fs.rename(this.path, `${this.path}.corrupt`)
+      return true
+    } catch {
+      return false
+    }
   }
 
   upsert(entry: PeerEntry): Promise<PeerEntry[]> {

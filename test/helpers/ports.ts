@@ -29,10 +29,14 @@ const BASE = {
   meshScript: [22920, 22929],
   trust: [22930, 22949],
   trustNetns: [22950, 22959],
-  mcp: [23000, 23019],
-  mcpLifecycle: [23020, 23049],
-  mcpSocket: [23050, 23069],
-  inboxRoute: [23070, 23079]
+  // Clear of bench/scale.mjs (23000-23099) and pnpm chaos (23100-23139).
+  mcp: [23200, 23219],
+  mcpLifecycle: [23220, 23249],
+  mcpSocket: [23250, 23269],
+  inboxRoute: [23270, 23279],
+  files: [23400, 23419],
+  refusedBodies: [23420, 23429],
+  chaos: [23500, 23539]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -1,9 +1,12 @@
 /**
  * servers.json as a discovery source, like mDNS: this peer registers itself there, and every other
  * entry is a hint the mesh confirms over /health before dialling it. Each sweep (every second, and at
- * once when the file changes) re-reads the file, prunes entries of dead processes on this machine, and
- * registers this peer again if its entry went missing. An entry that leaves the file is reported lost,
- * so the mesh probes it (a pruned peer is gone from the directory within one sweep).
+ * once when the file changes) re-reads the file, prunes entries of dead processes on this machine and
+ * every entry of another machine (or an earlier boot: a hostId not ours), and registers this peer again
+ * if its entry went missing. servers.json is a per-machine file: its pids mean nothing elsewhere, and a
+ * file carried over from another machine would otherwise be hinted and kept for ever. An entry that
+ * leaves the file is reported lost, so the mesh probes it (a pruned peer is gone from the directory
+ * within one sweep).
  *
  * Cost per sweep: one read of a file of N entries, N /proc reads; a write only when something changed.
  */
@@ -73,16 +76,20 @@ export class RegistryFileDiscovery implements NodeDiscovery {
     return this.sweeping
   }
 
-  private isLocalDead = (p: PeerEntry): boolean => p.id !== this.opts.self.id && p.hostId === this.opts.hostId && !isProcessAlive(p)
+  private isForeign = (p: PeerEntry): boolean => p.hostId !== this.opts.hostId
+
+  private isStale = (p: PeerEntry): boolean => p.id !== this.opts.self.id && (this.isForeign(p) || !isProcessAlive(p))
 
   private async sweepOnce(): Promise<void> {
     if (!this.sink) return
     const { self, registry, log } = this.opts
     let { peers, problem } = await registry.read()
     const listed = peers.some((p) => p.id === self.id)
-    if (problem || !listed || peers.some(this.isLocalDead)) {
+    if (problem || !listed || peers.some(this.isStale)) {
       if (!listed && !problem) log.info('this peer was missing from servers.json; registering again')
-      peers = await registry.update((list) => [...list.filter((p) => !this.isLocalDead(p) && p.id !== self.id && p.url !== self.url), self])
+      const foreign = peers.filter(this.isForeign).length
+      if (foreign) log.info(`pruning ${foreign} entr${foreign === 1 ? 'y' : 'ies'} of another machine or boot from servers.json (it lists this machine's peers only)`)
+      peers = await registry.update((list) => [...list.filter((p) => !this.isStale(p) && p.id !== self.id && p.url !== self.url), self])
     }
     const next = new Map(peers.filter((p) => p.id !== self.id).map((p) => [p.id, p]))
     const sink = this.sink
