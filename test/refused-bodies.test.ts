@@ -5,7 +5,6 @@
  */
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, spawnPeer, tempHome, type PeerProc } from './helpers/peers.js'
