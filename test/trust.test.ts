@@ -78,6 +78,25 @@ describe('only the mesh writes the mesh', () => {
     expect(b.stderr()).toMatch(/directory entry was changed while it lives; putting it back/)
   })
 
+  it('a key holder growing the directory past its cap is closed, and new peers can still join', async () => {
+    const insider = await directoryClient(a.url, { key, selfId: 'insider2', targetId: a.id })
+    const map = insider.doc.getMap('peers')
+    const template = map.get(a.id) as Record<string, unknown>
+    // Valid, loopback entries as large as the schema allows (256 room names of 120 characters each):
+    // about 31 KiB apiece, so 24 of them pass the directory's 512 KiB.
+    const rooms = Array.from({ length: 256 }, (_, i) => `r${String(i).padStart(3, '0')}${'x'.repeat(116)}`)
+    for (let i = 0; i < 24 && insider.ws.readyState === WebSocket.OPEN; i++) {
+      map.set(`bloat${String(i).padStart(3, '0')}`, { ...template, id: `bloat${String(i).padStart(3, '0')}`, rooms })
+      await insider.flushed()
+    }
+    expect(await insider.closed).toBe(1009)
+    expect(a.stderr()).toMatch(/room _directory: closing a connection \(1009\): directory is full/)
+    expect((await getJson(`${a.url}/health`)).ok).toBe(true)
+    // What did get in stays small enough for one sync message: a new peer still joins the mesh.
+    const c = await spawnPeer({ home, scope, args })
+    await waitFor(async () => (await registryIds(c)).includes(a.id) && (await registryIds(a)).includes(c.id), 'a new peer to join')
+  })
+
   it('a wrong mesh key is refused at the door', async () => {
     const err = await directoryClient(a.url, { key: Buffer.alloc(32, 7), selfId: 'intruder', targetId: a.id }).catch((e: Error) => e)
     expect((err as Error).message).toBe('answered 401')

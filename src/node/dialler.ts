@@ -30,6 +30,8 @@ export interface DiallerDeps {
   log: Logger
   /** A link fell for a reason other than our retiring it. */
   onLinkDown(entry: PeerEntry, reason: string): void
+  /** A dial target known only from an unconfirmed hint: confirm it first (it is dialled once confirmed). */
+  confirm(id: string): void
 }
 
 export class Dialler {
@@ -76,7 +78,11 @@ export class Dialler {
       if (r.link) continue
       const wait = r.backoff.until - now
       if (wait > 0) this.schedule(wait)
-      else this.dial(r.id, members.get(id)!)
+      else {
+        const entry = members.get(id)
+        if (entry) this.dial(r.id, entry)
+        else this.deps.confirm(id)
+      }
     }
   }
 

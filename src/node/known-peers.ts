@@ -6,11 +6,14 @@
  */
 import type { PeerEntry } from '../shared/schema.js'
 import type { DirectoryLink } from './directory-link.js'
+import type { Hint } from './discovery/hint.js'
 
 export interface PeerRecord {
   readonly id: string
   /** The entry a discovery source led to and /health confirmed, with the URL it was reached at. */
   hint: PeerEntry | null
+  /** Where a discovery source says the peer is, not yet confirmed: confirmed only if it is to be dialled. */
+  pending: Hint | null
   link: DirectoryLink | null
   /** No dial or confirmation before `until`; `failures` in a row so far. */
   backoff: { until: number; failures: number }
@@ -29,7 +32,7 @@ export class KnownPeers {
   ensure(id: string): PeerRecord {
     let r = this.records.get(id)
     if (!r) {
-      r = { id, hint: null, link: null, backoff: { until: 0, failures: 0 }, probing: false, slowStrikes: 0 }
+      r = { id, hint: null, pending: null, link: null, backoff: { until: 0, failures: 0 }, probing: false, slowStrikes: 0 }
       this.records.set(id, r)
     }
     return r
@@ -42,7 +45,7 @@ export class KnownPeers {
   /** Forgets a record that holds nothing worth keeping (no link, no probe, no hint, no backoff). */
   prune(id: string, now: number): void {
     const r = this.records.get(id)
-    if (r && !r.link && !r.probing && !r.hint && r.backoff.until <= now) this.records.delete(id)
+    if (r && !r.link && !r.probing && !r.hint && !r.pending && r.backoff.until <= now) this.records.delete(id)
   }
 
   backingOff(id: string, now: number): boolean {
@@ -50,14 +53,15 @@ export class KnownPeers {
   }
 
   /**
-   * Who the topology is computed over: the directory's entries, plus confirmed hints not yet in it that
-   * are not backing off, plus this peer.
+   * Who the topology is computed over: the directory's entries, plus hints not yet in it that are not
+   * backing off (null: not confirmed yet), plus this peer. Unconfirmed hints count, so that a cold start
+   * computes its fingers over everyone it has heard of at once instead of reshuffling as each confirms.
    */
-  members(directory: PeerEntry[], self: PeerEntry, now: number): Map<string, PeerEntry> {
-    const m = new Map<string, PeerEntry>()
+  members(directory: PeerEntry[], self: PeerEntry, now: number): Map<string, PeerEntry | null> {
+    const m = new Map<string, PeerEntry | null>()
     for (const p of directory) m.set(p.id, p)
     for (const r of this.records.values()) {
-      if (r.hint && !m.has(r.id) && r.backoff.until <= now) m.set(r.id, r.hint)
+      if ((r.hint || r.pending) && !m.has(r.id) && r.backoff.until <= now) m.set(r.id, r.hint)
     }
     m.set(self.id, self)
     return m

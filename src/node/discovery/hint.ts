@@ -1,3 +1,5 @@
+import type { PeerEntry } from '../../shared/schema.js'
+
 /**
  * The node side's discovery interface, in the manner of js-libp2p's discovery modules: a source only
  * gives hints (a URL that may be a peer). The mesh confirms each hint over HTTP before it dials it, and
@@ -8,6 +10,8 @@ export interface Hint {
   /** The peer id the source claims; checked against /health. */
   id: string
   source: 'registry-file' | 'mdns'
+  /** The whole entry, where the source has one (servers.json): a peer of this machine is then confirmed by its process identity, without a round trip. */
+  entry?: PeerEntry
 }
 
 export interface HintSink {

@@ -95,7 +95,7 @@ export class RegistryFileDiscovery implements NodeDiscovery {
     const sink = this.sink
     if (!sink) return
     for (const [id, p] of this.listed) if (!next.has(id)) sink.lost({ id, url: p.url, source: 'registry-file' })
-    for (const p of next.values()) sink.found({ id: p.id, url: p.url, source: 'registry-file' })
+    for (const p of next.values()) sink.found({ id: p.id, url: p.url, source: 'registry-file', entry: p })
     this.listed = next
   }
 
