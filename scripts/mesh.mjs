@@ -26,8 +26,9 @@ for (let k = 0; k < n; k++) {
   children.push(child)
   child.stderr.on('data', (d) => {
     process.stderr.write(d)
-    const m = /ready (http:\/\/\S+)/.exec(String(d))
-    if (m && ++ready === 1) setTimeout(() => console.error(`\n  Open ${m[1]}/ to see the mesh (Ctrl-C stops all ${n} peers)\n`), 300)
+    // The dashboard URL carries the mesh's access token in its fragment: the page can then open rooms.
+    const m = /ready (http:\/\/\S+).* dashboard=(\S+)/.exec(String(d))
+    if (m && ++ready === 1) setTimeout(() => console.error(`\n  Open ${m[2]} to see the mesh (Ctrl-C stops all ${n} peers)\n`), 300)
   })
   child.on('exit', (code, signal) => {
     if (!stopping) {
