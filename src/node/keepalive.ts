@@ -8,6 +8,7 @@
 import type { WebSocket } from 'ws'
 
 interface Watched {
+  since: number
   alive: boolean
   missed: number
   onDead: () => void
@@ -23,7 +24,7 @@ export class Keepalive {
   /** Starts pinging ws; `onDead` runs once, just before the socket is terminated for missing pongs. */
   watch(ws: WebSocket, onDead: () => void = () => {}): void {
     if (this.sockets.has(ws)) return
-    const w: Watched = { alive: true, missed: 0, onDead, onPong: () => (w.alive = true) }
+    const w: Watched = { since: Date.now(), alive: true, missed: 0, onDead, onPong: () => (w.alive = true) }
     ws.on('pong', w.onPong)
     ws.once('close', () => this.unwatch(ws))
     this.sockets.set(ws, w)
@@ -46,7 +47,11 @@ export class Keepalive {
   }
 
   private tick(): void {
+    const now = Date.now()
     for (const [ws, w] of this.sockets) {
+      // A socket watched since the last tick waits for the next: its first ping goes out at least one
+      // interval after it opened, as with a timer of its own, so a busy start does not count against it.
+      if (now - w.since < this.intervalMs) continue
       w.missed = w.alive ? 0 : w.missed + 1
       if (w.missed >= 2) {
         this.unwatch(ws)
