@@ -23,7 +23,11 @@ describe('MCP on the peer socket, $PEER_PLAN_HOME/run/<id>.sock', () => {
     const a = await socketAgent(path, { name: 'tool-a', version: '0.1' })
     const b = await socketAgent(path, { name: 'tool-b', version: '0.2' })
     const agentsOf = async () => (await call(a.client, 'list_peers')).data.peers.find((p: any) => p.id === peer.id).agents
-    await waitFor(async () => (await agentsOf()).length === 2, 'both clients in the entry')
+    // `ready` follows notifications/initialized, which the server takes after connect() has returned.
+    await waitFor(async () => {
+      const now = await agentsOf()
+      return now.length === 2 && now.every((x: any) => x.ready)
+    }, 'both clients in the entry, ready')
     const agents = await agentsOf()
     expect(agents.map((x: any) => x.client).sort()).toEqual(['tool-a', 'tool-b'])
     expect(agents.every((x: any) => x.transport === 'socket' && x.ready)).toBe(true)
