@@ -14,13 +14,17 @@ export const BASE_PROTOCOL = 'peer-plan'
 
 export const accessToken = (key: Buffer): string => createHmac('sha256', key).update('peer-plan access-token v1').digest('hex')
 
+/** The token in `Authorization: Bearer <token>`, the one place plain HTTP carries it. */
+export const bearerToken = (req: IncomingMessage): string | undefined => {
+  const auth = req.headers.authorization
+  return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined
+}
+
 /** The token a request offers, from any of the places it may travel; undefined when none. */
 export const offeredToken = (req: IncomingMessage, url: URL): string | undefined => {
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
   const fromProtocol = protocols.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length)
-  const auth = req.headers.authorization
-  const fromHeader = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined
-  return fromProtocol ?? fromHeader ?? url.searchParams.get('token') ?? undefined
+  return fromProtocol ?? bearerToken(req) ?? url.searchParams.get('token') ?? undefined
 }
 
 export const tokenMatches = (expected: string, offered: string | undefined): boolean => offered !== undefined && safeEqualHex(offered, expected)

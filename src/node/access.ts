@@ -8,7 +8,7 @@
  * hears about it at once.
  */
 import type { IncomingMessage } from 'node:http'
-import { accessToken, offeredToken, tokenMatches } from './access-token.js'
+import { accessToken, bearerToken, offeredToken, tokenMatches } from './access-token.js'
 import { LINK_HEADER, LinkVerifier } from './link-auth.js'
 
 export type AccessClass = 'peer' | 'person' | 'stranger'
@@ -33,8 +33,7 @@ export class AccessCheck {
 
   /** Plain HTTP: a person shows the token as `Authorization: Bearer`; nothing else counts there. */
   personOverHttp(req: IncomingMessage): boolean {
-    const auth = req.headers.authorization
-    return this.opts.strangersArePeople || (auth?.startsWith('Bearer ') === true && tokenMatches(this.token, auth.slice(7).trim()))
+    return this.opts.strangersArePeople || tokenMatches(this.token, bearerToken(req))
   }
 
   classify(req: IncomingMessage, url: URL): AccessVerdict {
