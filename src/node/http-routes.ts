@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
+import { ASSET_FILES, type BrowserAssets } from './browser-assets.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
 import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
 
@@ -18,8 +19,8 @@ export interface RouteSources {
   health(person: boolean): HealthResponse
   registry(): RegistryResponse
   dashboardHtml: string
-  /** Browser bundles by path, read once at start. */
-  assets: Map<string, Buffer>
+  /** Browser bundles by path, read on first request. */
+  assets: BrowserAssets
 }
 
 const json =
@@ -44,8 +45,12 @@ export const buildRoutes = (src: RouteSources): Map<string, Route> => {
     // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
     ['/favicon.ico', (res) => void res.writeHead(204).end()]
   ])
-  for (const [path, body] of src.assets) {
-    routes.set(path, fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body))
+  for (const path of Object.keys(ASSET_FILES)) {
+    routes.set(path, (res, head) => {
+      const body = src.assets.get(path)
+      if (!body) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end(head ? undefined : 'Not built\n')
+      fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body)(res, head, false)
+    })
   }
   return routes
 }

@@ -5,7 +5,7 @@
  * http-guards applies it only to origins of the exact shape http://<IPv4 or localhost>:<port>.
  */
 import type { DirectoryView } from '../shared/directory.js'
-import { lanAddresses } from './discovery/mdns.js'
+import { lanAddresses } from './lan-addresses.js'
 import { isLoopbackHostname } from './url-scope.js'
 
 export interface OriginRuleOptions {

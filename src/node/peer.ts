@@ -6,11 +6,10 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
 import type { HealthResponse, PeerEntry } from '../shared/schema.js'
-import { loadBrowserAssets } from './browser-assets.js'
+import { BrowserAssets } from './browser-assets.js'
 import type { PeerConfig } from './config.js'
 import { renderDashboard } from './dashboard-page.js'
 import type { NodeDiscovery } from './discovery/hint.js'
-import { MdnsDiscovery } from './discovery/mdns.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import { createAccessPolicy } from './http-guards.js'
@@ -72,7 +71,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive })
   const view = new DirectoryView(rooms.directory.doc)
   const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
-  if (config.mdns !== 'off') discoveries.push(new MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
+  // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
+  if (config.mdns !== 'off') discoveries.push(new (await import('./discovery/mdns.js')).MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
   const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, overLimit: (frame) => rooms.overLimit(rooms.directory, frame)?.reason ?? null, key, scope: plan.lan ? 'lan' : 'loopback', log, hostId: entry.hostId, discoveries })
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
 
@@ -84,7 +84,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     const out: HealthResponse = { ...self, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
     return person ? { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM) } : out
   }
-  const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: await loadBrowserAssets(log) })
+  const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
   const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
   const inbox = new Inbox()
   const person = (req: IncomingMessage) => access.personOverHttp(req)

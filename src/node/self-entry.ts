@@ -8,7 +8,7 @@ import { hostname } from 'node:os'
 import { PROTOCOL_VERSION } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import type { PeerConfig } from './config.js'
-import { lanAddresses } from './discovery/mdns.js'
+import { lanAddresses } from './lan-addresses.js'
 import type { Logger } from './log.js'
 import { machineId, selfIdentity } from './process-identity.js'
 

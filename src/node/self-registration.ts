@@ -41,7 +41,10 @@ export class SelfRegistration {
   /** Changes the published entry (the id stays); the browser and /registry see it at once. */
   update(patch: Partial<PeerEntry>): void {
     // A JSON round trip drops undefined fields, which Yjs would otherwise store as keys.
-    this.current = JSON.parse(JSON.stringify({ ...this.current, ...patch, id: this.self.id })) as PeerEntry
+    const next = JSON.stringify({ ...this.current, ...patch, id: this.self.id })
+    // Each write reaches every peer and every browser: one that changes nothing is not sent.
+    if (next === JSON.stringify(this.current)) return
+    this.current = JSON.parse(next) as PeerEntry
     this.publish()
   }
 

@@ -11,7 +11,7 @@
  * Anything going wrong (5353 taken, no multicast, a responder already there) is one warning, and the peer
  * carries on with the registry file.
  */
-import { networkInterfaces } from 'node:os'
+import { lanAddresses } from '../lan-addresses.js'
 import { Bonjour, type Browser, type Service } from 'bonjour-service'
 import { isPeerId } from '../../shared/peer-id.js'
 import { DIRECTORY_ROOM, PROTOCOL_VERSION } from '../../shared/protocol.js'
@@ -33,13 +33,6 @@ interface Responder {
   service: Service | null
   browser: Browser | null
 }
-
-/** IPv4 addresses of the interfaces `lan` scope uses: up, not loopback. */
-export const lanAddresses = (): string[] =>
-  Object.values(networkInterfaces())
-    .flat()
-    .filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a.address)
 
 export class MdnsDiscovery implements NodeDiscovery {
   readonly name = 'mdns'

@@ -5,7 +5,6 @@
  * directory entry (its agents, its rooms, and a name a person recognises).
  */
 import type { Socket } from 'node:net'
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import type * as Y from 'yjs'
 import { DIRECTORY_MAP } from '../../shared/protocol.js'
 import { MAX_AGENTS } from '../../shared/schema.js'
@@ -17,12 +16,12 @@ import type { Peer } from '../peer.js'
 import { isProcessAlive } from '../process-identity.js'
 import { displayName } from './agent-info.js'
 import { ParentWatch } from './parent-watch.js'
-import { PEERS_URI, ROOM_URI_PREFIX, userRooms } from './resources.js'
-import { AgentSession, type SessionHost } from './session.js'
+import type { AgentSession, SessionHost } from './session.js'
 import { AgentSocketServer, reclaimStaleSockets, runDir, socketPathFor } from './socket-server.js'
+import { PEERS_URI, ROOM_URI_PREFIX, userRooms } from './uris.js'
 
-/** Largest JSON-RPC message read from a client (a room's whole text fits, escaped). */
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+// The MCP SDK is loaded with the first session, not at start (see session-open.ts).
+const sessionModule = () => import('./session-open.js')
 
 export interface McpHostOptions {
   peer: Promise<Peer>
@@ -53,13 +52,14 @@ export class McpHost implements SessionHost {
   }
 
   /** MCP on this process's stdin/stdout. `onEnd` hears of stdin's EOF, a broken stdout, and the launcher's death. */
-  serveStdio(onEnd: (reason: string) => void): Promise<void> {
-    const session = new AgentSession(this, 'stdio')
+  async serveStdio(onEnd: (reason: string) => void): Promise<void> {
+    const { openSession } = await sessionModule()
+    const opened = openSession(this, 'stdio', process.stdin, process.stdout) // stdout-ok: JSON-RPC
     const watch = new ParentWatch((reason) => onEnd(reason))
-    this.stdio = { session, onEnd, watch }
-    this.sessions.add(session)
+    this.stdio = { session: opened.session, onEnd, watch }
+    this.sessions.add(opened.session)
     watch.start()
-    return session.connect(new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES })) // stdout-ok: JSON-RPC
+    return opened.connect()
   }
 
   /** Serves MCP on $PEER_PLAN_HOME/run/<id>.sock, after removing stale sockets; returns the path, or null if it could not. */
@@ -91,26 +91,33 @@ export class McpHost implements SessionHost {
     socket.once('data', (first: Buffer) => {
       socket.pause()
       socket.unshift(first)
-      this.startSocketSession(socket)
+      void this.startSocketSession(socket)
     })
   }
 
-  private startSocketSession(socket: Socket): void {
-    if (this.closing || this.sessions.size >= MAX_AGENTS) {
-      this.log.warn(`refusing an MCP socket client: ${this.closing ? 'leaving' : `${MAX_AGENTS} sessions already`}`)
+  private async startSocketSession(socket: Socket): Promise<void> {
+    let mod: Awaited<ReturnType<typeof sessionModule>>
+    try {
+      mod = await sessionModule()
+    } catch (err) {
+      this.log.warn(`MCP unavailable: ${(err as Error).message}`)
       return void socket.destroy()
     }
-    const session = new AgentSession(this, 'socket')
-    this.sessions.add(session)
-    this.socketOf.set(session, socket)
-    session
-      .connect(new StdioServerTransport(socket, socket, { maxBufferSize: MAX_MESSAGE_BYTES }))
+    if (this.closing || socket.destroyed || this.sessions.size >= MAX_AGENTS) {
+      if (!socket.destroyed) this.log.warn(`refusing an MCP socket client: ${this.closing ? 'leaving' : `${MAX_AGENTS} sessions already`}`)
+      return void socket.destroy()
+    }
+    const opened = mod.openSession(this, 'socket', socket, socket)
+    this.sessions.add(opened.session)
+    this.socketOf.set(opened.session, socket)
+    try {
+      await opened.connect()
       // Paused to hold the first bytes back; the transport is listening now.
-      .then(() => socket.resume())
-      .catch((err: Error) => {
-        this.log.debug(`MCP socket session: ${err.message}`)
-        socket.destroy()
-      })
+      socket.resume()
+    } catch (err) {
+      this.log.debug(`MCP socket session: ${(err as Error).message}`)
+      socket.destroy()
+    }
   }
 
   agentChanged(): void {

@@ -4,21 +4,14 @@
  * notifications/resources/updated when one changes; the list of rooms sends list_changed.
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server'
-import { DIRECTORY_ROOM } from '../../shared/protocol.js'
-import type { Peer } from '../peer.js'
 import type { McpContext } from './context.js'
 import { describePeers } from './tools.js'
-
-export const PEERS_URI = 'peer-plan://peers'
-export const INBOX_URI = 'peer-plan://inbox'
-export const ROOM_URI_PREFIX = 'peer-plan://rooms/'
+import { INBOX_URI, PEERS_URI, ROOM_URI_PREFIX, userRooms } from './uris.js'
 
 /** Messages the inbox resource shows (the newest); check_messages pages through all of them. */
 const INBOX_VIEW = 50
 
 const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] })
-
-export const userRooms = (peer: Peer): string[] => [...peer.rooms.rooms.keys()].filter((n) => n !== DIRECTORY_ROOM).sort()
 
 export const registerResources = (server: McpServer, ctx: McpContext): void => {
   server.registerResource(

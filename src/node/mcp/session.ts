@@ -14,7 +14,8 @@ import type { Peer } from '../peer.js'
 import { VERSION } from '../version.js'
 import { agentFromHello, CHANNEL_CAPABILITY, wantsChannel, workspaceOf, type ClientHello } from './agent-info.js'
 import type { McpContext, SessionState } from './context.js'
-import { INBOX_URI, registerResources } from './resources.js'
+import { registerResources } from './resources.js'
+import { INBOX_URI } from './uris.js'
 import { registerTools } from './tools.js'
 
 const MAX_SUBSCRIPTIONS = 64
