@@ -180,7 +180,10 @@ export class McpHost implements SessionHost {
     const agents = [...this.sessions].flatMap((s) => (s.agent ? [s.agent] : [])).slice(0, MAX_AGENTS)
     const lead = this.stdio?.session.agent ?? agents[0]
     const name = this.opts.config.name ?? (lead ? displayName(lead) : peer.entry.name)
-    peer.updateSelf({ name, agents, rooms: userRooms(peer).slice(0, 256) })
+    const rooms = userRooms(peer).slice(0, 256)
+    // Empty lists are left out (undefined drops the key): a peer no agent uses keeps the entry it
+    // started with, and its start costs the mesh no second directory update.
+    peer.updateSelf({ name, agents: agents.length ? agents : undefined, rooms: rooms.length ? rooms : undefined })
   }
 
   /** Ends every session, removes the socket, and stops watching the launcher. Idempotent. */
