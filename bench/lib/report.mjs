@@ -1,27 +1,35 @@
 /**
  * What each scenario is compared with. floor: floors measured in the same run whose p50s add up to the
- * least that scenario can cost on this machine. target: the seed's figure for the job (about 50 ms
- * through a registry, about 500 ms by scanning, a 5 s poll for updates).
+ * least that scenario can cost on this machine, matched to what it does (fresh contexts; the scan floor
+ * has the scan's open ports). target: the seed's figure for the job (about 50 ms through a registry,
+ * about 500 ms by scanning, a 5 s poll). goal: the project's own aim, as a ratio to the floor, the floor
+ * plus a margin, or a time.
  */
+const LIST = ['floor-fetch']
+const LIVE = ['floor-fetch', 'floor-ws']
 const REF = {
-  registry: { floor: ['floor-fetch', 'floor-ws'], target: 50 },
-  cached: { floor: ['floor-fetch', 'floor-ws'], target: 50 },
-  scan: { floor: ['floor-scan', 'floor-ws'], target: 500 },
+  registry: { floor: LIST, target: 50, goal: { ratio: 1.3 } },
+  'registry-live': { floor: LIVE, target: 50, goal: { plusMs: 5 } },
+  scan: { floor: ['floor-scan'], target: 500, goal: { ratio: 1.3 } },
+  'scan-live': { floor: ['floor-scan', 'floor-ws'], target: 500, goal: { plusMs: 5 } },
+  cached: { floor: LIST, target: 50, goal: { ratio: 1.2 } },
+  'cached-live': { floor: LIVE, target: 50, goal: { plusMs: 5 } },
   propagate: { floor: ['floor-fetch'], target: 5000 },
   evict: { floor: ['floor-fetch'], target: 5000 },
-  failover: { floor: ['floor-fetch', 'floor-ws'], target: 500 },
+  failover: { floor: LIVE, target: 500 },
   'seed-registry-poll-propagate': { floor: ['floor-fetch'], target: 5000 },
   'seed-registry-poll-evict': { floor: ['floor-fetch'], target: 5000 },
   'seed-scan-ws': { floor: ['floor-scan'], target: 500 },
   mdns: { floor: ['floor-fetch'], target: null },
+  startup: { floor: ['floor-node-start'], target: null, goal: { ms: 150 } },
   // The issue's goals for an agent: spawn -> initialize answered, and a message reaching the other agent.
   'mcp-initialize': { floor: ['floor-node-spawn'], target: 250 },
   'mcp-message': { floor: null, target: 20 }
 }
+const NONE = { floor: null, target: null }
 export const reference = (name) => {
-  if (name.startsWith('registry@')) return { floor: ['floor-fetch', 'floor-ws'], target: 50 }
-  if (name.startsWith('converge@')) return { floor: null, target: null }
-  return REF[name] ?? { floor: null, target: null }
+  if (name.startsWith('registry@') || name.startsWith('join@')) return { floor: LIST, target: 50, goal: { ratio: 1.3 } }
+  return REF[name] ?? NONE
 }
 
 const floorOf = (result, name) => {
@@ -31,21 +39,38 @@ const floorOf = (result, name) => {
   return parts.every((p) => typeof p === 'number') ? { ms: parts.reduce((a, b) => a + b, 0), label: ref.floor.join('+') } : null
 }
 
+/** The goal as text and whether the p50 meets it (null: nothing to compare). */
+export const goalOf = (result, name) => {
+  const goal = reference(name).goal
+  const p50 = result.scenarios[name]?.p50_ms
+  if (!goal || typeof p50 !== 'number') return { text: '-', met: null }
+  if (goal.ms !== undefined) return { text: `<= ${goal.ms} ms`, met: p50 <= goal.ms }
+  const floor = floorOf(result, name)
+  if (goal.ratio !== undefined) return { text: `<= ${goal.ratio}x floor`, met: floor ? p50 <= goal.ratio * floor.ms : null }
+  return { text: `<= floor + ${goal.plusMs} ms`, met: floor ? p50 <= floor.ms + goal.plusMs : null }
+}
+
 const fmt = (x) => (x === null || x === undefined ? '-' : x >= 100 ? Math.round(x).toString() : x.toFixed(1))
 const ratio = (a, b) => (a === null || b === null || b === undefined || !b ? '-' : `${(a / b).toFixed(2)}x`)
 
 export const renderTable = (result) => {
-  const head = ['scenario', 'runs', 'p50 ms', 'p95 ms', 'max ms', 'floor (p50)', 'p50/floor', 'target', 'p50/target', 'notes']
+  const head = ['scenario', 'runs', 'p50 ms', 'p95 ms', 'max ms', 'floor (p50)', 'p50/floor', 'goal', 'met', 'target', 'p50/target', 'notes']
   const rows = Object.entries(result.scenarios).map(([name, s]) => {
     const floor = floorOf(result, name)
     const target = reference(name).target
     const notes = [
       s.connections !== undefined ? `${s.connections} conns (full mesh ${s.connections_full_mesh}), ${s.rss_mib_per_peer} MiB/peer` : '',
+      s.live_p50_ms !== undefined ? `live p50 ${fmt(s.live_p50_ms)}` : '',
+      s.peers_listed_min !== undefined ? `pages listed >= ${s.peers_listed_min} of ${s.n} (${s.in_range} in range)` : '',
+      s.rss_mib !== undefined ? `RSS ${fmt(s.rss_mib)} MiB${s.rss_ratio !== undefined ? ` (${s.rss_ratio}x floor-node-start's)` : ''}` : '',
+      s.open_ports !== undefined ? `${s.open_ports} of 11 ports open` : '',
       s.p50_by_round_ms ? `p50 by round ${s.p50_by_round_ms.map(fmt).join(' / ')}` : '',
       s.all_settled_p50_ms !== undefined ? `all 11 settled p50 ${fmt(s.all_settled_p50_ms)}` : '',
       s.via ? `via ${Object.entries(s.via).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''
     ].filter(Boolean).join('; ')
-    return [name, String(s.runs), fmt(s.p50_ms), fmt(s.p95_ms), fmt(s.max_ms), floor ? `${fmt(floor.ms)} (${floor.label})` : '-', ratio(s.p50_ms, floor?.ms), target ? String(target) : '-', ratio(s.p50_ms, target), notes]
+    const goal = goalOf(result, name)
+    const met = goal.met === null ? '-' : goal.met ? 'yes' : 'no'
+    return [name, String(s.runs), fmt(s.p50_ms), fmt(s.p95_ms), fmt(s.max_ms), floor ? `${fmt(floor.ms)} (${floor.label})` : '-', ratio(s.p50_ms, floor?.ms), goal.text, met, target ? String(target) : '-', ratio(s.p50_ms, target), notes]
   })
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
@@ -70,7 +95,7 @@ export const renderChart = (result) => {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`)
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`)
   out.push(`<text x="${left}" y="22" font-size="15" font-weight="600">peer-plan discovery, ${esc(result.mode)} run, ${esc(result.at.slice(0, 16).replace('T', ' '))} UTC</text>`)
-  out.push(`<text x="${left}" y="38" fill="#555">ms, log scale. Bar: p50; whisker: p95; tick: max; dotted grey: floor measured in this run; red: the seed's target.</text>`)
+  out.push(`<text x="${left}" y="38" fill="#555">ms, log scale. Bar: p50; whisker: p95; tick: max; dotted grey: floor measured in this run (ratio in brackets); red: the seed's target.</text>`)
   out.push(`<text x="${left}" y="53" fill="#555">${esc(result.machine.cpus)} cores, ${esc(result.machine.cpu_model)}, ${esc(result.machine.chromium)}, Node ${esc(result.machine.node)}; ${esc(result.runs_per_scenario)} runs per scenario</text>`)
   for (const t of [1, 10, 100, 1000, 10000]) {
     out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 6}" y2="${height - 40}" stroke="#e5e5e5"/>`)
@@ -86,8 +111,9 @@ export const renderChart = (result) => {
     out.push(`<rect x="${left}" y="${y + 5}" width="${Math.max(1, x(s.p50_ms) - left)}" height="13" fill="${color}" rx="2"/>`)
     out.push(`<line x1="${x(s.p50_ms)}" x2="${x(s.p95_ms)}" y1="${y + 11.5}" y2="${y + 11.5}" stroke="${color}" stroke-width="2"/>`)
     out.push(`<line x1="${x(s.max_ms)}" x2="${x(s.max_ms)}" y1="${y + 6}" y2="${y + 17}" stroke="#333"/>`)
-    out.push(`<text x="${Math.max(x(s.max_ms), x(s.p95_ms)) + 6}" y="${y + 15}" fill="#333">${fmt(s.p50_ms)}</text>`)
     const floor = floorOf(result, name)
+    const vsFloor = floor && !isFloor ? ` (${ratio(s.p50_ms, floor.ms)} floor)` : ''
+    out.push(`<text x="${Math.max(x(s.max_ms), x(s.p95_ms)) + 6}" y="${y + 15}" fill="#333">${fmt(s.p50_ms)}${vsFloor}</text>`)
     if (floor && !isFloor) out.push(`<line x1="${x(floor.ms)}" x2="${x(floor.ms)}" y1="${y + 2}" y2="${y + 21}" stroke="#777" stroke-width="2" stroke-dasharray="2 2"/>`)
     const target = reference(name).target
     if (target) out.push(`<line x1="${x(target)}" x2="${x(target)}" y1="${y + 2}" y2="${y + 21}" stroke="#d62d20" stroke-width="2"/>`)

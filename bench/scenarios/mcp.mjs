@@ -7,20 +7,19 @@
  *   mcp-message       agent A's send_message call until agent B's client receives
  *                     notifications/resources/updated for peer-plan://inbox (B subscribed)
  *
- * Ports 24800-24819 (the bench's block is 24000-24999).
+ * Ports: ctx.ports.mcp (the bench's block is 24000-24999).
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
-import { makeHome } from './lib/peers.mjs'
+import { makeHome } from '../lib/peers.mjs'
 
-const CLI = fileURLToPath(new URL('../bin/peer-plan-node.js', import.meta.url))
-const PORTS = '24800-24819'
+const CLI = fileURLToPath(new URL('../../bin/peer-plan-node.js', import.meta.url))
 
-const agent = async (home, name) => {
+const agent = async (home, name, ports) => {
   const client = new Client({ name, version: '1.0.0' })
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', PORTS], env: { PATH: process.env.PATH ?? '', PEER_PLAN_HOME: home }, stderr: 'ignore' })
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', ports], env: { PATH: process.env.PATH ?? '', PEER_PLAN_HOME: home }, stderr: 'ignore' })
   const t0 = performance.now()
   await client.connect(transport)
   return { client, initializeMs: performance.now() - t0 }
@@ -45,7 +44,8 @@ const untilNotified = (seen, since) =>
     check()
   })
 
-export const runMcpScenarios = async ({ wants, record, runs, progress }) => {
+export const runMcpScenarios = async ({ wants, record, runs, progress, ports: P }) => {
+  const ports = `${P.mcp[0]}-${P.mcp[1]}`
   if (wants('floor-node-spawn')) {
     progress('floor-node-spawn: a bare node process answering one line')
     const xs = []
@@ -57,7 +57,7 @@ export const runMcpScenarios = async ({ wants, record, runs, progress }) => {
     const home = makeHome()
     const xs = []
     for (let i = 0; i < runs; i++) {
-      const a = await agent(home, `bench-init-${i}`)
+      const a = await agent(home, `bench-init-${i}`, ports)
       xs.push(a.initializeMs)
       await a.client.close()
     }
@@ -66,7 +66,7 @@ export const runMcpScenarios = async ({ wants, record, runs, progress }) => {
   if (wants('mcp-message')) {
     progress('mcp-message: send_message from agent A until agent B is notified')
     const home = makeHome()
-    const [a, b] = await Promise.all([agent(home, 'bench-alice'), agent(home, 'bench-bob')])
+    const [a, b] = await Promise.all([agent(home, 'bench-alice', ports), agent(home, 'bench-bob', ports)])
     const seen = []
     b.client.setNotificationHandler('notifications/resources/updated', (n) => void (n.params.uri === 'peer-plan://inbox' && seen.push({ at: performance.now() })))
     await b.client.subscribeResource({ uri: 'peer-plan://inbox' })

@@ -1,0 +1,51 @@
+/**
+ * Floors: what the machine and Chromium cost with none of peer-plan, each measured the way the scenario
+ * it stands under is (fresh contexts; the scan floor has the scan's shape: 11 ports, the first empty).
+ */
+import { startTrivialHttp, startTrivialWs } from '../lib/floors.mjs'
+import { freshPage } from '../lib/browser.mjs'
+import { summarize } from '../lib/stats.mjs'
+
+export const runFloors = async (ctx, browser) => {
+  const { wantsAny, wants, runs, record, progress, ports: P } = ctx
+  // seed-scan-ws opens its pages on the floor's page server too.
+  if (!wantsAny('floor-fetch', 'floor-ws', 'floor-scan', 'seed-scan-ws')) return () => {}
+  const servers = [await startTrivialHttp(P.floorPage), await startTrivialHttp(P.floorFetch), await startTrivialWs(P.floorWs)]
+  for (let port = P.floorScanOpen[0]; port <= P.floorScanOpen[1]; port++) servers.push(await startTrivialHttp(port))
+  const inFreshPage = async (fn, arg) => {
+    const { ctx: c, page } = await freshPage(browser, `http://127.0.0.1:${P.floorPage}/`)
+    try {
+      return await page.evaluate(fn, arg)
+    } finally {
+      await c.close()
+    }
+  }
+  const repeat = async (fn) => {
+    const xs = []
+    for (let i = 0; i < runs; i++) xs.push(await fn())
+    return xs
+  }
+  if (wants('floor-fetch')) {
+    progress('floor-fetch: one cross-origin fetch from a fresh page')
+    const fetchOnce = async (url) => { const t = performance.now(); await (await fetch(url, { cache: 'no-store' })).json(); return performance.now() - t }
+    record('floor-fetch', await repeat(() => inFreshPage(fetchOnce, `http://127.0.0.1:${P.floorFetch}/x`)))
+  }
+  if (wants('floor-ws')) {
+    progress('floor-ws: one WebSocket open from a fresh page')
+    const openOnce = (url) => new Promise((res, rej) => { const t = performance.now(); const ws = new WebSocket(url); ws.onopen = () => { res(performance.now() - t); ws.close() }; ws.onerror = () => rej(new Error('ws failed')) })
+    record('floor-ws', await repeat(() => inFreshPage(openOnce, `ws://127.0.0.1:${P.floorWs}/`)))
+  }
+  if (wants('floor-scan')) {
+    const open = P.floorScanOpen[1] - P.floorScanOpen[0] + 1
+    progress(`floor-scan: parallel fetch over 11 ports, ${open} open (as scan)`)
+    const scanOnce = async ([a, b]) => {
+      const t = performance.now()
+      let first = null
+      await Promise.allSettled(Array.from({ length: b - a + 1 }, (_, k) => fetch(`http://127.0.0.1:${a + k}/x`, { cache: 'no-store' }).then((r) => r.json()).then(() => { first ??= performance.now() - t })))
+      return { first, all: performance.now() - t }
+    }
+    const rs = await repeat(() => inFreshPage(scanOnce, P.floorScan))
+    record('floor-scan', rs.map((r) => r.first), { open_ports: open, all_settled_p50_ms: summarize(rs.map((r) => r.all)).p50_ms })
+  }
+  return () => servers.forEach((s) => s.close())
+}

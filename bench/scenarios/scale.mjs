@@ -1,0 +1,89 @@
+/**
+ * The mesh as N grows, with real processes: converge@N (N cold starts at once: the last ready line until
+ * every peer's directory lists all N), registry@N (a fresh page's registry join of N peers), and join@64
+ * (64 peers on an 11-port range, so 53 of them listen outside it: a fresh page's registry join and the
+ * number of peers it lists).
+ */
+import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
+import { followDirectory, health, makeHome, rssMiB, sleep, spawnPeer, stopAll, until } from '../lib/peers.mjs'
+import { summarize } from '../lib/stats.mjs'
+import { checkJoin, countVia } from './joins.mjs'
+
+const lists = (p, n) => p.doc.getMap('peers').size === n
+
+const coldStart = (n, ports, home) =>
+  Promise.all(Array.from({ length: n }, (_, k) => spawnPeer({ home, args: ['--ports', `${ports[0]}-${ports[1]}`, ...(ports[0] + k <= ports[1] ? ['--port', String(ports[0] + k)] : [])] }).then(followDirectory)))
+
+const stopFollowed = async (peers) => {
+  for (const p of peers) p.provider.destroy()
+  await stopAll(peers, 'SIGKILL')
+}
+
+/** What the settled mesh holds open and what a peer weighs. */
+const settledShape = async (peers, n, quick) => {
+  await sleep(quick ? 500 : 1500)
+  const hs = await Promise.all(peers.map(health))
+  const rss = peers.reduce((s, p) => s + rssMiB(p.pid), 0) / n
+  return { n, connections: hs.reduce((s, h) => s + h.links.outbound, 0), connections_full_mesh: (n * (n - 1)) / 2, rss_mib_per_peer: Math.round(rss * 10) / 10 }
+}
+
+const registryJoins = async (ctx, browser, peers, name, ports, n, strict = true) => {
+  const xs = []
+  const lives = []
+  const vias = []
+  const listed = []
+  for (let i = 0; i < ctx.runs; i++) {
+    const { ctx: c, page } = await freshPage(browser, `${peers[0].url}/health`)
+    await loadLibrary(page)
+    const r = await joinInPage(page, { ports, cache: false })
+    if (strict) checkJoin(name, r, n)
+    listed.push(r.peers)
+    xs.push(r.listed)
+    lives.push(r.synced)
+    vias.push(r.via)
+    await c.close()
+  }
+  return { xs, lives, vias, listed }
+}
+
+export const runScale = async (ctx, browser) => {
+  const { wants, progress, ports: P } = ctx
+  for (const n of ctx.sizes) {
+    if (!wants(`converge@${n}`) && !wants(`registry@${n}`)) continue
+    progress(`converge@${n}: cold starts of ${n} peers`)
+    const xs = []
+    let peers = []
+    // Quick mode keeps it to 3 cold starts so the whole run stays short.
+    const starts = wants(`converge@${n}`) ? (ctx.quick ? 3 : ctx.runs) : 1
+    for (let i = 0; i < starts; i++) {
+      if (peers.length) await stopFollowed(peers)
+      peers = await coldStart(n, P.convN, makeHome())
+      const lastReady = Math.max(...peers.map((p) => p.readyAt))
+      xs.push((await until(() => peers.every((p) => lists(p, n)), `converge@${n}`)) - lastReady)
+    }
+    const extra = await settledShape(peers, n, ctx.quick)
+    if (wants(`converge@${n}`)) ctx.record(`converge@${n}`, xs, extra)
+    if (wants(`registry@${n}`)) {
+      const r = await registryJoins(ctx, browser, peers, `registry@${n}`, P.convN, n)
+      ctx.record(`registry@${n}`, r.xs, { ...extra, via: countVia(r.vias), live_p50_ms: summarize(r.lives).p50_ms })
+    }
+    await stopFollowed(peers)
+  }
+  if (wants('join@64')) await join64(ctx, browser)
+}
+
+/** 64 peers on an 11-port range: every page must list all 64, found through the in-range peers. */
+const join64 = async (ctx, browser) => {
+  const n = 64
+  const { ports: P } = ctx
+  ctx.progress(`join@64: ${n} peers on the 11 ports ${P.join64[0]}-${P.join64[1]}`)
+  const home = makeHome()
+  // In batches: 64 concurrent starts on a 2-core machine measure the machine, not the join.
+  const peers = []
+  for (let k = 0; k < n; k += 16) peers.push(...(await Promise.all(Array.from({ length: Math.min(16, n - k) }, () => spawnPeer({ home, args: ['--ports', `${P.join64[0]}-${P.join64[1]}`] }).then(followDirectory)))))
+  await until(() => peers.every((p) => lists(p, n)), 'join@64 to converge', 120000)
+  const r = await registryJoins(ctx, browser, peers, 'join@64', P.join64, n, false)
+  // The page's count is reported as it is (the least over the runs), not checked: this is what join@64 asks.
+  ctx.record('join@64', r.xs, { n, peers_listed_min: Math.min(...r.listed), live_p50_ms: summarize(r.lives).p50_ms, in_range: peers.filter((p) => p.port >= P.join64[0] && p.port <= P.join64[1]).length, via: countVia(r.vias) })
+  await stopFollowed(peers)
+}
