@@ -9,6 +9,8 @@ import { parsePeerEntry, type PeerEntry } from './schema.js'
 
 export const directoryMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(DIRECTORY_MAP)
 
+const byId = (a: PeerEntry, b: PeerEntry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
 /** Valid entries only, sorted by id so every reader lists them in the same order. */
 export const readPeers = (doc: Y.Doc): PeerEntry[] => {
   const out: PeerEntry[] = []
@@ -16,7 +18,7 @@ export const readPeers = (doc: Y.Doc): PeerEntry[] => {
     const entry = parsePeerEntry(value)
     if (entry && entry.id === key) out.push(entry)
   })
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return out.sort(byId)
 }
 
 export const readPeer = (doc: Y.Doc, id: string): PeerEntry | null => {
@@ -25,31 +27,42 @@ export const readPeer = (doc: Y.Doc, id: string): PeerEntry | null => {
 }
 
 /**
- * readPeers() validates every entry, O(N) per call. A view caches the result until the map changes, so
- * hot paths (each HTTP request's Origin check, /registry, each reconcile) pay it once per change.
+ * readPeers() validates every entry, O(N) per call. A view keeps the valid entries and re-validates only
+ * the keys a change touched, so a change costs O(changed) and hot paths (each HTTP request's Origin
+ * check, /registry, each reconcile) read a cached list: during a cold start of N peers the map changes
+ * O(N) times on every peer, which made whole-map validation O(N^2) per peer.
  */
 export class DirectoryView {
-  private cached: PeerEntry[] | null = null
-  private ids: Set<string> | null = null
-  private readonly invalidate = () => {
-    this.cached = null
-    this.ids = null
+  private readonly map: Y.Map<unknown>
+  private readonly entries = new Map<string, PeerEntry>()
+  private sorted: PeerEntry[] | null = null
+  private readonly onChange = (event: Y.YMapEvent<unknown>) => {
+    for (const key of event.keysChanged) this.apply(key)
+    this.sorted = null
   }
 
-  constructor(private readonly doc: Y.Doc) {
-    directoryMap(doc).observe(this.invalidate)
+  constructor(doc: Y.Doc) {
+    this.map = directoryMap(doc)
+    this.map.forEach((_value, key) => this.apply(key))
+    this.map.observe(this.onChange)
+  }
+
+  private apply(key: string): void {
+    const entry = parsePeerEntry(this.map.get(key))
+    if (entry && entry.id === key) this.entries.set(key, entry)
+    else this.entries.delete(key)
   }
 
   peers(): PeerEntry[] {
-    return (this.cached ??= readPeers(this.doc))
+    return (this.sorted ??= [...this.entries.values()].sort(byId))
   }
 
   /** Whether a valid entry for `id` is in the directory. */
   has(id: string): boolean {
-    return (this.ids ??= new Set(this.peers().map((p) => p.id))).has(id)
+    return this.entries.has(id)
   }
 
   destroy(): void {
-    directoryMap(this.doc).unobserve(this.invalidate)
+    this.map.unobserve(this.onChange)
   }
 }
