@@ -33,6 +33,7 @@ export class DirectoryLink {
   private readonly onDocUpdate: (update: Uint8Array, origin: unknown) => void
   private downReason = 'closed'
   private ended = false
+  private retiring = false
   up = false
 
   constructor(private readonly opts: LinkOptions) {
@@ -52,6 +53,7 @@ export class DirectoryLink {
     const ctx = { doc: opts.doc, awareness: null, origin: this }
 
     this.ws.on('open', () => {
+      if (this.retiring) return this.hangUp()
       this.up = true
       opts.doc.on('update', this.onDocUpdate)
       this.send(encodeSyncStep1(opts.doc))
@@ -91,7 +93,17 @@ export class DirectoryLink {
    */
   retire(): void {
     this.downReason = 'no longer a dial target'
+    this.retiring = true
+    // Still connecting: cut now, and the other side, which may already have accepted us, would see an
+    // abnormal close and probe us. During a cold start of N peers targets change while links connect,
+    // and those probes were tens of /health round trips on a machine with no CPU to spare. Hang up
+    // normally once open instead (the handshake timeout bounds the wait).
+    if (this.ws.readyState === WebSocket.CONNECTING) return
     if (this.ws.readyState !== WebSocket.OPEN) return this.ws.terminate()
+    this.hangUp()
+  }
+
+  private hangUp(): void {
     this.ws.close(1000, 'retired')
     setTimeout(() => this.ws.terminate(), 1000).unref()
   }
