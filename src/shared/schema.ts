@@ -67,7 +67,9 @@ export const healthResponseSchema = z.extend(peerEntrySchema, {
   ok: z.literal(true),
   peers: z.number().check(z.int(), z.nonnegative()),
   links: z.object({ outbound: z.number(), inbound: z.number() }),
-  rooms: z.optional(z.array(z.string()))
+  rooms: z.optional(z.array(z.string())),
+  /** Room links (room-links.ts): out to the homes of this peer's rooms, in from peers this one is home to. */
+  roomLinks: z.optional(z.object({ outbound: z.number(), inbound: z.number() }))
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 
