@@ -99,6 +99,16 @@ export class RoomFile {
     await Promise.all(dead.map((name) => fs.rm(join(this.opts.dir, name), { force: true })))
   }
 
+  /** Resolves once everything the doc has taken so far is on disk (the tests' and a caller's barrier). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  /** Bytes of this peer's log and snapshot now. */
+  get bytes(): { log: number; snap: number } {
+    return { log: this.logBytes, snap: this.snapBytes }
+  }
+
   /**
    * Stops listening and leaves the room on disk as one snapshot of this peer (the idle cost). The state
    * is taken now, while the doc still exists: the caller destroys it right after.

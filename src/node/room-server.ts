@@ -124,6 +124,18 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return false
   }
 
+  /** Frees `name` if nothing holds it: no connection, not pinned. It stays on disk. */
+  release(name: string): void {
+    const room = this.rooms.get(name)
+    if (!room || room.conns.size > 0 || room === this.directory || this.pinned.has(name)) return
+    void room.file?.close()
+    room.awareness.destroy()
+    room.doc.destroy()
+    this.rooms.delete(room.name)
+    if (room.creator !== null) this.roomsByAddress.release(room.creator)
+    this.emit('rooms-changed')
+  }
+
   /** Peer ids with a live inbound directory connection. */
   inboundPeers(): Set<string> {
     const out = new Set<string>()
@@ -229,15 +241,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     room.conns.delete(ws)
     this.meta.delete(ws)
     if (controlled && controlled.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, Array.from(controlled), null)
-    // An empty room is on disk (or held by no one): free its slot, its doc and its links.
-    if (room.conns.size === 0 && room !== this.directory && !this.pinned.has(room.name)) {
-      void room.file?.close()
-      room.awareness.destroy()
-      room.doc.destroy()
-      this.rooms.delete(room.name)
-      if (room.creator !== null) this.roomsByAddress.release(room.creator)
-      this.emit('rooms-changed')
-    }
+    this.release(room.name)
     if (meta && meta.peerId === null && room !== this.directory) this.emit('interest-changed', room.name)
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }

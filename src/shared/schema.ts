@@ -47,6 +47,8 @@ export const peerEntrySchema = z.object({
   protocol: z.number().check(z.int(), z.positive()),
   startedAt: z.number().check(z.int(), z.nonnegative()),
   rooms: z.optional(z.array(str(0, 128)).check(z.maxLength(256))),
+  /** Rooms kept on disk in this peer's home, open or not (rooms/<name>/ under $PEER_PLAN_HOME). */
+  storedRooms: z.optional(z.array(str(0, 128)).check(z.maxLength(256))),
   capabilities: z.optional(z.array(str(0, 64)).check(z.maxLength(64))),
   agents: z.optional(z.array(agentInfoSchema).check(z.maxLength(MAX_AGENTS)))
 })

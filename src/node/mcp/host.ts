@@ -173,7 +173,7 @@ export class McpHost implements SessionHost {
     const agents = [...this.sessions].flatMap((s) => (s.agent ? [s.agent] : [])).slice(0, MAX_AGENTS)
     const lead = this.stdio?.session.agent ?? agents[0]
     const name = this.opts.config.name ?? (lead ? displayName(lead) : peer.entry.name)
-    peer.updateSelf({ name, agents, rooms: userRooms(peer).slice(0, 256) })
+    peer.updateSelf({ name, agents, rooms: userRooms(peer).slice(0, 256), storedRooms: peer.store.stored(256) })
   }
 
   /** Ends every session, removes the socket, and stops watching the launcher. Idempotent. */
