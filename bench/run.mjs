@@ -18,6 +18,7 @@ import { startTrivialHttp, startTrivialWs } from './lib/floors.mjs'
 import { startSeedRegistry } from './seed/registry-server.mjs'
 import { renderChart, renderTable } from './lib/report.mjs'
 import { runMcpScenarios } from './mcp.mjs'
+import { runRoomScenarios } from './rooms.mjs'
 
 const { values: opts } = parseArgs({
   options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' } },
@@ -373,6 +374,9 @@ for (const n of SIZES) {
 
 // ---- MCP: an agent's view, no browser (bench/mcp.mjs) ------------------------------------------------------
 await runMcpScenarios({ wants, record, runs: RUNS, progress })
+
+// ---- Rooms across the mesh, no browser (bench/rooms.mjs) ----------------------------------------------------
+await runRoomScenarios({ wants, record, runs: RUNS, progress })
 
 const chromium = `Chromium ${browser.version()}`
 await browser.close()

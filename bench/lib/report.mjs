@@ -16,7 +16,10 @@ const REF = {
   mdns: { floor: ['floor-fetch'], target: null },
   // The issue's goals for an agent: spawn -> initialize answered, and a message reaching the other agent.
   'mcp-initialize': { floor: ['floor-node-spawn'], target: 250 },
-  'mcp-message': { floor: null, target: 20 }
+  'mcp-message': { floor: null, target: 20 },
+  // Issue 11: an edit through one peer reaching a client of another (goal: <= 2x fetch+ws and <= 30 ms).
+  'room-propagate': { floor: ['floor-fetch', 'floor-ws'], target: 30 },
+  'room-recover': { floor: ['floor-node-spawn'], target: null }
 }
 export const reference = (name) => {
   if (name.startsWith('registry@')) return { floor: ['floor-fetch', 'floor-ws'], target: 50 }

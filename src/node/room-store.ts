@@ -9,8 +9,8 @@
  * leave behind. Loading reads every peer's files (each log before its snapshot: a compaction renames
  * the snapshot before it empties the log) and merges them; Yjs updates merge idempotently. Files of
  * processes that are gone are deleted once this peer's own snapshot, which holds them, is durable.
- * A log longer than its snapshot (and 256 KiB) is compacted, so the disk grows with the doc, not with
- * the number of edits: per peer at most ~2x the doc + 256 KiB, and one snapshot per peer that held it.
+ * A log longer than its snapshot (and 64 KiB) is compacted, so the disk grows with the doc, not with
+ * the number of edits: per peer at most ~2x the doc + 64 KiB, and one snapshot per peer that held it.
  */
 import { lstatSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -66,7 +66,7 @@ export class RoomStore {
   constructor(private readonly opts: RoomStoreOptions) {
     this.tag = tagOf(opts.peerId, opts.self)
     this.root = join(opts.home, ROOMS_DIR)
-    this.compactBytes = opts.compactBytes ?? 256 * 1024
+    this.compactBytes = opts.compactBytes ?? 64 * 1024
   }
 
   /**

@@ -24,6 +24,7 @@ const BASE = {
   browserDashboard: [22740, 22749],
   browserPersist: [22750, 22759],
   browserRooms: [22760, 22779],
+  browserDashboardRooms: [22780, 22789],
   mdns: [22800, 22819],
   mdnsLan: [22820, 22829],
   lifecycle: [22900, 22919],

@@ -81,19 +81,6 @@ const registerMeshTools = (server: McpServer, ctx: McpContext): void => {
   )
 
   server.registerTool(
-    'list_rooms',
-    {
-      title: 'List rooms',
-      description: 'Every room of the mesh: the peers that hold it open now, its home peers (where it lives), and whether it is kept on disk. A room is one document across the mesh: read_room and write_room reach the same text from any peer.',
-      annotations: { readOnlyHint: true }
-    },
-    async () => {
-      const d = describeRooms(await ctx.peer())
-      return textResult(roomsText(d), d)
-    }
-  )
-
-  server.registerTool(
     'dashboard_url',
     {
       title: 'Dashboard URL',
@@ -168,6 +155,21 @@ const openHere = async (peer: Peer, room: string, keep: boolean) => {
   return local
 }
 
+const registerRoomList = (server: McpServer, ctx: McpContext): void => {
+  server.registerTool(
+    'list_rooms',
+    {
+      title: 'List rooms',
+      description: 'Every room of the mesh: the peers that hold it open now, its home peers (where it lives), and whether it is kept on disk. A room is one document across the mesh: read_room and write_room reach the same text from any peer.',
+      annotations: { readOnlyHint: true }
+    },
+    async () => {
+      const d = describeRooms(await ctx.peer())
+      return textResult(roomsText(d), d)
+    }
+  )
+}
+
 const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
   server.registerTool(
     'read_room',
@@ -234,5 +236,6 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
 
 export const registerTools = (server: McpServer, ctx: McpContext): void => {
   registerMeshTools(server, ctx)
+  registerRoomList(server, ctx)
   registerRoomTools(server, ctx)
 }
