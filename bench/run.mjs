@@ -24,6 +24,7 @@ import { runMdns } from './scenarios/mdns.mjs'
 import { runScale } from './scenarios/scale.mjs'
 import { runStartup } from './scenarios/startup.mjs'
 import { runMcpScenarios } from './scenarios/mcp.mjs'
+import { runRoomScenarios } from './scenarios/rooms.mjs'
 
 const ctx = { ...createContext(), ports: PORTS }
 process.setMaxListeners(0)
@@ -51,6 +52,7 @@ await runMdns(ctx)
 await runScale(ctx, browser)
 await runStartup(ctx)
 await runMcpScenarios(ctx)
+await runRoomScenarios(ctx)
 
 const chromium = `Chromium ${browser.version()}`
 await browser.close()

@@ -7,12 +7,12 @@ import { CLI, getJson, report, tempHome, waitFor } from './helpers/peers.js'
 import { PORTS, range } from './helpers/ports.js'
 
 const args = ['--ports', range(PORTS.mcp)]
-const TOOLS = ['check_messages', 'dashboard_url', 'list_peers', 'read_room', 'send_message', 'write_room']
+const TOOLS = ['check_messages', 'dashboard_url', 'list_peers', 'list_rooms', 'read_room', 'send_message', 'write_room']
 
 const urlOf = async (a: Agent): Promise<string> => (await call(a.client, 'list_peers')).data.peers.find((p: any) => p.you).url
 
 describe('MCP over stdio, with the SDK client against the real CLI', () => {
-  it('initialize answers with server info and capabilities; tools/list has the six tools; dashboard_url gives the dashboard with the token', async () => {
+  it('initialize answers with server info and capabilities; tools/list has the seven tools; dashboard_url gives the dashboard with the token', async () => {
     const home = await tempHome()
     const t0 = Date.now()
     const a = await startAgent({ home, name: 'probe', args })
@@ -126,6 +126,9 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
     }
     await waitFor(async () => (await call(a.client, 'list_peers')).data.peers.find((p: any) => p.you).rooms.includes('plan'), 'the room in the directory')
     expect((await call(a.client, 'read_room', { room: 'plan' })).data.text).toMatch(/reply from a person/)
+    // One doc across the mesh: the reader's own peer reads the same room, and list_rooms knows it.
+    expect((await call(b.client, 'read_room', { room: 'plan' })).data.text).toMatch(/reply from a person/)
+    await waitFor(async () => (await call(b.client, 'list_rooms')).data.rooms.some((r: any) => r.room === 'plan' && r.stored && r.homes.length === 2), 'list_rooms to show the room, stored, with its two homes')
     const bad = await call(a.client, 'write_room', { room: '_directory', text: 'x' }, true)
     expect(bad.isError).toBe(true)
     expect((await call(a.client, 'write_room', { room: 'plan', text: 'a', append: 'b' }, true)).text).toMatch(/exactly one/)

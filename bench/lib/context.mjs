@@ -17,7 +17,8 @@ export const PORTS = {
   mesh: [24000, 24010], extra: 24011,
   convN: [24300, 24340], join64: [24400, 24410],
   seedRegistry: 24500, seedScan: [24600, 24610], seedScanOpen: [24601, 24610],
-  mdns: [24700, 24719], startup: [24720, 24729], mcp: [24800, 24819], floorNode: 24830
+  mdns: [24700, 24719], startup: [24720, 24729], mcp: [24800, 24819], floorNode: 24830, rooms: [24840, 24859]
+  // bench/room-costs.mjs uses 24860-24899
 }
 
 export const createContext = (argv = process.argv.slice(2)) => {

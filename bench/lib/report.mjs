@@ -24,7 +24,10 @@ const REF = {
   startup: { floor: ['floor-node-start'], target: null, goal: { ms: 150 } },
   // The issue's goals for an agent: spawn -> initialize answered, and a message reaching the other agent.
   'mcp-initialize': { floor: ['floor-node-spawn'], target: 250 },
-  'mcp-message': { floor: null, target: 20 }
+  'mcp-message': { floor: null, target: 20 },
+  // Issue 11: an edit through one peer reaching a client of another (goal: <= 2x fetch+ws and <= 30 ms).
+  'room-propagate': { floor: ['floor-fetch', 'floor-ws'], target: 30, goal: { ratio: 2 } },
+  'room-recover': { floor: ['floor-node-start'], target: null }
 }
 const NONE = { floor: null, target: null }
 export const reference = (name) => {

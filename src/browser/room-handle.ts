@@ -1,8 +1,9 @@
 /**
- * A room opened through the mesh: one Y.Doc, one y-websocket provider on the peer that hosts it, and,
- * when asked, a y-indexeddb copy. The provider follows the mesh: when its peer leaves the directory (or
- * the mesh fails over to a peer that is not it), it is rebuilt on the mesh's current peer around the
- * same doc, so the doc never forks.
+ * A room opened through the mesh: one Y.Doc, one y-websocket provider on one peer, and, when asked, a
+ * y-indexeddb copy. A room is one doc across the mesh (peers link each room to its home peers), so any
+ * peer will do. The provider follows the mesh: when its peer leaves the directory, or the mesh fails
+ * over while the room's socket is down, it is rebuilt on the mesh's current peer around the same doc;
+ * Yjs sync then sends the new peer whatever the page wrote meanwhile, so the doc never forks.
  */
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -51,7 +52,7 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
     if (p.url === peer) move()
   }
   const onStatus = (e: StatusEvent) => {
-    if (e.status === 'connected' && !mesh.peers.some((p) => p.url === peer)) move()
+    if (e.status === 'connected' && (!provider.wsconnected || !mesh.peers.some((p) => p.url === peer))) move()
   }
   mesh.on('peer-removed', onRemoved)
   mesh.on('status', onStatus)
@@ -71,4 +72,21 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
       void local?.destroy()
     }
   }
+}
+
+export interface StoredRoom {
+  doc: Y.Doc
+  /** Resolves once IndexedDB's copy is in the doc. */
+  readonly persisted: Promise<void>
+  destroy(): void
+}
+
+/**
+ * A room from this browser's IndexedDB alone (what `open(room, { persist: true })` kept), for a page
+ * that finds no peer: it shows the last content at once. Pass its doc to `mesh.open(room, { doc,
+ * persist: true })` once a peer answers, and the edits made offline merge into the mesh's doc.
+ */
+export const openStoredRoom = (room: string, doc: Y.Doc = new Y.Doc()): StoredRoom => {
+  const local = new IndexeddbPersistence(`peer-plan:room:${room}`, doc)
+  return { doc, persisted: local.whenSynced.then(() => undefined), destroy: () => void local.destroy() }
 }

@@ -69,7 +69,7 @@ export const readPrivateFile = (path: string, maxBytes: number): string | null =
  * `durable` adds an fsync before the rename: the rename alone already makes a process crash leave the
  * old file or the new one, never a torn one; the fsync only matters across a power loss.
  */
-export const writePrivateFileAtomic = async (path: string, data: string, opts: { durable?: boolean } = {}): Promise<void> => {
+export const writePrivateFileAtomic = async (path: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): Promise<void> => {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const fh = await fs.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
   try {
@@ -86,5 +86,16 @@ export const writePrivateFileAtomic = async (path: string, data: string, opts: {
   } catch (err) {
     await fs.rm(tmp, { force: true })
     throw err
+  }
+  // The rename is durable only once the directory that holds the new name is.
+  if (opts.durable) await syncDir(dirname(path))
+}
+
+const syncDir = async (dir: string): Promise<void> => {
+  const fh = await fs.open(dir, C.O_RDONLY | C.O_DIRECTORY)
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
   }
 }

@@ -34,6 +34,10 @@ th{font-weight:600;color:#556}tr.current td{background:#eef5ff}tr.current td:fir
 <h1>peer-plan mesh: <span id="peer-count">…</span> live peer(s)</h1>
 <p class="muted">Served by ${esc(self.name)} at <code>${esc(self.url)}</code>. Status: <b id="status">loading</b>. Reading the directory from <span id="current">-</span>.</p>
 <table id="peers"><thead><tr><th>name</th><th>URL</th><th>pid</th><th>uptime</th></tr></thead><tbody></tbody></table>
+<h2>Rooms</h2>
+<table id="rooms"><thead><tr><th>room</th><th>open on</th><th>on disk</th><th></th></tr></thead><tbody></tbody></table>
+<h2>Room <span id="room-name" class="muted">(none shown)</span>, read-only, live</h2>
+<pre id="room-text" style="white-space:pre-wrap;background:#f6f7f9;padding:.6rem;min-height:2rem"></pre>
 <h2>How this page found the mesh: <span id="via">…</span></h2>
 <table><tbody id="timings"></tbody></table>
 <h2>Events</h2>

@@ -1,7 +1,8 @@
 /**
- * One outbound connection from this peer to another peer's directory room: a y-websocket client for one
- * doc, watched by the shared keepalive so a hung peer is noticed in seconds rather than y-websocket's 30 s.
- * A link lives for one socket; the mesh decides whether and when to dial again.
+ * One outbound connection from this peer to another peer's directory room, or to one of its rooms (a
+ * room link, room-links.ts): a y-websocket client for one doc, authenticated with the mesh key
+ * (link-auth.ts), watched by the shared keepalive so a hung peer is noticed in seconds rather than
+ * y-websocket's 30 s. A link lives for one socket; its owner decides whether and when to dial again.
  */
 import { WebSocket, type RawData } from 'ws'
 import type * as Y from 'yjs'
@@ -15,6 +16,8 @@ export interface LinkOptions {
   selfId: string
   targetId: string
   url: string
+  /** The room to link; default the directory. */
+  room?: string
   doc: Y.Doc
   /** The mesh key: the link proves it, and takes no update before the other side has proved it too. */
   key: Buffer
@@ -38,7 +41,7 @@ export class DirectoryLink {
 
   constructor(private readonly opts: LinkOptions) {
     this.targetId = opts.targetId
-    const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${DIRECTORY_ROOM}`
+    const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${encodeURIComponent(opts.room ?? DIRECTORY_ROOM)}`
     const auth = signLink(opts.key, opts.selfId, opts.targetId)
     this.ws = new WebSocket(wsUrl, { maxPayload: MAX_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false, headers: { [LINK_HEADER]: auth.header } })
     // 'upgrade' comes before 'open' and before any message: a server that cannot prove the key is

@@ -25,7 +25,10 @@ import { Mesh } from './mesh.js'
 import { loadMeshKey } from './mesh-key.js'
 import { meshOriginRule } from './origin-rule.js'
 import { RegistryFile } from './registry-file.js'
+import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
+import { RoomStore } from './room-store.js'
+import { selfIdentity } from './process-identity.js'
 import { addressPlan, buildSelfEntry } from './self-entry.js'
 import { createUpgradeHandler } from './upgrade.js'
 
@@ -48,6 +51,9 @@ export interface Peer {
   readonly token: string
   /** What the MCP side works with: rooms, the directory, the inbox, and this peer's own entry. */
   readonly rooms: RoomServer
+  /** Rooms on disk under the home, and the links that make each room one doc across the mesh. */
+  readonly store: RoomStore
+  readonly roomLinks: RoomLinks
   readonly inbox: Inbox
   updateSelf(patch: Partial<PeerEntry>): void
   peers(): PeerEntry[]
@@ -68,13 +74,15 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const key = await loadMeshKey(config.home, config.secretFile, log)
   const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
-  const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive })
+  const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
+  const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store })
   const view = new DirectoryView(rooms.directory.doc)
   const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
   // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
   if (config.mdns !== 'off') discoveries.push(new (await import('./discovery/mdns.js')).MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
   const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, overLimit: (frame) => rooms.overLimit(rooms.directory, frame)?.reason ?? null, key, scope: plan.lan ? 'lan' : 'loopback', log, hostId: entry.hostId, discoveries })
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
+  const roomLinks = new RoomLinks({ selfId: entry.id, rooms, view, key, keepalive, scope: plan.lan ? 'lan' : 'loopback', log })
 
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }) })
   const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
@@ -82,7 +90,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     // Strangers get no room names, not even the ones this peer's own entry lists.
     const { rooms: _listed, ...self } = live()
     const out: HealthResponse = { ...self, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
-    return person ? { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM) } : out
+    if (!person) return out
+    return { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM), roomLinks: { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks() } }
   }
   const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
   const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
@@ -92,8 +101,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   server.on('upgrade', upgrades.handle)
 
   const close = async () => {
-    await rooms.drain(300)
-    rooms.close()
+    await Promise.all([rooms.drain(300), roomLinks.stop(300)])
+    await rooms.close()
     keepalive.close()
     upgrades.close()
     view.destroy()
@@ -102,6 +111,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   try {
     await mesh.start()
+    roomLinks.start()
   } catch (err) {
     await mesh.stop().catch(() => {})
     await close()
@@ -109,5 +119,5 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   let stopping: Promise<void> | null = null
   const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
+  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, store, roomLinks, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
 }

@@ -54,7 +54,10 @@ export const refusal = (st: Stats, rules: ReadRules): string | null => {
 const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code
 
 /** The file's text, null when it does not exist; UnsafeFileError when it must not be read. */
-export const readRegularFileSync = (path: string, rules: ReadRules): string | null => {
+export const readRegularFileSync = (path: string, rules: ReadRules): string | null => readRegularBytesSync(path, rules)?.toString('utf8') ?? null
+
+/** As readRegularFileSync, for binary files (a room's log): the bytes, null when it does not exist. */
+export const readRegularBytesSync = (path: string, rules: ReadRules): Buffer | null => {
   // lstat first, so a device is refused before it is opened (opening some has side effects); the
   // fstat below is still the check that counts, since the name may change in between.
   let before: Stats
@@ -83,7 +86,7 @@ export const readRegularFileSync = (path: string, rules: ReadRules): string | nu
   }
 }
 
-const readCapped = (fd: number, path: string, maxBytes: number): string => {
+const readCapped = (fd: number, path: string, maxBytes: number): Buffer => {
   const buf = Buffer.alloc(Math.min(maxBytes + 1, 65536))
   const chunks: Buffer[] = []
   let total = 0
@@ -94,5 +97,5 @@ const readCapped = (fd: number, path: string, maxBytes: number): string => {
     if (total > maxBytes) throw new UnsafeFileError(path, `grew past the ${mib(maxBytes)} cap while being read`)
     chunks.push(Buffer.from(buf.subarray(0, n)))
   }
-  return Buffer.concat(chunks, total).toString('utf8')
+  return Buffer.concat(chunks, total)
 }

@@ -12,6 +12,8 @@ import { encodeAwareness, encodeSyncStep1, encodeUpdate, handleMessage, WireErro
 import type { AccessClass } from './access.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
+import type { RoomFile } from './room-file.js'
+import type { RoomStore } from './room-store.js'
 import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { toUint8 } from './ws-bytes.js'
 
@@ -26,6 +28,8 @@ export interface Room {
   creator: string | null
   /** Breaches already logged for this room: one line each, not one per frame. */
   logged: Set<string>
+  /** This peer's files of the room (room-store.ts); null for the directory, or when the disk refused. */
+  file: RoomFile | null
 }
 
 export interface ConnMeta {
@@ -43,6 +47,8 @@ export interface RoomServerOptions {
   /** A connection whose unsent bytes pass this is not reading: it is closed rather than buffered for. */
   maxBufferedBytes?: number
   limits?: Partial<RoomLimits>
+  /** Where rooms are kept on disk; without one, rooms live in memory only. */
+  store?: RoomStore
 }
 
 export interface RoomServerEvents {
@@ -50,6 +56,8 @@ export interface RoomServerEvents {
   'peer-conn-closed': [peerId: string, code: number]
   /** A room was created or freed (the list of rooms changed). */
   'rooms-changed': []
+  /** Whether this peer itself wants the room (see `interested`) may have changed. */
+  'interest-changed': [name: string]
 }
 
 /**
@@ -99,14 +107,50 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
 
   /** Keeps a room while the peer lives (see `pinned`). */
   pin(name: string): void {
-    if (this.rooms.has(name)) this.pinned.add(name)
+    if (!this.rooms.has(name) || this.pinned.has(name)) return
+    this.pinned.add(name)
+    this.emit('interest-changed', name)
+  }
+
+  /**
+   * Whether this peer wants `name` for itself: a client (not another peer's room link) is connected
+   * to it here, or this peer's agent wrote it. Such a peer links to the room's homes (room-links.ts).
+   */
+  interested(name: string): boolean {
+    const room = this.rooms.get(name)
+    if (!room || room === this.directory) return false
+    if (this.pinned.has(name)) return true
+    for (const ws of room.conns.keys()) if (this.meta.get(ws)?.peerId === null) return true
+    return false
+  }
+
+  /** Frees `name` if nothing holds it: no connection, not pinned. It stays on disk. */
+  release(name: string): void {
+    const room = this.rooms.get(name)
+    if (!room || room.conns.size > 0 || room === this.directory || this.pinned.has(name)) return
+    void room.file?.close()
+    room.awareness.destroy()
+    room.doc.destroy()
+    this.rooms.delete(room.name)
+    if (room.creator !== null) this.roomsByAddress.release(room.creator)
+    this.emit('rooms-changed')
   }
 
   /** Peer ids with a live inbound directory connection. */
   inboundPeers(): Set<string> {
     const out = new Set<string>()
-    for (const m of this.meta.values()) if (m.peerId) out.add(m.peerId)
+    for (const ws of this.directory.conns.keys()) {
+      const id = this.meta.get(ws)?.peerId
+      if (id) out.add(id)
+    }
     return out
+  }
+
+  /** Inbound room links from other peers (this peer is a home of those rooms). */
+  inboundRoomLinks(): number {
+    let n = 0
+    for (const room of this.rooms.values()) if (room !== this.directory) for (const ws of room.conns.keys()) if (this.meta.get(ws)?.peerId) n++
+    return n
   }
 
   private createRoom(name: string, creator: string | null): Room {
@@ -114,7 +158,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const awareness = new awarenessProtocol.Awareness(doc)
     awareness.setLocalState(null)
     const cap = name === DIRECTORY_ROOM ? this.limits.maxDirectoryBytes : this.limits.maxRoomBytes
-    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set() }
+    // Loaded before anything is served: a client's first sync already sees what the disk held.
+    const file = name === DIRECTORY_ROOM ? null : (this.opts.store?.attach(name, doc) ?? null)
+    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set(), file }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       const msg = encodeUpdate(update)
       for (const conn of room.conns.keys()) if (conn !== origin) this.send(conn, msg)
@@ -160,6 +206,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     })
     ws.on('close', (code: number) => this.dropConnection(ws, room, code))
     this.opts.keepalive.watch(ws)
+    if (meta.peerId === null) this.emit('interest-changed', room.name)
 
     this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
@@ -194,14 +241,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     room.conns.delete(ws)
     this.meta.delete(ws)
     if (controlled && controlled.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, Array.from(controlled), null)
-    // Without persistence an empty room holds nothing anyone can reach: free its slot.
-    if (room.conns.size === 0 && room !== this.directory && !this.pinned.has(room.name)) {
-      room.awareness.destroy()
-      room.doc.destroy()
-      this.rooms.delete(room.name)
-      if (room.creator !== null) this.roomsByAddress.release(room.creator)
-      this.emit('rooms-changed')
-    }
+    this.release(room.name)
+    if (meta && meta.peerId === null && room !== this.directory) this.emit('interest-changed', room.name)
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }
 
@@ -225,12 +266,16 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
   }
 
-  close(): void {
+  /** Cuts every connection and writes each room's last state to disk (taken before the docs go). */
+  async close(): Promise<void> {
     for (const ws of this.meta.keys()) ws.terminate()
+    const writes: Promise<void>[] = []
     for (const room of this.rooms.values()) {
+      if (room.file) writes.push(room.file.close())
       room.awareness.destroy()
       room.doc.destroy()
     }
     this.rooms.clear()
+    await Promise.all(writes)
   }
 }

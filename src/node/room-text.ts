@@ -55,3 +55,18 @@ export const withRemoteRoom = async <T>(url: string, room: string, token: string
     doc.destroy()
   }
 }
+
+/**
+ * Brings `doc` (a room this peer has just opened from disk) up to the mesh's copy, read from the first
+ * of the room's homes that answers. A room nobody holds open is on disk: then the disk's copy stands.
+ */
+export const catchUp = async (doc: Y.Doc, room: string, homes: { url: string }[], token: string, timeoutMs = 1500): Promise<void> => {
+  for (const home of homes) {
+    try {
+      Y.applyUpdate(doc, await withRemoteRoom(home.url, room, token, (d) => Y.encodeStateAsUpdate(d), timeoutMs))
+      return
+    } catch {
+      // That home is gone or slow: the next one, or the disk.
+    }
+  }
+}

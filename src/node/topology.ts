@@ -67,3 +67,20 @@ export const dialTargets = (self: string, ids: Iterable<string>): string[] => {
 
 /** Connections the whole mesh holds with this topology: one per dialled pair. */
 export const connectionCount = (ids: string[]): number => ids.reduce((sum, id) => sum + dialTargets(id, ids).length, 0)
+
+/** How many peers are home to each room: with two, a room outlives any one peer while another is alive. */
+export const HOMES_PER_ROOM = 2
+
+/**
+ * A room's home peers: the first `k` peers at or after the room's own place on the same ring (its name's
+ * hash, salted so a room never shares a position with a peer id). Every peer computes the same homes from
+ * the same membership; a join or leave moves the homes of only the rooms next to it on the ring.
+ */
+export const roomHomes = (room: string, ids: Iterable<string>, k = HOMES_PER_ROOM): string[] => {
+  const ring = ringOf(ids)
+  if (ring.ids.length === 0) return []
+  const start = successor(ring, position(`room:${room}`))
+  const out: string[] = []
+  for (let i = 0; i < Math.min(k, ring.ids.length); i++) out.push(ring.ids[(start + i) % ring.ids.length]!)
+  return out
+}

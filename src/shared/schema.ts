@@ -47,6 +47,8 @@ export const peerEntrySchema = z.object({
   protocol: z.number().check(z.int(), z.positive()),
   startedAt: z.number().check(z.int(), z.nonnegative()),
   rooms: z.optional(z.array(str(0, 128)).check(z.maxLength(256))),
+  /** Rooms kept on disk in this peer's home, open or not (rooms/<name>/ under $PEER_PLAN_HOME). */
+  storedRooms: z.optional(z.array(str(0, 128)).check(z.maxLength(256))),
   capabilities: z.optional(z.array(str(0, 64)).check(z.maxLength(64))),
   agents: z.optional(z.array(agentInfoSchema).check(z.maxLength(MAX_AGENTS)))
 })
@@ -67,7 +69,9 @@ export const healthResponseSchema = z.extend(peerEntrySchema, {
   ok: z.literal(true),
   peers: z.number().check(z.int(), z.nonnegative()),
   links: z.object({ outbound: z.number(), inbound: z.number() }),
-  rooms: z.optional(z.array(z.string()))
+  rooms: z.optional(z.array(z.string())),
+  /** Room links (room-links.ts): out to the homes of this peer's rooms, in from peers this one is home to. */
+  roomLinks: z.optional(z.object({ outbound: z.number(), inbound: z.number() }))
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 

@@ -23,6 +23,8 @@ const BASE = {
   browserLive: [22720, 22739],
   browserDashboard: [22740, 22749],
   browserPersist: [22750, 22759],
+  browserRooms: [22760, 22779],
+  browserDashboardRooms: [22780, 22789],
   mdns: [22800, 22819],
   mdnsLan: [22820, 22829],
   lifecycle: [22900, 22919],
@@ -36,7 +38,8 @@ const BASE = {
   inboxRoute: [23270, 23279],
   files: [23400, 23419],
   refusedBodies: [23420, 23429],
-  chaos: [23500, 23539]
+  chaos: [23500, 23539],
+  rooms: [23600, 23639]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

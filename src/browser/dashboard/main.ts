@@ -3,6 +3,7 @@
  * as peers come and go. Built on joinMesh() like any other page would be.
  */
 import { joinMesh, MeshDiscoveryError, type Mesh } from '../index.js'
+import { RoomsSection } from './rooms.js'
 
 interface PageConfig {
   ports: [number, number]
@@ -96,6 +97,10 @@ const main = async () => {
   $('status').className = 'ok'
   render(mesh)
   renderTimings(mesh)
+  const rooms = new RoomsSection(mesh, $('rooms').querySelector('tbody')!, $('room-text'), $('room-name'))
+  ;(window as unknown as { rooms: RoomsSection }).rooms = rooms
+  rooms.render()
+  mesh.on('change', () => rooms.render())
   mesh.on('change', () => render(mesh))
   mesh.on('peer-added', (p) => log(`+ ${p.name} ${p.url}`))
   mesh.on('peer-removed', (p) => log(`- ${p.name} ${p.url}`))

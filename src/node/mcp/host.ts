@@ -181,9 +181,15 @@ export class McpHost implements SessionHost {
     const lead = this.stdio?.session.agent ?? agents[0]
     const name = this.opts.config.name ?? (lead ? displayName(lead) : peer.entry.name)
     const rooms = userRooms(peer).slice(0, 256)
+    const storedRooms = peer.store.stored(256)
     // Empty lists are left out (undefined drops the key): a peer no agent uses keeps the entry it
     // started with, and its start costs the mesh no second directory update.
-    peer.updateSelf({ name, agents: agents.length ? agents : undefined, rooms: rooms.length ? rooms : undefined })
+    peer.updateSelf({
+      name,
+      agents: agents.length ? agents : undefined,
+      rooms: rooms.length ? rooms : undefined,
+      storedRooms: storedRooms.length ? storedRooms : undefined
+    })
   }
 
   /** Ends every session, removes the socket, and stops watching the launcher. Idempotent. */

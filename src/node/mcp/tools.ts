@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { McpServer } from '@modelcontextprotocol/server'
 import { z } from 'zod'
 import { isValidRoomName, MAX_ROOM_TEXT } from '../../shared/protocol.js'
+import { roomRows } from '../../shared/rooms.js'
 import type { PeerEntry } from '../../shared/schema.js'
 import { MAX_TEXT_BYTES, type InboxMessage, type WireMessage } from '../inbox.js'
 import { DeliveryError, findPeer } from '../messenger.js'
@@ -39,6 +40,22 @@ const peersText = (d: ReturnType<typeof describePeers>): string =>
       return `${r.you ? '*' : '-'} ${r.name} [${r.id}] ${r.url}: ${agents}; rooms: ${r.rooms.join(', ') || 'none'}; up ${formatAge(r.ageSeconds)}`
     })
   ].join('\n')
+
+/** Every room the directory knows of: where it is open, its home peers, whether a home keeps it on disk. */
+export const describeRooms = (peer: Peer) => {
+  const peers = peer.peers()
+  const nameOf = (id: string) => peers.find((p) => p.id === id)?.name ?? id
+  const rooms = roomRows(peers).map((r) => ({ ...r, openOn: r.openOn.map((id) => ({ id, name: nameOf(id) })), homes: peer.roomLinks.homes(r.room).map((id) => ({ id, name: nameOf(id) })) }))
+  return { count: rooms.length, rooms }
+}
+
+const roomsText = (d: ReturnType<typeof describeRooms>): string =>
+  d.count === 0
+    ? 'No rooms yet: write_room makes one.'
+    : [
+        `${d.count} room${d.count === 1 ? '' : 's'} on the mesh (each is one doc, whichever peer opens it):`,
+        ...d.rooms.map((r) => `- ${r.room}: open on ${r.openOn.map((p) => p.name).join(', ') || 'no peer (idle)'}; homes ${r.homes.map((p) => p.name).join(', ')}${r.stored ? '; on disk' : ''}`)
+      ].join('\n')
 
 const messageView = (m: InboxMessage) => ({ seq: m.seq, id: m.id, from: m.from, text: m.text, sentAt: m.sentAt, receivedAt: m.receivedAt })
 
@@ -123,12 +140,42 @@ const registerMeshTools = (server: McpServer, ctx: McpContext): void => {
   )
 }
 
+/** The other peers `room` lives on: where a room this peer does not hold yet is caught up from. */
+const otherHomes = (peer: Peer, room: string): PeerEntry[] =>
+  peer.roomLinks.homes(room).flatMap((id) => (id === peer.entry.id ? [] : peer.peers().filter((p) => p.id === id)))
+
+/** This peer's copy of `room`, opened (from disk) and caught up with the mesh if it was not open. */
+const openHere = async (peer: Peer, room: string, keep: boolean) => {
+  const held = peer.rooms.rooms.get(room)
+  // The agent is this peer's own: charged like any loopback client.
+  const local = held ?? peer.rooms.getRoom(room, '127.0.0.1')
+  if (!local) return null
+  if (keep) peer.rooms.pin(room)
+  if (!held) await (await roomText()).catchUp(local.doc, room, otherHomes(peer, room), peer.token)
+  return local
+}
+
+const registerRoomList = (server: McpServer, ctx: McpContext): void => {
+  server.registerTool(
+    'list_rooms',
+    {
+      title: 'List rooms',
+      description: 'Every room of the mesh: the peers that hold it open now, its home peers (where it lives), and whether it is kept on disk. A room is one document across the mesh: read_room and write_room reach the same text from any peer.',
+      annotations: { readOnlyHint: true }
+    },
+    async () => {
+      const d = describeRooms(await ctx.peer())
+      return textResult(roomsText(d), d)
+    }
+  )
+}
+
 const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
   server.registerTool(
     'read_room',
     {
       title: 'Read a room',
-      description: 'The shared text of a Yjs room (the Y.Text named "content"), on your peer or another one. A browser page on the same room shows and edits the same text live.',
+      description: 'The shared text of a Yjs room (the Y.Text named "content"). A room is one document across the mesh, whichever peer you read it through (default yours); a browser page on the same room shows and edits the same text live.',
       inputSchema: z.object({ room: roomName, peer: peerRef.optional() }),
       annotations: { readOnlyHint: true }
     },
@@ -137,8 +184,14 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
       const { readText, withRemoteRoom, RoomTextError } = await roomText()
       try {
         const target = roomPeer(peer, ref)
-        const local = peer.rooms.rooms.get(room)
-        const text = target ? await withRemoteRoom(target.url, room, peer.token, readText) : local ? readText(local.doc) : ''
+        let text: string
+        if (target) text = await withRemoteRoom(target.url, room, peer.token, readText)
+        else {
+          const local = await openHere(peer, room, false)
+          if (!local) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
+          text = readText(local.doc)
+          peer.rooms.release(room)
+        }
         const where = target ?? liveSelf(peer)
         return textResult(text || `(room ${room} on ${where.name} is empty)`, { room, peer: { id: where.id, name: where.name }, text, length: text.length })
       } catch (err) {
@@ -152,7 +205,7 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
     'write_room',
     {
       title: 'Write a room',
-      description: `Replaces ("text") or appends to ("append") the shared text of a Yjs room (the Y.Text named "content"), on your peer or another one; give exactly one of the two. A room written on your own peer stays while the peer runs; on another peer it lives while someone is connected to it. At most ${MAX_ROOM_TEXT} characters in all.`,
+      description: `Replaces ("text") or appends to ("append") the shared text of a Yjs room (the Y.Text named "content"), on your peer or another one; give exactly one of the two. A room is one document across the mesh, whichever peer you write it through (default yours), and is kept on disk: it outlives every peer. At most ${MAX_ROOM_TEXT} characters in all.`,
       inputSchema: z.object({ room: roomName, peer: peerRef.optional(), text: z.string().max(MAX_ROOM_TEXT).optional().describe('The whole new text'), append: z.string().max(MAX_ROOM_TEXT).optional().describe('Text to add at the end') })
     },
     async ({ room, peer: ref, text, append }) => {
@@ -165,15 +218,13 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
         let length: number
         if (target) length = await withRemoteRoom(target.url, room, peer.token, (doc) => applyEdit(doc, edit))
         else {
-          // The agent is this peer's own: charged like any loopback client.
-          const local = peer.rooms.getRoom(room, '127.0.0.1')
+          const local = await openHere(peer, room, true)
           if (!local) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
           length = applyEdit(local.doc, edit)
-          peer.rooms.pin(room)
         }
         const where = target ?? liveSelf(peer)
         const ws = `${where.url.replace(/^http/, 'ws')}/${room}`
-        const note = target ? ' On another peer a room lasts only while someone has it open.' : ''
+        const note = ' The room is one document across the mesh, kept on disk.'
         return textResult(`Room ${room} on ${where.name} now holds ${length} characters (${ws}, Y.Text "content").${note}`, { room, peer: { id: where.id, name: where.name }, length, websocket: ws })
       } catch (err) {
         if (err instanceof DeliveryError || err instanceof RoomTextError) return errorResult(err.message)
@@ -185,5 +236,6 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
 
 export const registerTools = (server: McpServer, ctx: McpContext): void => {
   registerMeshTools(server, ctx)
+  registerRoomList(server, ctx)
   registerRoomTools(server, ctx)
 }

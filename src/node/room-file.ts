@@ -1,0 +1,134 @@
+/**
+ * One peer's files of one open room (see room-store.ts for the layout): every update of the doc is
+ * appended to the peer's log, fsync'd in groups (one write + one fdatasync for whatever arrived while
+ * the last one ran), and the log is folded into an atomic snapshot once it outgrows it. No timer: the
+ * writer runs only while there is something to write.
+ */
+import { constants as C, promises as fs } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as Y from 'yjs'
+import { writePrivateFileAtomic } from './atomic-file.js'
+import type { Logger } from './log.js'
+import { encodeFrame } from './room-log.js'
+
+export interface RoomFileOptions {
+  dir: string
+  tag: string
+  room: string
+  doc: Y.Doc
+  compactBytes: number
+  log: Logger
+  /** Files of processes that are gone, read into the doc at load: deleted once our snapshot holds them. */
+  dead: string[]
+  onClosed: (file: RoomFile) => void
+}
+
+export class RoomFile {
+  private queue: Buffer[] = []
+  private running: Promise<void> | null = null
+  private fh: FileHandle | null = null
+  private logBytes = 0
+  private snapBytes = 0
+  private closed = false
+  private failed = false
+  private dead: string[]
+
+  constructor(private readonly opts: RoomFileOptions) {
+    this.dead = opts.dead
+    opts.doc.on('update', this.onUpdate)
+    // Files of the dead go as soon as a snapshot of ours holds what they held.
+    if (this.dead.length > 0) this.kick(true)
+  }
+
+  private onUpdate = (update: Uint8Array): void => {
+    this.queue.push(encodeFrame(update))
+    this.kick(false)
+  }
+
+  private kick(compact: boolean): void {
+    if (this.running) return
+    this.running = this.run(compact)
+      .catch((err: Error) => {
+        if (!this.failed) this.opts.log.warn(`room ${this.opts.room}: writing to disk failed: ${err.message}`)
+        this.failed = true
+      })
+      .finally(() => {
+        this.running = null
+        if (this.queue.length > 0 && !this.closed) this.kick(false)
+      })
+  }
+
+  private async run(compact: boolean): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = Buffer.concat(this.queue.splice(0))
+      const fh = await this.logHandle()
+      await fh.write(batch)
+      await fh.datasync()
+      this.logBytes += batch.length
+    }
+    if (compact || this.logBytes > Math.max(this.opts.compactBytes, this.snapBytes)) await this.compact(Y.encodeStateAsUpdate(this.opts.doc))
+  }
+
+  private async logHandle(): Promise<FileHandle> {
+    if (this.fh) return this.fh
+    const fh = await fs.open(join(this.opts.dir, `${this.opts.tag}.log`), C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600)
+    const st = await fh.stat()
+    if (!st.isFile()) {
+      await fh.close()
+      throw new Error(`${this.opts.tag}.log is not a regular file`)
+    }
+    this.logBytes = st.size
+    this.fh = fh
+    return fh
+  }
+
+  /**
+   * The doc as one durable snapshot, then an empty log. A crash between the two leaves the log beside a
+   * snapshot that already holds it: read twice, applied once. `state` is taken by the caller when it
+   * decides to compact, so every update already appended is in it.
+   */
+  private async compact(state: Uint8Array): Promise<void> {
+    const frame = encodeFrame(state)
+    await writePrivateFileAtomic(join(this.opts.dir, `${this.opts.tag}.snap`), frame, { durable: true })
+    this.snapBytes = frame.length
+    if (this.fh) await this.fh.truncate(0)
+    this.logBytes = 0
+    const dead = this.dead
+    this.dead = []
+    await Promise.all(dead.map((name) => fs.rm(join(this.opts.dir, name), { force: true })))
+  }
+
+  /** Resolves once everything the doc has taken so far is on disk (the tests' and a caller's barrier). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  /** Bytes of this peer's log and snapshot now. */
+  get bytes(): { log: number; snap: number } {
+    return { log: this.logBytes, snap: this.snapBytes }
+  }
+
+  /**
+   * Stops listening and leaves the room on disk as one snapshot of this peer (the idle cost). The state
+   * is taken now, while the doc still exists: the caller destroys it right after.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.opts.doc.off('update', this.onUpdate)
+    const state = Y.encodeStateAsUpdate(this.opts.doc)
+    const pending = this.queue.length > 0 || this.logBytes > 0 || this.dead.length > 0
+    try {
+      await this.running
+      this.queue = []
+      if (pending) await this.compact(state)
+    } catch (err) {
+      this.opts.log.warn(`room ${this.opts.room}: final write failed: ${(err as Error).message}`)
+    } finally {
+      await this.fh?.close().catch(() => {})
+      this.fh = null
+      this.opts.onClosed(this)
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Rooms on disk, under $PEER_PLAN_HOME/rooms/<room>/ (0700), one pair of files per peer process:
+ *
+ *   <tag>.log   append-only frames (room-log.ts), fsync'd in groups: every update this peer's doc took
+ *   <tag>.snap  the whole doc as one frame, replaced atomically (temp + fsync + rename + dir fsync)
+ *   tag = <peer id>-<pid>-<pid start time | x>
+ *
+ * Each peer writes only its own files, so peers sharing one home need no lock that a SIGKILL could
+ * leave behind. Loading reads every peer's files (each log before its snapshot: a compaction renames
+ * the snapshot before it empties the log) and merges them; Yjs updates merge idempotently. Files of
+ * processes that are gone are deleted once this peer's own snapshot, which holds them, is durable.
+ * A log longer than its snapshot (and 64 KiB) is compacted, so the disk grows with the doc, not with
+ * the number of edits: per peer at most ~2x the doc + 64 KiB, and one snapshot per peer that held it.
+ */
+import { lstatSync, mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import * as Y from 'yjs'
+import { isValidRoomName } from '../shared/protocol.js'
+import { UnsafePathError } from './atomic-file.js'
+import type { Logger } from './log.js'
+import { isProcessAlive, type ProcessIdentity } from './process-identity.js'
+import { decodeFrames } from './room-log.js'
+import { RoomFile } from './room-file.js'
+import { readRegularBytesSync, UnsafeFileError } from './regular-file.js'
+
+export const ROOMS_DIR = 'rooms'
+/** A room's doc is capped at 32 MiB; a log is compacted past its snapshot, so one file stays well under this. */
+const MAX_FILE_BYTES = 128 * 1024 * 1024
+const FILE_RE = /^([0-9a-f]{16})-(\d+)-(\d+|x)\.(log|snap)$/
+const TMP_RE = /^\.([0-9a-f]{16}-\d+-(?:\d+|x))\.snap\./
+
+export interface RoomStoreOptions {
+  home: string
+  peerId: string
+  self: ProcessIdentity
+  log: Logger
+  /** A log is compacted once it passes max(this, its snapshot's size). */
+  compactBytes?: number
+}
+
+const tagOf = (id: string, p: ProcessIdentity) => `${id}-${p.pid}-${p.pidStart ?? 'x'}`
+
+const identityOf = (tag: string): ProcessIdentity => {
+  const [, pid, start] = tag.split('-') as [string, string, string]
+  return { pid: Number(pid), pidStart: start === 'x' ? null : Number(start) }
+}
+
+/** Makes dir (0700) or checks that what is there is a directory of ours, never a symlink. */
+const privateDirSync = (dir: string): void => {
+  try {
+    mkdirSync(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  const st = lstatSync(dir)
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory (symlinks are refused)`)
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new UnsafePathError(`${dir} belongs to uid ${st.uid}, not to this user`)
+}
+
+export class RoomStore {
+  readonly tag: string
+  readonly root: string
+  private readonly compactBytes: number
+  private readonly open = new Set<RoomFile>()
+
+  constructor(private readonly opts: RoomStoreOptions) {
+    this.tag = tagOf(opts.peerId, opts.self)
+    this.root = join(opts.home, ROOMS_DIR)
+    this.compactBytes = opts.compactBytes ?? 64 * 1024
+  }
+
+  /**
+   * Loads every peer's files of `room` into `doc`, then keeps `doc` on disk from here on. Null (with a
+   * warning) when the room's directory cannot be used: the room is then served from memory only.
+   */
+  attach(room: string, doc: Y.Doc): RoomFile | null {
+    const dir = join(this.root, room)
+    let dead: string[]
+    try {
+      privateDirSync(this.root)
+      privateDirSync(dir)
+      dead = this.load(dir, doc)
+    } catch (err) {
+      this.opts.log.warn(`room ${room} is not kept on disk: ${(err as Error).message}`)
+      return null
+    }
+    const file = new RoomFile({ dir, tag: this.tag, doc, compactBytes: this.compactBytes, log: this.opts.log, room, dead, onClosed: (f) => this.open.delete(f) })
+    this.open.add(file)
+    return file
+  }
+
+  /**
+   * Reads the room's files into doc; returns the files of processes that are gone. A file that vanishes
+   * while being read (another peer compacted and cleaned up) sends the reader round again: what it held
+   * is in that peer's new snapshot, written before the delete.
+   */
+  private load(dir: string, doc: Y.Doc): string[] {
+    for (let round = 0; ; round++) {
+      const names = readdirSync(dir).sort((a, b) => (a.endsWith('.log') === b.endsWith('.log') ? a.localeCompare(b) : a.endsWith('.log') ? -1 : 1))
+      const dead: string[] = []
+      let vanished = false
+      for (const name of names) {
+        const tmp = TMP_RE.exec(name)
+        const m = FILE_RE.exec(name)
+        const tag = m ? `${m[1]}-${m[2]}-${m[3]}` : tmp?.[1]
+        if (!tag) continue
+        // Our own files too: a room this peer closed and opens again.
+        if (tag !== this.tag && !isProcessAlive(identityOf(tag))) dead.push(name)
+        if (!m) continue
+        if (!this.readInto(join(dir, name), doc)) vanished = true
+      }
+      if (!vanished || round >= 3) return dead
+    }
+  }
+
+  /** Applies one file's frames; false when the file is gone. A refused or damaged file is a warning, never a failure. */
+  private readInto(path: string, doc: Y.Doc): boolean {
+    let data: Buffer | null
+    try {
+      data = readRegularBytesSync(path, { maxBytes: MAX_FILE_BYTES })
+    } catch (err) {
+      if (err instanceof UnsafeFileError) this.opts.log.warn(`not reading ${err.message}`)
+      else this.opts.log.warn(`cannot read ${path}: ${(err as Error).message}`)
+      return true
+    }
+    if (data === null) return false
+    const { updates, stopped } = decodeFrames(data)
+    // A torn tail is what a SIGKILL mid-write leaves: expected, and only worth a debug line.
+    if (stopped) this.opts.log[stopped.startsWith('a torn') ? 'debug' : 'warn'](`${path}: read up to ${stopped}`)
+    Y.transact(doc, () => {
+      for (const u of updates) {
+        try {
+          Y.applyUpdate(doc, u, this)
+        } catch (err) {
+          this.opts.log.warn(`${path}: an update that does not apply: ${(err as Error).message}`)
+        }
+      }
+    }, this)
+    return true
+  }
+
+  /** Rooms with a directory in this home (kept on disk by some peer), sorted; at most `max`. */
+  stored(max = 256): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && isValidRoomName(e.name))
+        .map((e) => e.name)
+        .sort()
+        .slice(0, max)
+    } catch {
+      return []
+    }
+  }
+
+  /** Writes out what every open room still holds in memory (peer shutdown). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.open].map((f) => f.close()))
+  }
+}

@@ -1,0 +1,133 @@
+/** The room store: per-peer append-only logs and snapshots under a shared home (room-store.ts). */
+import { appendFileSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { encodeFrame } from '../../src/node/room-log.js'
+import { RoomStore } from '../../src/node/room-store.js'
+import { selfIdentity } from '../../src/node/process-identity.js'
+import { tempDir } from '../helpers/temp.js'
+
+const quiet = () => {
+  const lines: string[] = []
+  const at = (l: string) => (m: string) => void lines.push(`${l}: ${m}`)
+  return { log: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') }, lines }
+}
+
+const storeOf = (home: string, peerId: string, self = selfIdentity(), compactBytes?: number) => {
+  const q = quiet()
+  return { store: new RoomStore({ home, peerId, self, log: q.log, compactBytes }), lines: q.lines }
+}
+
+const text = (doc: Y.Doc) => doc.getText('content').toString()
+const append = (doc: Y.Doc, s: string) => doc.getText('content').insert(doc.getText('content').length, s)
+
+/** A pid that is not running (pid_max on Linux is at most 2^22). */
+const DEAD = { pid: 4_194_400, pidStart: 1 }
+
+describe('RoomStore', () => {
+  it('keeps a room across close and reopen, in 0600 files in a 0700 directory', async () => {
+    const home = tempDir()
+    const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    const doc = new Y.Doc()
+    const file = store.attach('notes', doc)!
+    append(doc, 'one;')
+    append(doc, 'two;')
+    await file.close()
+    const dir = join(home, 'rooms', 'notes')
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    for (const f of readdirSync(dir)) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600)
+    const again = new Y.Doc()
+    store.attach('notes', again)
+    expect(text(again)).toBe('one;two;')
+    expect(store.stored()).toEqual(['notes'])
+  })
+
+  it('compacts: the disk follows the doc, not the number of edits', async () => {
+    const home = tempDir()
+    const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa', selfIdentity(), 4096)
+    const doc = new Y.Doc()
+    const file = store.attach('busy', doc)!
+    const t = doc.getText('content')
+    for (let i = 0; i < 3000; i++) {
+      t.insert(0, 'x'.repeat(20))
+      t.delete(0, 20)
+      if (i % 100 === 0) await file.idle()
+    }
+    await file.idle()
+    const dir = join(home, 'rooms', 'busy')
+    const total = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0)
+    // 3000 edits of 20 characters wrote ~60 KB of updates; the doc itself is a few hundred bytes.
+    expect(total).toBeLessThan(2 * 4096 + 2 * Y.encodeStateAsUpdate(doc).length + 1024)
+    await file.close()
+    const again = new Y.Doc()
+    store.attach('busy', again)
+    expect(text(again)).toBe('')
+  })
+
+  it('merges the files of several peers sharing a home, and drops a dead process\'s once they are held', async () => {
+    const home = tempDir()
+    const a = storeOf(home, 'aaaaaaaaaaaaaaaa').store
+    const dead = storeOf(home, 'bbbbbbbbbbbbbbbb', DEAD).store
+    const da = new Y.Doc()
+    const db = new Y.Doc()
+    const fa = a.attach('shared', da)!
+    const fb = dead.attach('shared', db)!
+    append(da, 'from-a;')
+    append(db, 'from-b;')
+    await Promise.all([fa.idle(), fb.idle()])
+    const dir = join(home, 'rooms', 'shared')
+    expect(readdirSync(dir).some((f) => f.startsWith('bbbbbbbbbbbbbbbb'))).toBe(true)
+    const c = storeOf(home, 'cccccccccccccccc').store
+    const dc = new Y.Doc()
+    const fc = c.attach('shared', dc)!
+    expect(text(dc)).toContain('from-a;')
+    expect(text(dc)).toContain('from-b;')
+    await fc.idle()
+    // The dead peer's files are gone, the live peer's stay; what they held is in c's snapshot.
+    const names = readdirSync(dir)
+    expect(names.some((f) => f.startsWith('bbbbbbbbbbbbbbbb'))).toBe(false)
+    expect(names.some((f) => f.startsWith('aaaaaaaaaaaaaaaa'))).toBe(true)
+    await Promise.all([fa.close(), fc.close()])
+    const d = new Y.Doc()
+    storeOf(home, 'dddddddddddddddd').store.attach('shared', d)
+    expect(text(d)).toContain('from-b;')
+  })
+
+  it('reads a log up to a torn tail (a SIGKILL mid-write) and says a damaged frame out loud', () => {
+    const home = tempDir()
+    const dir = join(home, 'rooms', 'torn')
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const src = new Y.Doc()
+    const updates: Uint8Array[] = []
+    src.on('update', (u: Uint8Array) => updates.push(u))
+    append(src, 'kept;')
+    append(src, 'lost;')
+    const log = join(dir, `eeeeeeeeeeeeeeee-${DEAD.pid}-${DEAD.pidStart}.log`)
+    writeFileSync(log, encodeFrame(updates[0]!), { mode: 0o600 })
+    appendFileSync(log, encodeFrame(updates[1]!).subarray(0, 10))
+    const { store, lines } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    const doc = new Y.Doc()
+    store.attach('torn', doc)
+    expect(text(doc)).toBe('kept;')
+    expect(lines.filter((l) => l.startsWith('warn'))).toEqual([])
+
+    const bad = encodeFrame(updates[1]!)
+    bad[bad.length - 1]! ^= 0xff
+    writeFileSync(join(dir, `ffffffffffffffff-${DEAD.pid}-${DEAD.pidStart}.log`), bad, { mode: 0o600 })
+    const second = storeOf(home, 'cccccccccccccccc')
+    const doc2 = new Y.Doc()
+    second.store.attach('torn', doc2)
+    expect(text(doc2)).toContain('kept;')
+    expect(second.lines.some((l) => l.startsWith('warn') && l.includes('damaged frame'))).toBe(true)
+  })
+
+  it('refuses a symlinked room directory: the room is then served from memory only', () => {
+    const home = tempDir()
+    mkdirSync(join(home, 'rooms'), { recursive: true, mode: 0o700 })
+    symlinkSync(tempDir(), join(home, 'rooms', 'linked'))
+    const { store, lines } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    expect(store.attach('linked', new Y.Doc())).toBeNull()
+    expect(lines.some((l) => l.includes('symlinks are refused'))).toBe(true)
+  })
+})
