@@ -3,7 +3,7 @@
  * the room server with the directory doc, and the mesh around it. Every piece of state is in the
  * returned instance, so tests can run several peers in one process.
  */
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
 import type { HealthResponse, PeerEntry } from '../shared/schema.js'
 import { loadBrowserAssets } from './browser-assets.js'
@@ -23,11 +23,12 @@ import { Keepalive } from './keepalive.js'
 import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
 import { Mesh } from './mesh.js'
+import { RangeClaim } from './range-claim.js'
 import { loadMeshKey } from './mesh-key.js'
 import { meshOriginRule } from './origin-rule.js'
 import { RegistryFile } from './registry-file.js'
 import { RoomServer } from './room-server.js'
-import { addressPlan, buildSelfEntry } from './self-entry.js'
+import { addressPlan, buildSelfEntry, type AddressPlan } from './self-entry.js'
 import { createUpgradeHandler } from './upgrade.js'
 
 export { VERSION } from './self-entry.js'
@@ -63,8 +64,9 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const server = createServer()
   server.on('clientError', (_err, socket) => socket.destroy())
   const plan = addressPlan(config, log)
-  const port = await bindPort(server, plan.bindHost, config.port, config.ports)
+  const { port, overflow } = await bindPort(server, plan.bindHost, config.port, config.ports)
   const entry = buildSelfEntry(config, plan, port)
+  if (overflow) log.info(`ports ${config.ports[0]}-${config.ports[1]} are all taken; serving on ${entry.url} and taking a range port when one frees up`)
 
   const key = await loadMeshKey(config.home, config.secretFile, log)
   const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
@@ -91,7 +93,10 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   server.on('request', createRequestHandler(policy, routes, person, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox, authorize: person })]])))
   server.on('upgrade', upgrades.handle)
 
+  let currentUrl = entry.url
+  const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed: (p, url) => (policy.addPort(p), mesh.updateSelf({ url, port: p, overflowUrl: entry.url }), (currentUrl = url)) }) : null
   const close = async () => {
+    claim?.stop()
     await rooms.drain(300)
     rooms.close()
     keepalive.close()
@@ -102,6 +107,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   try {
     await mesh.start()
+    claim?.start()
   } catch (err) {
     await mesh.stop().catch(() => {})
     await close()
@@ -109,5 +115,37 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   let stopping: Promise<void> | null = null
   const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
+  return { entry, get url() { return currentUrl }, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
+}
+
+/** At most this many overflow peers of a machine try for a freed range port often; the rest rarely. */
+const FAST_CLAIMANTS = 3
+
+interface ClaimWiring {
+  server: Server
+  plan: AddressPlan
+  config: PeerConfig
+  view: DirectoryView
+  entry: PeerEntry
+  log: Logger
+  claimed(port: number, url: string): void
+}
+
+const overflowClaim = ({ server, plan, config, view, entry, log, claimed }: ClaimWiring): RangeClaim => {
+  const [first, last] = config.ports
+  const overflowed = (p: PeerEntry) => p.hostId === entry.hostId && (p.port < first || p.port > last)
+  return new RangeClaim({
+    server,
+    host: plan.bindHost,
+    range: config.ports,
+    // Ranked by id among this machine's overflow peers the directory lists; a dead one still listed only
+    // delays the next in line until the sweep evicts it (about a second), and the slow tries back it up.
+    fast: () => view.peers().filter((p) => overflowed(p) && p.id < entry.id).length < FAST_CLAIMANTS,
+    log,
+    onClaimed: (port) => {
+      const url = `http://${plan.urlHost}:${port}`
+      log.info(`took range port ${port}: now ${url} (still serving ${entry.url})`)
+      claimed(port, url)
+    }
+  })
 }
