@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
-import { getJson, runCli, spawnPeer, tempHome } from './helpers/peers.js'
+import { allSee, getJson, runCli, spawnPeer, tempHome, waitFor } from './helpers/peers.js'
 
 const oneLineError = (r: { code: number | null; stdout: string; stderr: string }) => {
   expect(r.code).toBe(1)
@@ -79,12 +79,14 @@ describe('peer-plan-node CLI', () => {
     expect(line).toMatch(new RegExp(`port ${PORTS.cli[1]} on 127.0.0.1 is already in use`))
   })
 
-  it('a full range fails cleanly, naming the range', async () => {
+  it('a full range still starts the peer, outside the range, and says so', async () => {
     const home = tempHome()
     const a = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
     const b = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
     expect([a.port, b.port].sort()).toEqual([...PORTS.cliFull])
-    const line = oneLineError(await runCli(['--ports', range(PORTS.cliFull)], { home }))
-    expect(line).toMatch(new RegExp(`no free port in ${range(PORTS.cliFull)}`))
+    const c = await spawnPeer({ home, args: ['--ports', range(PORTS.cliFull)] })
+    expect(c.port < PORTS.cliFull[0] || c.port > PORTS.cliFull[1]).toBe(true)
+    expect(c.stderr()).toMatch(new RegExp(`ports ${range(PORTS.cliFull)} are all taken; serving on ${c.url}`))
+    await waitFor(() => allSee([a, b, c], [a.id, b.id, c.id]), 'the overflow peer to be in every directory')
   })
 })

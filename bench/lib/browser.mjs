@@ -35,9 +35,11 @@ export const joinInPage = (page, options) =>
   page.evaluate(async (options) => {
     const mesh = await window.peerPlan.joinMesh(options)
     window.mesh = mesh
+    // joinMesh resolves with the whole list (timings.peersKnown); this still reports the live attach.
+    await mesh.live
     window.marks = { added: {}, removed: {}, connected: [] }
     mesh.on('peer-added', (p) => (window.marks.added[p.id] = { at: Date.now(), startedAt: p.startedAt }))
     mesh.on('peer-removed', (p) => (window.marks.removed[p.id] = Date.now()))
     mesh.on('status', (e) => e.status === 'connected' && window.marks.connected.push({ at: Date.now(), current: e.detail }))
-    return { via: mesh.via, listed: mesh.timings.listed ?? mesh.timings.directorySynced, synced: mesh.timings.directorySynced, firstAnswer: mesh.timings.firstAnswer, peers: mesh.peers.length, current: mesh.current?.id, sources: mesh.timings.sources.map((s) => `${s.via} ${s.ok ? 'found' : 'failed'} at ${s.ms.toFixed(1)} ms: ${s.detail}`).join('; ') }
+    return { via: mesh.via, synced: mesh.timings.directorySynced, listed: mesh.timings.peersKnown, firstAnswer: mesh.timings.firstAnswer, peers: mesh.peers.length, current: mesh.current?.id, sources: mesh.timings.sources.map((s) => `${s.via} ${s.ok ? 'found' : 'failed'} at ${s.ms.toFixed(1)} ms: ${s.detail}`).join('; ') }
   }, options)

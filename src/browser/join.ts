@@ -1,6 +1,7 @@
 /**
- * joinMesh(): find any one live peer as fast as the machine allows, sync the directory from it, and
- * follow the whole mesh from then on.
+ * joinMesh(): find any one live peer as fast as the machine allows and resolve with the whole mesh as
+ * that peer answered it (one round trip: every source asks /registry); the live directory doc attaches
+ * behind it (`mesh.live`) and follows the mesh from then on.
  */
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
@@ -68,23 +69,32 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const first = await raceSources(sources, { graceMs, signal: deadline })
   const mesh = new Mesh(
     first.via,
-    { firstAnswer: first.ms, directorySynced: NaN, sources: first.attempts, failovers: [] },
+    { firstAnswer: first.ms, peersKnown: NaN, directorySynced: NaN, sources: first.attempts, failovers: [] },
     {
       cacheKey,
       probeTimeoutMs,
       token: options.token ?? null,
       heartbeatMs: 2000,
+      startedAt: t0,
       rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
     }
   )
-  try {
-    const left = Math.max(1, timeoutMs - (performance.now() - t0))
-    await mesh.attach(first.found, left)
-  } catch (err) {
-    mesh.destroy()
-    throw new MeshDiscoveryError([...first.attempts, { via: first.via, ok: false, detail: (err as Error).message, ms: performance.now() - t0 }])
+  const left = Math.max(1, timeoutMs - (performance.now() - t0))
+  const { found } = first
+  if (found.peers) {
+    // The answer already holds the whole mesh: show it now, and let the live directory attach behind it.
+    mesh.seed({ ...found, peers: found.peers })
+    mesh.timings.peersKnown = performance.now() - t0
+    mesh.follow(found, left)
+  } else {
+    try {
+      await mesh.attach(found, left)
+    } catch (err) {
+      mesh.destroy()
+      throw new MeshDiscoveryError([...first.attempts, { via: first.via, ok: false, detail: (err as Error).message, ms: performance.now() - t0 }])
+    }
+    mesh.timings.peersKnown = mesh.timings.directorySynced
   }
-  mesh.timings.directorySynced = performance.now() - t0
   mesh.start()
   return mesh
 }

@@ -14,6 +14,7 @@ import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Via } from './discovery/source.js'
 import type { Attempt } from './discovery/race.js'
+import { mirrorMap, seedMap } from './mirror.js'
 import { openRoom, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
@@ -23,7 +24,9 @@ export type MeshStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline'
 export interface MeshTimings {
   /** ms from the joinMesh() call until the first peer answered */
   firstAnswer: number
-  /** ms until the directory from that peer had synced (joinMesh resolves then) */
+  /** ms until the whole peer list was known (that peer's /registry answer): joinMesh resolves then */
+  peersKnown: number
+  /** ms until the live directory doc had synced behind it (NaN until then; see `Mesh.live`) */
   directorySynced: number
   /** each discovery source: what it returned and when */
   sources: Attempt[]
@@ -54,18 +57,10 @@ export interface MeshDeps {
   /** The access token rooms are opened with; null: none (the directory alone is readable). */
   token: string | null
   heartbeatMs: number
+  /** performance.now() when joinMesh was called: timings count from it. */
+  startedAt: number
 }
 
-
-/** Makes `to` hold exactly what `from` holds, touching only the keys that differ. */
-const mirrorMap = (from: Y.Map<unknown>, to: Y.Map<unknown>): void => {
-  to.doc!.transact(() => {
-    for (const key of [...to.keys()]) if (!from.has(key)) to.delete(key)
-    from.forEach((value, key) => {
-      if (JSON.stringify(to.get(key)) !== JSON.stringify(value)) to.set(key, value)
-    })
-  })
-}
 
 export class Mesh extends ObservableV2<MeshEvents> {
   readonly doc = new Y.Doc()
@@ -83,6 +78,15 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private saveTimer: ReturnType<typeof setTimeout> | null = null
   private readonly known = new Map<string, PeerEntry>()
+  private markLive!: () => void
+  /**
+   * Settles when the live directory doc has first synced (rejects if the mesh is destroyed before).
+   * Until then `peers` is the list the first answering peer gave; after, the live doc's changes.
+   */
+  readonly live = new Promise<void>((resolve, reject) => {
+    this.markLive = resolve
+    this.life.signal.addEventListener('abort', () => reject(new Error('mesh destroyed')))
+  })
 
   constructor(
     via: Via,
@@ -93,6 +97,24 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.via = via
     this.timings = timings
     directoryMap(this.doc).observe(this.onDirectoryChange)
+    this.live.catch(() => {})
+  }
+
+  /**
+   * Shows the whole mesh as `found` answered it (its /registry list, verified by the source), before any
+   * WebSocket. The live doc merges into the same map later: only what differs changes, so no peer is
+   * added twice.
+   */
+  seed(found: Found & { peers: PeerEntry[] }): void {
+    seedMap(found.peers, directoryMap(this.doc))
+    this.currentBase = found.url
+    this.currentId = found.id
+    this.current = readPeer(this.doc, found.id)
+  }
+
+  /** Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would. */
+  follow(found: Found, timeoutMs: number): void {
+    this.attach(found, timeoutMs).catch((err: Error) => void this.failover(err.message))
   }
 
   /**
@@ -130,6 +152,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
         clearTimeout(timer)
         mirror()
         this.current = readPeer(this.doc, found.id)
+        if (Number.isNaN(this.timings.directorySynced)) this.timings.directorySynced = performance.now() - this.deps.startedAt
+        this.markLive()
         this.setStatus({ status: 'connected', detail: found.url })
         resolve()
       })

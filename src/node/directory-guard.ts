@@ -22,7 +22,7 @@ export const entryProblem = (key: string, value: unknown, scope: Scope): string 
   const entry = parsePeerEntry(value)
   if (!entry) return 'not a peer entry'
   if (entry.id !== key) return `filed under ${key} but names ${entry.id}`
-  if (!urlInScope(entry.url, scope)) return `url ${entry.url} is outside ${scope} scope`
+  for (const url of [entry.url, entry.overflowUrl ?? entry.url]) if (!urlInScope(url, scope)) return `url ${url} is outside ${scope} scope`
   return null
 }
 

@@ -10,6 +10,8 @@ export interface AccessPolicy {
   hostAllowed(host: string | undefined): boolean
   /** 'absent' (no Origin header: not a browser cross-origin request), 'allowed' or 'refused'. */
   origin(origin: string | undefined): 'absent' | 'allowed' | 'refused'
+  /** The peer now serves on this port too (an overflow peer that took a range port): Host and Origin accept it. */
+  addPort(port: number): void
 }
 
 const loopbackOrigins = (port: number): string[] => [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
@@ -26,19 +28,23 @@ export interface PolicyOptions {
 }
 
 export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
-  const hosts = new Set([`127.0.0.1:${opts.port}`, `localhost:${opts.port}`, `[::1]:${opts.port}`])
-  for (const h of opts.extraHosts ?? []) hosts.add(`${h.toLowerCase()}:${opts.port}`)
-  hosts.add(`${opts.bindHost.includes(':') ? `[${opts.bindHost}]` : opts.bindHost}:${opts.port}`)
+  const hosts = new Set<string>()
   const origins = new Set<string>(opts.allowOrigins)
   for (let p = opts.ports[0]; p <= opts.ports[1]; p++) loopbackOrigins(p).forEach((o) => origins.add(o))
-  loopbackOrigins(opts.port).forEach((o) => origins.add(o))
+  const addPort = (port: number): void => {
+    for (const h of ['127.0.0.1', 'localhost', '[::1]', ...(opts.extraHosts ?? [])]) hosts.add(`${h.toLowerCase()}:${port}`)
+    hosts.add(`${opts.bindHost.includes(':') ? `[${opts.bindHost}]` : opts.bindHost}:${port}`)
+    loopbackOrigins(port).forEach((o) => origins.add(o))
+  }
+  addPort(opts.port)
   return {
     hostAllowed: (host) => host !== undefined && hosts.has(host.toLowerCase()),
     origin: (origin) => {
       if (origin === undefined) return 'absent'
       if (origins.has(origin)) return 'allowed'
       return opts.originAllowed && lanOriginShape(origin, opts) ? 'allowed' : 'refused'
-    }
+    },
+    addPort
   }
 }
 

@@ -22,6 +22,7 @@ import { Keepalive } from './keepalive.js'
 import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
 import { Mesh } from './mesh.js'
+import { overflowClaim } from './overflow-claim.js'
 import { loadMeshKey } from './mesh-key.js'
 import { meshOriginRule } from './origin-rule.js'
 import { RegistryFile } from './registry-file.js'
@@ -68,8 +69,9 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const server = createServer()
   server.on('clientError', (_err, socket) => socket.destroy())
   const plan = addressPlan(config, log)
-  const port = await bindPort(server, plan.bindHost, config.port, config.ports)
+  const { port, overflow } = await bindPort(server, plan.bindHost, config.port, config.ports)
   const entry = buildSelfEntry(config, plan, port)
+  if (overflow) log.info(`ports ${config.ports[0]}-${config.ports[1]} are all taken; serving on ${entry.url} and taking a range port when one frees up`)
 
   const key = await loadMeshKey(config.home, config.secretFile, log)
   const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
@@ -100,7 +102,10 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   server.on('request', createRequestHandler(policy, routes, person, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox, authorize: person })]])))
   server.on('upgrade', upgrades.handle)
 
+  let currentUrl = entry.url
+  const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed: (p, url) => (policy.addPort(p), mesh.updateSelf({ url, port: p, overflowUrl: entry.url }), (currentUrl = url)) }) : null
   const close = async () => {
+    claim?.stop()
     await Promise.all([rooms.drain(300), roomLinks.stop(300)])
     await rooms.close()
     keepalive.close()
@@ -112,6 +117,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   try {
     await mesh.start()
     roomLinks.start()
+    claim?.start()
   } catch (err) {
     await mesh.stop().catch(() => {})
     await close()
@@ -119,5 +125,5 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
   let stopping: Promise<void> | null = null
   const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, url: entry.url, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, store, roomLinks, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
+  return { entry, get url() { return currentUrl }, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, store, roomLinks, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
 }

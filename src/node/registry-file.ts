@@ -53,8 +53,11 @@ export class RegistryFile {
     return { peers: [...this.last.read.peers], problem: this.last.read.problem }
   }
 
-  /** Read-modify-write under the lock; `change` returns the new list, or null to leave the file as it is. */
-  async update(change: (peers: PeerEntry[]) => PeerEntry[] | null): Promise<PeerEntry[]> {
+  /**
+   * Read-modify-write under the lock; `change` returns the new list, or null to leave the file as it is.
+   * `lockTimeoutMs`: how long to wait for the lock (default 5 s).
+   */
+  async update(change: (peers: PeerEntry[]) => PeerEntry[] | null, lockTimeoutMs?: number): Promise<PeerEntry[]> {
     return withFileLock(this.lockPath, async () => {
       const { peers, problem } = await this.read()
       const next = change(peers)
@@ -68,7 +71,7 @@ export class RegistryFile {
       // lock is held for the whole read-modify-write, so a shorter one serves 32 starting peers sooner.
       await writePrivateFileAtomic(this.path, JSON.stringify({ peers: out }, null, 2) + '\n')
       return out
-    }, { warn: this.log.warn })
+    }, { warn: this.log.warn, ...(lockTimeoutMs === undefined ? {} : { timeoutMs: lockTimeoutMs }) })
   }
 
   /**
@@ -87,9 +90,9 @@ export class RegistryFile {
     }
   }
 
-  upsert(entry: PeerEntry): Promise<PeerEntry[]> {
+  upsert(entry: PeerEntry, lockTimeoutMs?: number): Promise<PeerEntry[]> {
     // An entry on the same url is a dead predecessor: two processes cannot hold one port.
-    return this.update((peers) => [...peers.filter((p) => p.id !== entry.id && p.url !== entry.url), entry])
+    return this.update((peers) => [...peers.filter((p) => p.id !== entry.id && p.url !== entry.url), entry], lockTimeoutMs)
   }
 
   remove(id: string): Promise<PeerEntry[]> {

@@ -40,7 +40,7 @@ describe('the dashboard at /', () => {
       expect(timings).not.toMatch(/source registry/)
     }
     expect(timings).toMatch(/directory synced/)
-    expect(await page.locator('#status').textContent()).toBe('connected')
+    await waitFor(async () => (await page.locator('#status').textContent()) === 'connected', 'the live directory to attach')
     await mkdir(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true })
 

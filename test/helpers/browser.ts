@@ -43,7 +43,7 @@ export const loadLibrary = async (page: Page): Promise<void> => {
 export interface JoinResult {
   ok: boolean
   via?: string
-  timings?: { firstAnswer: number; directorySynced: number; sources: { via: string; ok: boolean; detail: string; ms: number }[]; failovers: number[] }
+  timings?: { firstAnswer: number; peersKnown: number; directorySynced: number; sources: { via: string; ok: boolean; detail: string; ms: number }[]; failovers: number[] }
   peers?: string[]
   current?: string
   name?: string

@@ -12,6 +12,8 @@ const OFFSET = Number(process.env.PEER_PLAN_TEST_PORT_OFFSET ?? 0)
 const BASE = {
   cli: [22000, 22019],
   cliFull: [22020, 22021],
+  // 11 ports, as the default range has; 40 peers share it (test/overflow.test.ts).
+  overflow: [22160, 22170],
   mesh: [22100, 22119],
   concurrent: [22200, 22219],
   registry: [22300, 22319],

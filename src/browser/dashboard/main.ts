@@ -50,7 +50,8 @@ const renderTimings = (mesh: Mesh) => {
   const t = mesh.timings
   const rows = [
     ['first peer answered', ms(t.firstAnswer)],
-    ['directory synced', ms(t.directorySynced)],
+    ['whole mesh known', ms(t.peersKnown)],
+    ['live directory synced', Number.isNaN(t.directorySynced) ? 'not yet' : ms(t.directorySynced)],
     ...t.sources.map((a) => [`source ${a.via}`, `${a.ok ? 'found' : 'failed'} at ${ms(a.ms)}: ${a.detail}`]),
     ...t.failovers.map((f, i) => [`failover ${i + 1}`, ms(f)])
   ]
@@ -93,8 +94,9 @@ const main = async () => {
     return
   }
   ;(window as unknown as { mesh: Mesh }).mesh = mesh
-  $('status').textContent = 'connected'
-  $('status').className = 'ok'
+  // The whole mesh is known now; the live directory attaches behind it and says so in a status event.
+  $('status').textContent = mesh.status
+  $('status').className = mesh.status === 'connected' ? 'ok' : 'bad'
   render(mesh)
   renderTimings(mesh)
   const rooms = new RoomsSection(mesh, $('rooms').querySelector('tbody')!, $('room-text'), $('room-name'))

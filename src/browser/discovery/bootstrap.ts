@@ -1,7 +1,7 @@
 /** Peer URLs the caller already knows, tried in parallel. */
-import { firstHealthy, type DiscoverySource } from './source.js'
+import { firstRegistry, type DiscoverySource } from './source.js'
 
 export const bootstrapSource = (urls: string[], timeoutMs: number): DiscoverySource => ({
   via: 'bootstrap',
-  find: (signal) => firstHealthy(urls.map((u) => u.replace(/\/+$/, '')), signal, timeoutMs)
+  find: (signal) => firstRegistry(urls.map((u) => u.replace(/\/+$/, '')), signal, timeoutMs)
 })

@@ -1,9 +1,10 @@
 /**
  * Last-known peers in IndexedDB, one record per mesh (host + port range). A cached peer is only a hint:
- * it is used once it has answered /health, and never shown as live before.
+ * it is used once it has answered /registry, and the list the page shows is that answer, never the
+ * cached one (so a cached peer that has since died is never shown as live).
  */
 import { parsePeerEntry, type PeerEntry } from '../../shared/schema.js'
-import { firstHealthy, type DiscoverySource } from './source.js'
+import { firstRegistry, type DiscoverySource } from './source.js'
 
 const DB = 'peer-plan'
 const STORE = 'last-known'
@@ -70,6 +71,6 @@ export const cacheSource = (key: string, timeoutMs: number): DiscoverySource => 
     }
     if (!cached || cached.peers.length === 0) throw new Error('no cached peers')
     const urls = [...new Set([...(cached.current ? [cached.current] : []), ...cached.peers.map((p) => p.url)])]
-    return firstHealthy(urls, signal, timeoutMs)
+    return firstRegistry(urls, signal, timeoutMs)
   }
 })

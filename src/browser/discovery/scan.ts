@@ -1,15 +1,16 @@
 /**
- * A parallel fetch of /health across the port range. Never WebSockets: Chromium throttles failed
+ * A parallel fetch of /registry across the port range: the first peer to answer brings the whole mesh
+ * (the others are cancelled). Never WebSockets: Chromium throttles failed
  * WebSocket attempts (seconds when every port fails), while refused fetches on loopback fail in ~1 ms.
  */
-import { baseUrl, firstHealthy, type DiscoverySource } from './source.js'
+import { baseUrl, firstRegistry, type DiscoverySource } from './source.js'
 
 export const scanSource = (host: string, ports: readonly [number, number], timeoutMs: number, skip: number[] = []): DiscoverySource => ({
   via: 'scan',
   find(signal) {
     const urls: string[] = []
     for (let p = ports[0]; p <= ports[1]; p++) if (!skip.includes(p)) urls.push(baseUrl(host, p))
-    return firstHealthy(urls, signal, timeoutMs).catch((err: Error) => {
+    return firstRegistry(urls, signal, timeoutMs).catch((err: Error) => {
       throw new Error(`ports ${ports[0]}-${ports[1]}${skip.length ? ` (less ${skip.join(', ')})` : ''}: ${err.message}`)
     })
   }

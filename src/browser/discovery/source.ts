@@ -3,7 +3,7 @@
  * modules: a source gives a hint that has answered; liveness afterwards comes from the live connection.
  */
 import { fetchHealth, getJson as fetchJson } from '../../shared/health-client.js'
-import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
+import { registryResponseSchema, type HealthResponse, type PeerEntry } from '../../shared/schema.js'
 
 export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap'
 
@@ -11,7 +11,7 @@ export interface Found {
   /** Base URL of a peer that answered, e.g. http://127.0.0.1:1234 */
   url: string
   id: string
-  /** The peer list it answered with, when the source got one (the registry endpoint does). */
+  /** The whole directory as that peer answered it (GET /registry): joinMesh resolves with it. */
   peers?: PeerEntry[]
 }
 
@@ -26,13 +26,20 @@ export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Pr
 
 export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number): Promise<HealthResponse> => fetchHealth(base, { signal, timeoutMs })
 
-/** The first of several base URLs to answer /health; rejects listing each failure. */
-export const firstHealthy = async (urls: string[], signal: AbortSignal, timeoutMs: number): Promise<Found> => {
+/** GET <base>/registry: the peer's id and the whole directory, in one round trip. */
+export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number): Promise<Found> => {
+  const parsed = registryResponseSchema.safeParse(await getJson(`${base}/registry`, signal, timeoutMs))
+  if (!parsed.success) throw new Error(`${base}/registry: not a peer-plan registry`)
+  return { url: base, id: parsed.data.self, peers: parsed.data.peers }
+}
+
+/** The first of several base URLs to answer; the others are cancelled. Rejects listing each failure. */
+const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, signal: AbortSignal) => Promise<Found>): Promise<Found> => {
   if (urls.length === 0) throw new Error('nothing to try')
   const local = new AbortController()
   const both = AbortSignal.any([signal, local.signal])
   try {
-    return await Promise.any(urls.map(async (url) => ({ url, id: (await probeHealth(url, both, timeoutMs)).id })))
+    return await Promise.any(urls.map((url) => ask(url, both)))
   } catch (err) {
     const errors = (err as AggregateError).errors ?? [err]
     const reasons = [...new Set(errors.map((e: Error) => e.message))]
@@ -41,5 +48,16 @@ export const firstHealthy = async (urls: string[], signal: AbortSignal, timeoutM
     local.abort()
   }
 }
+
+/** The first of several base URLs to answer /health (a live check, no list). */
+export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: number): Promise<Found> =>
+  firstOf(urls, signal, async (url, s) => ({ url, id: (await probeHealth(url, s, timeoutMs)).id }))
+
+/**
+ * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in
+ * the same round trip as a bare /health would take.
+ */
+export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number): Promise<Found> =>
+  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs))
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`

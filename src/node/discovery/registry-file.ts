@@ -25,6 +25,9 @@ export interface RegistryFileDiscoveryOptions {
   intervalMs?: number
 }
 
+/** How long a starting peer waits for the servers.json lock before it carries on and lets the sweep register it. */
+const START_LOCK_TIMEOUT_MS = 30_000
+
 export class RegistryFileDiscovery implements NodeDiscovery {
   readonly name = 'registry-file'
   private sink: HintSink | null = null
@@ -39,7 +42,10 @@ export class RegistryFileDiscovery implements NodeDiscovery {
   async start(sink: HintSink): Promise<void> {
     this.sink = sink
     try {
-      await this.opts.registry.upsert(this.opts.self)
+      // 40 peers starting at once on 2 cores queue for the lock for several seconds (each holder needs
+      // CPU it shares with 39 others; measured up to 24 s to all ready on Node 20.10). The first
+      // registration is worth that wait; the sweep's later writes keep the short default.
+      await this.opts.registry.upsert(this.opts.self, START_LOCK_TIMEOUT_MS)
     } catch (err) {
       // Not fatal: the sweep registers this peer again every second, and mDNS or peers that already
       // know it still join it meanwhile.
