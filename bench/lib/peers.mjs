@@ -1,5 +1,6 @@
 /** Real peer-plan-node processes for the bench (the same CLI users run, through the tests' spawner). */
-import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -16,6 +17,13 @@ process.on('exit', () => void killAll())
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1))
 
 export const makeHome = () => join(removeOnExit(makeTempDir('pp-bench-')), 'home')
+
+/** `--secret-file` args for peers of different homes: they link only when they share the mesh secret. */
+export const sharedSecretArgs = () => {
+  const file = join(removeOnExit(makeTempDir('pp-bench-key-')), 'mesh.key')
+  writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 })
+  return ['--secret-file', file]
+}
 
 export const stopPeer = (p, signal = 'SIGTERM') => p.stop(signal)
 

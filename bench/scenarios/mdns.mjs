@@ -1,12 +1,13 @@
-/** mDNS on loopback: two homes, so only mDNS can join them. */
-import { followDirectory, makeHome, spawnPeer, stopPeer, until } from '../lib/peers.mjs'
+/** mDNS on loopback: two homes (one secret), so only mDNS can join them. */
+import { followDirectory, makeHome, sharedSecretArgs, spawnPeer, stopPeer, until } from '../lib/peers.mjs'
 
 export const runMdns = async (ctx) => {
   if (!ctx.wants('mdns')) return
   const { ports: P } = ctx
   ctx.progress("mdns: a newcomer in another home, publish -> listed in the first peer's directory")
   // --mdns in the args: the spawner passes --no-mdns only to peers whose caller chose no mode.
-  const mdnsArgs = ['--ports', `${P.mdns[0]}-${P.mdns[1]}`, '--mdns', 'loopback']
+  // Homes differ, so the peers share a secret file: without it they find each other but never link.
+  const mdnsArgs = ['--ports', `${P.mdns[0]}-${P.mdns[1]}`, '--mdns', 'loopback', ...sharedSecretArgs()]
   const anchor = followDirectory(await spawnPeer({ home: makeHome(), args: mdnsArgs }))
   const xs = []
   for (let i = 0; i < ctx.runs; i++) {
