@@ -7,7 +7,7 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { ObservableV2 } from 'lib0/observable'
-import { directoryMap, readPeer, readPeers } from '../shared/directory.js'
+import { DirectoryView, directoryMap } from '../shared/directory.js'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs } from '../shared/backoff.js'
@@ -78,6 +78,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private saveTimer: ReturnType<typeof setTimeout> | null = null
   private readonly known = new Map<string, PeerEntry>()
+  private readonly view: DirectoryView
   private markLive!: () => void
   /**
    * Settles when the live directory doc has first synced (rejects if the mesh is destroyed before).
@@ -96,6 +97,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
     super()
     this.via = via
     this.timings = timings
+    // The view observes first, so it is up to date when onDirectoryChange reads it.
+    this.view = new DirectoryView(this.doc)
     directoryMap(this.doc).observe(this.onDirectoryChange)
     this.live.catch(() => {})
   }
@@ -109,7 +112,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     seedMap(found.peers, directoryMap(this.doc))
     this.currentBase = found.url
     this.currentId = found.id
-    this.current = readPeer(this.doc, found.id)
+    this.current = this.view.get(found.id)
   }
 
   /** Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would. */
@@ -151,7 +154,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         done = true
         clearTimeout(timer)
         mirror()
-        this.current = readPeer(this.doc, found.id)
+        this.current = this.view.get(found.id)
         if (Number.isNaN(this.timings.directorySynced)) this.timings.directorySynced = performance.now() - this.deps.startedAt
         this.markLive()
         this.setStatus({ status: 'connected', detail: found.url })
@@ -179,12 +182,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   private onDirectoryChange = (event: Y.YMapEvent<unknown>): void => {
-    const peers = readPeers(this.doc)
-    const byId = new Map(peers.map((p) => [p.id, p]))
+    const peers = [...this.view.peers()]
     const added: PeerEntry[] = []
     const removed: PeerEntry[] = []
     for (const key of event.keysChanged) {
-      const now = byId.get(key)
+      const now = this.view.get(key)
       const before = this.known.get(key)
       if (now && !before) added.push(now)
       if (!now && before) removed.push(before)
@@ -192,7 +194,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
       else this.known.delete(key)
     }
     this.peers = peers
-    if (this.currentId) this.current = byId.get(this.currentId) ?? this.current
+    if (this.currentId) this.current = this.view.get(this.currentId) ?? this.current
     for (const p of removed) this.emit('peer-removed', [p])
     for (const p of added) this.emit('peer-added', [p])
     this.emit('change', [peers])
@@ -286,6 +288,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.dropProvider()
     this.setStatus({ status: 'destroyed' })
     super.destroy()
+    this.view.destroy()
     this.doc.destroy()
   }
 }

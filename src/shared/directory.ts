@@ -62,6 +62,11 @@ export class DirectoryView {
     return this.entries.has(id)
   }
 
+  /** The valid entry for `id`, or null. */
+  get(id: string): PeerEntry | null {
+    return this.entries.get(id) ?? null
+  }
+
   destroy(): void {
     this.map.unobserve(this.onChange)
   }

@@ -33,18 +33,31 @@ export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs
   return { url: base, id: parsed.data.self, peers: parsed.data.peers }
 }
 
-/** The first of several base URLs to answer; the others are cancelled. Rejects listing each failure. */
-const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, signal: AbortSignal) => Promise<Found>): Promise<Found> => {
+/**
+ * The first of several base URLs to answer; the others are cancelled. Rejects listing each failure.
+ * With `staggerMs`, the first URL is asked alone and the rest only once it has failed or staggerMs has
+ * passed (Happy Eyeballs): a dozen parallel requests cost a fresh page 20-40 ms of its own, more than
+ * one request to a peer that is very likely alive.
+ */
+const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, signal: AbortSignal) => Promise<Found>, staggerMs = 0): Promise<Found> => {
   if (urls.length === 0) throw new Error('nothing to try')
   const local = new AbortController()
   const both = AbortSignal.any([signal, local.signal])
+  let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    return await Promise.any(urls.map((url) => ask(url, both)))
+    const head = ask(urls[0]!, both)
+    const gate = staggerMs <= 0 ? Promise.resolve() : new Promise<void>((release) => {
+      timer = setTimeout(release, staggerMs)
+      head.catch(() => release())
+    })
+    const rest = urls.slice(1).map((url) => gate.then(() => ask(url, both)))
+    return await Promise.any([head, ...rest])
   } catch (err) {
     const errors = (err as AggregateError).errors ?? [err]
     const reasons = [...new Set(errors.map((e: Error) => e.message))]
     throw new Error(`${urls.length} tried: ${reasons.join('; ')}`)
   } finally {
+    clearTimeout(timer)
     local.abort()
   }
 }
@@ -57,7 +70,7 @@ export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: num
  * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in
  * the same round trip as a bare /health would take.
  */
-export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number): Promise<Found> =>
-  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs))
+export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, staggerMs = 0): Promise<Found> =>
+  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs), staggerMs)
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
