@@ -22,6 +22,8 @@ const ROOMS = Number(values.rooms)
 const ARGS = ['--ports', '24860-24899']
 const say = (s) => process.stdout.write(`${s}\n`)
 
+// Each y-websocket provider in Node adds a process 'exit' listener; 128 of them are expected here.
+process.setMaxListeners(0)
 const home = makeHome()
 const peers = []
 for (let i = 0; i < N; i += 8) peers.push(...(await Promise.all(Array.from({ length: Math.min(8, N - i) }, () => spawnPeer({ home, args: ARGS })))))
