@@ -109,6 +109,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
    * added twice.
    */
   seed(found: Found & { peers: PeerEntry[] }): void {
+    this.view.vouch(found.peers)
     seedMap(found.peers, directoryMap(this.doc))
     this.currentBase = found.url
     this.currentId = found.id

@@ -15,6 +15,22 @@ describe('the directory doc', () => {
     expect(readPeers(doc).map((p) => p.id)).toEqual(['aaaa', 'bbbb'])
   })
 
+  it('a vouched entry is taken as it is; one that arrives over the wire is validated again', () => {
+    const doc = new Y.Doc()
+    const view = new DirectoryView(doc)
+    const seeded = entry('aaaa')
+    view.vouch([seeded])
+    directoryMap(doc).set('aaaa', seeded)
+    expect(view.get('aaaa')).toBe(seeded)
+    // A remote update decodes to a new object: the vouch does not carry over to it.
+    const remote = new Y.Doc()
+    directoryMap(remote).set('bbbb', { id: 'bbbb', evil: true })
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote))
+    expect(view.get('bbbb')).toBeNull()
+    expect(view.peers().map((p) => p.id)).toEqual(['aaaa'])
+    view.destroy()
+  })
+
   it('a view caches the list until the map changes', () => {
     const doc = new Y.Doc()
     const view = new DirectoryView(doc)
