@@ -9,7 +9,7 @@
  * Plain JavaScript so the bench's .mjs files import it without a build; chromium.d.mts types it.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -93,6 +93,7 @@ export const unpackNpmChromium = async (pkg, cache = CACHE) => {
   const dir = join(cache, pkg.version)
   if (!existsSync(join(dir, 'chromium'))) {
     mkdirSync(cache, { recursive: true, mode: 0o700 })
+    removeDeadStages(cache)
     const stage = join(cache, `.stage-${process.pid}-${Math.random().toString(36).slice(2)}`)
     mkdirSync(stage, { mode: 0o700 })
     try {
@@ -108,6 +109,23 @@ export const unpackNpmChromium = async (pkg, cache = CACHE) => {
     }
   }
   return { path: join(dir, 'chromium'), env: npmChromiumEnv(dir) }
+}
+
+/** Staging dirs (~210 MB each) of unpackers that died mid-way; a live one's stays. */
+const removeDeadStages = (cache) => {
+  for (const name of readdirSync(cache)) {
+    const pid = Number(/^\.stage-(\d+)-/.exec(name)?.[1])
+    if (pid && !isAlive(pid)) rmSync(join(cache, name), { recursive: true, force: true })
+  }
+}
+
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return err.code === 'EPERM'
+  }
 }
 
 /**
