@@ -14,7 +14,8 @@ const result = await build({
   platform: 'browser',
   target: 'chrome110',
   minify: true,
-  sourcemap: true,
+  // Source maps only when asked (scripts/build.mjs): they would be most of the package.
+  sourcemap: process.env.SOURCEMAP === '1',
   metafile: true,
   logLevel: 'warning'
 })

@@ -32,8 +32,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  sourcemap: true,
-  // Less to parse before `initialize` can be answered; the source map keeps stack traces readable.
+  // SOURCEMAP=1 (scripts/build.mjs) adds maps; run with node --enable-source-maps to read stack traces.
+  sourcemap: process.env.SOURCEMAP === '1',
+  // Less to parse before `initialize` can be answered.
   minify: true,
   // ws's optional native helpers: absent is fine, ws checks at run time.
   external: ['bufferutil', 'utf-8-validate'],

@@ -1,20 +1,8 @@
-/** Headless Chromium for the bench: Debian's /usr/bin/chromium or CHROME_PATH, through playwright-core. */
-import { existsSync } from 'node:fs'
+/** Headless Chromium for the bench, through playwright-core; scripts/lib/chromium.mjs picks which one. */
 import { chromium } from 'playwright-core'
+import { chromiumLaunchOptions } from '../../scripts/lib/chromium.mjs'
 
-export const chromePath = () => {
-  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium'
-  if (!existsSync(path)) throw new Error(`Chromium not found at ${path}: apt-get install chromium, or set CHROME_PATH`)
-  return path
-}
-
-
-export const launch = () =>
-  chromium.launch({
-    executablePath: chromePath(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
-  })
+export const launch = async () => chromium.launch((await chromiumLaunchOptions()).launch)
 
 /** A fresh context (fresh IndexedDB, no warm connections) with a page on origin + path. */
 export const freshPage = async (browser, url) => {

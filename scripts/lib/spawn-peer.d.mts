@@ -36,10 +36,13 @@ export interface CliOptions {
   wrap?: string[]
   /** 'pipe' to write to the peer's stdin through proc.stdin. */
   stdin?: 'ignore' | 'pipe'
+  /** Instead of `node <this repo's CLI>`, e.g. ['npx', 'peer-plan-node']. */
+  command?: string[]
+  cwd?: string
 }
 
 export declare const CLI: string
-export declare const startProcess: (command: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' }) => ProcessHandle
+export declare const startProcess: (command: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe'; cwd?: string }) => ProcessHandle
 export declare const killAll: () => Promise<void>
 export declare const peerEnv: (home: string, env?: Record<string, string>) => NodeJS.ProcessEnv
 export declare const startCli: (opts: CliOptions) => ProcessHandle

@@ -20,8 +20,8 @@ const live = new Set()
  * A child process with bounded stdout/stderr, tracked until it exits. stdin is 'ignore' unless the
  * caller asks for a pipe (then it is proc.stdin).
  */
-export const startProcess = (command, args, { env = process.env, stdin = 'ignore' } = {}) => {
-  const proc = spawn(command, args, { env, stdio: [stdin, 'pipe', 'pipe'] })
+export const startProcess = (command, args, { env = process.env, stdin = 'ignore', cwd } = {}) => {
+  const proc = spawn(command, args, { env, cwd, stdio: [stdin, 'pipe', 'pipe'] })
   const out = boundedText()
   const err = boundedText()
   proc.stdout.setEncoding('utf8').on('data', (d) => out.append(d))
@@ -80,10 +80,13 @@ export const peerEnv = (home, env = {}) => {
   return { ...base, HOME: resolve(home, '..'), PEER_PLAN_HOME: home, ...env }
 }
 
-/** Runs the CLI with exactly these args (under `wrap`, e.g. ['ip', 'netns', 'exec', 'ns1'], if given). */
-export const startCli = ({ home, args = [], env = {}, wrap = [], stdin = 'ignore' }) => {
-  const [command, ...prefix] = [...wrap, process.execPath]
-  return startProcess(command, [...prefix, CLI, ...args], { env: peerEnv(home, env), stdin })
+/**
+ * Runs the CLI with exactly these args (under `wrap`, e.g. ['ip', 'netns', 'exec', 'ns1'], if given).
+ * `command` replaces `node <this repo's CLI>`, e.g. ['npx', 'peer-plan-node'] in an installed package's `cwd`.
+ */
+export const startCli = ({ home, args = [], env = {}, wrap = [], stdin = 'ignore', command = [process.execPath, CLI], cwd }) => {
+  const [exe, ...prefix] = [...wrap, ...command]
+  return startProcess(exe, [...prefix, ...args], { env: peerEnv(home, env), stdin, cwd })
 }
 
 // mDNS would join the peers of every test file, bench scenario and checkout running at once: only a

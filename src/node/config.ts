@@ -216,7 +216,7 @@ const CLI_OPTIONS = {
 } as const
 
 /** Resolves argv + env + config file into a PeerConfig, or a help/version request. Throws ConfigError. */
-export const resolveConfig = (argv: string[], env: NodeJS.ProcessEnv, userHome: string): CliRequest => {
+export const resolveConfig = (argv: string[], env: Record<string, string | undefined>, userHome: string): CliRequest => {
   let values: Record<string, string | boolean | string[] | undefined>
   let positionals: string[]
   try {

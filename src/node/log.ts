@@ -9,12 +9,18 @@ export interface Logger {
   debug(msg: string): void
 }
 
+/** Structural, so these declarations need no @types/node (process.stderr is one). */
+export interface LineStream {
+  on(event: 'error', listener: () => void): unknown
+  write(line: string): unknown
+}
+
 /**
  * A line writer that goes quiet once its stream has failed (EPIPE: whoever read stderr has gone). Node
  * keeps such a pipe "writable" and emits one more 'error' per write, so a logger that went on writing,
  * or logged those errors, would spin the event loop.
  */
-export const quietOnError = (stream: NodeJS.WritableStream = process.stderr): ((line: string) => void) => {
+export const quietOnError = (stream: LineStream = process.stderr): ((line: string) => void) => {
   let broken = false
   stream.on('error', () => (broken = true))
   return (line) => {

@@ -23,6 +23,7 @@ import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
 import { Mesh } from './mesh.js'
 import { overflowClaim } from './overflow-claim.js'
+import type { PeerHandle, PeerOptions } from './peer-api.js'
 import { loadMeshKey } from './mesh-key.js'
 import { meshOriginRule } from './origin-rule.js'
 import { RegistryFile } from './registry-file.js'
@@ -35,31 +36,15 @@ import { createUpgradeHandler } from './upgrade.js'
 
 export { VERSION } from './self-entry.js'
 
-export interface PeerOptions {
-  log?: Logger
-  /** Rooms a peer hosts at once, besides the directory. */
-  maxRooms?: number
-  pingIntervalMs?: number
-}
+export type { PeerOptions } from './peer-api.js'
 
-export interface Peer {
-  /** The entry as this peer started; the directory holds the live one (name and agents change). */
-  readonly entry: PeerEntry
-  readonly url: string
-  /** The dashboard with the access token in its fragment: what a person opens. */
-  readonly dashboardUrl: string
-  /** The access token (the agent hands it to its user; peers' HTTP calls to each other show it). */
-  readonly token: string
+export interface Peer extends PeerHandle {
   /** What the MCP side works with: rooms, the directory, the inbox, and this peer's own entry. */
   readonly rooms: RoomServer
   /** Rooms on disk under the home, and the links that make each room one doc across the mesh. */
   readonly store: RoomStore
   readonly roomLinks: RoomLinks
   readonly inbox: Inbox
-  updateSelf(patch: Partial<PeerEntry>): void
-  peers(): PeerEntry[]
-  health(): HealthResponse
-  stop(): Promise<void>
 }
 
 export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Promise<Peer> => {

@@ -1,25 +1,15 @@
 /**
- * Real headless Chromium through playwright-core: Debian's /usr/bin/chromium, or CHROME_PATH.
+ * Real headless Chromium through playwright-core: CHROME_PATH, else a system Chromium, else the one the
+ * dev dependency @sparticuz/chromium ships (scripts/lib/chromium.mjs decides, for the bench too).
  * Pages are opened on a peer's own origin, so they are allowed by every peer of the range.
  */
-import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromiumLaunchOptions } from '../../scripts/lib/chromium.mjs'
 import { testScope, type Scope } from './scope.js'
-
-export const chromePath = (): string => {
-  const path = process.env.CHROME_PATH ?? '/usr/bin/chromium'
-  if (!existsSync(path)) throw new Error(`Chromium not found at ${path}: apt-get install chromium, or set CHROME_PATH`)
-  return path
-}
 
 /** Closed when its scope ends: the running test unless a describe block's suiteScope() is given. */
 export const launchBrowser = async (scope: Scope = testScope()): Promise<Browser> => {
-  const browser = await chromium.launch({
-    executablePath: chromePath(),
-    headless: true,
-    // Without the background-networking flags Chromium keeps dialling Google's hosts.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
-  })
+  const browser = await chromium.launch((await chromiumLaunchOptions()).launch)
   scope.defer(() => browser.close())
   return browser
 }

@@ -1,0 +1,111 @@
+/**
+ * The package as a user gets it: `npm pack` (of the dist `pnpm test` has just built), installed from the
+ * tarball into a scratch project with the user's own yjs, then `npx peer-plan-node`, `peer-plan/browser`,
+ * `peer-plan/node` (and `peer-plan/vite` when package.json exports it) used from there, and the types
+ * checked by tsc with no @types/node and skipLibCheck off. Installs with pnpm --prefer-offline: every
+ * package is in the store `pnpm install` filled, so this needs no network.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { startPeer } from '../scripts/lib/spawn-peer.mjs'
+import { PORTS, range } from './helpers/ports.js'
+import { getJson } from './helpers/peers.js'
+import { testScope } from './helpers/scope.js'
+import { tempDir } from './helpers/temp.js'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+const run = promisify(execFile)
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+
+/** The pnpm running this suite (`pnpm test`, or `npx -y pnpm@10 test` with none on PATH), else pnpm on PATH. */
+const pnpm = (): [string, string[]] => {
+  const execPath = process.env.npm_execpath
+  return execPath && /pnpm/.test(execPath) ? [process.execPath, [execPath]] : ['pnpm', []]
+}
+
+const pack = async (dest: string): Promise<{ tarball: string; files: string[] }> => {
+  if (!existsSync(join(ROOT, 'dist/cli/peer-plan-node.js'))) throw new Error('no dist/: run `pnpm build` (pnpm test does) first')
+  // --ignore-scripts: prepack would rebuild dist/ under the other test files running now.
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: ROOT })
+  const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[]
+  return { tarball: join(dest, info!.filename), files: info!.files.map((f) => f.path) }
+}
+
+const CONSUMER_TS = `import { startPeer, resolveConfig, type Peer, type PeerEntry } from 'peer-plan/node'
+import { joinMesh, type Mesh } from 'peer-plan/browser'
+export const start = async (): Promise<Peer | undefined> => {
+  const req = resolveConfig(['--ports', '1234-1244'], {}, '/home/u')
+  return req.kind === 'run' ? startPeer(req.config) : undefined
+}
+export const urls = (peer: Peer): string[] => peer.peers().map((e: PeerEntry) => e.url)
+export const join = (): Promise<Mesh> => joinMesh({ ports: [1234, 1244] })
+`
+
+// Type-checks the consumer as a project with no Node types at all: not installed, and none asked for.
+const TSCONFIG = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'] }, files: ['consumer.ts'] }
+
+// Run in the scratch project: what each entry point gives, and whether yjs complained of a second copy.
+const PROBE = `const errors = []
+const error = console.error
+console.error = (...a) => (errors.push(a.join(' ')), error(...a))
+await import('yjs')
+const browser = await import('peer-plan/browser')
+const node = await import('peer-plan/node')
+let vite = null
+try { vite = import.meta.resolve('peer-plan/vite') } catch (e) { vite = 'unresolved: ' + e.message }
+console.log(JSON.stringify({ browser: typeof browser.joinMesh, node: typeof node.startPeer, version: node.VERSION, vite, errors }))
+`
+
+const scratchProject = async (dir: string, tarball: string): Promise<void> => {
+  const yjs = JSON.parse(readFileSync(join(ROOT, 'node_modules/yjs/package.json'), 'utf8')).version
+  // The app pins its own yjs, as the issue's user did; peer-plan must use that one.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies: { 'peer-plan': `file:${tarball}`, yjs } }))
+  writeFileSync(join(dir, 'consumer.ts'), CONSUMER_TS)
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG))
+  writeFileSync(join(dir, 'probe.mjs'), PROBE)
+  const [cmd, pre] = pnpm()
+  await run(cmd, [...pre, 'install', '--prefer-offline', '--ignore-workspace'], { cwd: dir })
+}
+
+describe('the published package (npm pack -> a scratch project)', () => {
+  it('ships a LICENSE, no source maps, no prepare; yjs is a peer', async () => {
+    const { tarball, files } = await pack(tempDir())
+    process.stderr.write(`[measure] npm pack tarball: ${statSync(tarball).size} bytes, ${files.length} files\n`)
+    expect(files).toContain('LICENSE')
+    expect(files).toContain('dist/browser/peer-plan.js')
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
+    expect(pkg.scripts.prepare).toBeUndefined()
+    expect(pkg.peerDependencies.yjs).toBeDefined()
+    expect(pkg.dependencies.yjs).toBeUndefined()
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/MIT License[\s\S]*peer-plan contributors/)
+  })
+
+  it('installs, runs `npx peer-plan-node`, imports every export with one yjs, and type-checks without @types/node', { timeout: 180_000 }, async () => {
+    const dir = tempDir()
+    const { tarball } = await pack(dir)
+    const app = join(dir, 'app')
+    mkdirSync(app)
+    await scratchProject(app, tarball)
+    expect(existsSync(join(app, 'node_modules/@types/node'))).toBe(false)
+
+    const probe = JSON.parse((await run(process.execPath, ['probe.mjs'], { cwd: app })).stdout)
+    expect(probe).toMatchObject({ browser: 'function', node: 'function', version: pkg.version, errors: [] })
+    if (pkg.exports['./vite']) expect(probe.vite).toMatch(/^file:.*\/peer-plan\/dist\//)
+
+    const tsc = await run(process.execPath, [TSC, '-p', app]).then(() => '', (e: { stdout: string }) => e.stdout)
+    expect(tsc).toBe('')
+
+    const home = join(dir, 'home')
+    const peer = startPeer({ home, args: ['--ports', range(PORTS.pack)], command: ['npx', 'peer-plan-node'], cwd: app })
+    // SIGTERM, so npx passes it on; SIGKILL would leave the peer behind it (and the leak check would say so).
+    testScope().defer(() => peer.stop('SIGTERM', 5000))
+    const ready = await peer.ready
+    expect(ready.port).toBeGreaterThanOrEqual(PORTS.pack[0])
+    expect((await getJson<{ ok: boolean; version: string }>(`${ready.url}/health`)).ok).toBe(true)
+  })
+})
