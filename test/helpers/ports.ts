@@ -41,7 +41,11 @@ const BASE = {
   files: [23400, 23419],
   refusedBodies: [23420, 23429],
   chaos: [23500, 23539],
-  rooms: [23600, 23639]
+  rooms: [23600, 23639],
+  // The peers of test/browser/vite.test.ts; its dev and preview servers take viteServers.
+  vite: [23700, 23709],
+  viteServers: [23710, 23719],
+  browserErrors: [23720, 23739]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
