@@ -45,7 +45,9 @@ const BASE = {
   // The peers of test/browser/vite.test.ts; its dev and preview servers take viteServers.
   vite: [23700, 23709],
   viteServers: [23710, 23719],
-  browserErrors: [23720, 23739]
+  browserErrors: [23720, 23729],
+  // A page origin no peer of browserErrors allows.
+  browserErrorsApp: [23730, 23730]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
