@@ -99,7 +99,8 @@ export const peerPlan = (options: PeerPlanOptions = {}): Plugin => ({
     attach(options, {
       httpServer: server.httpServer as HttpServer | null,
       middlewares: server.middlewares,
-      allowedHosts: () => server.config.server.allowedHosts,
+      // allowedHosts came with Vite 6.0.9 / 5.4.12; before it there is none.
+      allowedHosts: () => server.config.server.allowedHosts ?? [],
       push: (registry) => server.ws.send(DEV_REGISTRY_EVENT, registry),
       info: (line) => server.config.logger.info(line),
       scheme: server.config.server.https ? 'https' : 'http'
@@ -109,7 +110,7 @@ export const peerPlan = (options: PeerPlanOptions = {}): Plugin => ({
     attach(options, {
       httpServer: server.httpServer as HttpServer,
       middlewares: server.middlewares,
-      allowedHosts: () => server.config.preview.allowedHosts,
+      allowedHosts: () => server.config.preview.allowedHosts ?? [],
       push: null,
       info: (line) => server.config.logger.info(line),
       scheme: server.config.preview.https ? 'https' : 'http'
