@@ -23,6 +23,8 @@ export interface FollowerOptions {
   ports?: [number, number]
 }
 
+const PUSH_COALESCE_MS = 30
+
 interface Followed {
   self: string
   doc: Y.Doc
@@ -42,6 +44,8 @@ export class MeshFollower {
   private stopped = false
   private attempt = 0
   private timer: ReturnType<typeof setTimeout> | null = null
+  /** Pushes are coalesced: a cold start of N peers changes the directory O(N) times in a second. */
+  private pushTimer: ReturnType<typeof setTimeout> | null = null
   private readonly listeners = new Set<(r: RegistryResponse) => void>()
   private readonly waiting = new Set<() => void>()
   private lastSent = ''
@@ -117,7 +121,9 @@ export class MeshFollower {
       this.emit()
       for (const done of [...this.waiting]) done()
     })
-    doc.on('update', () => provider.synced && this.emit())
+    doc.on('update', () => {
+      if (provider.synced && !this.pushTimer) this.pushTimer = setTimeout(() => ((this.pushTimer = null), this.emit()), PUSH_COALESCE_MS)
+    })
     // The peer went (or never let us in): find another rather than redial a dead port.
     provider.on('connection-close', () => this.followed?.provider === provider && this.retry())
   }
@@ -142,6 +148,7 @@ export class MeshFollower {
   stop(): void {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    if (this.pushTimer) clearTimeout(this.pushTimer)
     for (const done of [...this.waiting]) done()
     this.drop()
   }

@@ -91,6 +91,17 @@ describe('peer-plan/vite', () => {
     await waitFor(async () => (await listed(page)).join() === ids(peers).join(), 'the page to list the new peer')
     noRefusals(peers)
 
+    // The peer the page (and the plugin) follow is SIGKILLed: both move to another peer through the
+    // relay, and the room goes on with the same doc.
+    const currentId = await page.evaluate(() => (window as any).mesh.current.id as string)
+    const victim = peers.find((p) => p.id === currentId)!
+    peers.splice(peers.indexOf(victim), 1)
+    await victim.stop('SIGKILL')
+    await waitFor(async () => (await listed(page)).join() === ids(peers).join() && (await page.evaluate(() => (window as any).mesh.status)) === 'connected', 'the page to fail over and drop the dead peer')
+    await waitFor(async () => (await pushed(page)).join() === ids(peers).join(), 'the plugin to follow another peer and push the change')
+    await waitFor(() => page.evaluate(() => (window as any).room.provider.synced as boolean), 'the room to sync on a live peer')
+    await roomWorks(page, peers[0]!, 'after-failover')
+
     // The relay is the dev server's own: another origin, or a port no peer serves, is refused.
     const foreign = await fetch(`${origin}/api/registry`, { headers: { Origin: 'http://evil.example' } })
     expect(foreign.status).toBe(403)
