@@ -102,6 +102,13 @@ describe('peer-plan/vite', () => {
     await waitFor(() => page.evaluate(() => (window as any).room.provider.synced as boolean), 'the room to sync on a live peer')
     await roomWorks(page, peers[0]!, 'after-failover')
 
+    // Refusals come through the relay as close codes the page can read (no token: 4401).
+    const code = await page.evaluate((port) => new Promise<number>((resolve) => {
+      const ws = new globalThis.WebSocket(`ws://${location.host}/api/peer/${port}/needs-a-token`, ['peer-plan'])
+      ws.onclose = (e) => resolve(e.code)
+    }), peers[0]!.port)
+    expect(code).toBe(4401)
+
     // The relay is the dev server's own: another origin, or a port no peer serves, is refused.
     const foreign = await fetch(`${origin}/api/registry`, { headers: { Origin: 'http://evil.example' } })
     expect(foreign.status).toBe(403)
