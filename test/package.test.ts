@@ -1,8 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` (of the dist `pnpm test` has just built), installed from the
  * tarball into a scratch project with the user's own yjs, then `npx peer-plan-node`, `peer-plan/browser`,
- * `peer-plan/node` (and `peer-plan/vite` when package.json exports it) used from there, and the types
- * checked by tsc with no @types/node and skipLibCheck off. Installs with pnpm --prefer-offline: every
+ * `peer-plan/node` and `peer-plan/vite` (a Vite dev server with the plugin, answering /api/registry from
+ * the live mesh) used from there, and the types checked by tsc with no @types/node and skipLibCheck off. Installs with pnpm --prefer-offline: every
  * package is in the store `pnpm install` filled, so this needs no network.
  */
 import { execFile } from 'node:child_process'
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { startPeer } from '../scripts/lib/spawn-peer.mjs'
-import { PORTS, range } from './helpers/ports.js'
+import { PORTS } from './helpers/ports.js'
 import { getJson } from './helpers/peers.js'
 import { testScope } from './helpers/scope.js'
 import { tempDir } from './helpers/temp.js'
@@ -56,18 +56,41 @@ console.error = (...a) => (errors.push(a.join(' ')), error(...a))
 await import('yjs')
 const browser = await import('peer-plan/browser')
 const node = await import('peer-plan/node')
-let vite = null
-try { vite = import.meta.resolve('peer-plan/vite') } catch (e) { vite = 'unresolved: ' + e.message }
-console.log(JSON.stringify({ browser: typeof browser.joinMesh, node: typeof node.startPeer, version: node.VERSION, vite, errors }))
+console.log(JSON.stringify({ browser: typeof browser.joinMesh, node: typeof node.startPeer, version: node.VERSION, errors }))
+`
+
+// Run in the scratch project once a peer is up: Vite's dev server with the installed plugin, until its
+// /api/registry lists that peer (the plugin follows the live directory, so this waits on a condition).
+const VITE_PROBE = `import { createServer } from 'vite'
+import { peerPlan } from 'peer-plan/vite'
+const [home, lo, hi, port, want] = process.argv.slice(2)
+const server = await createServer({ configFile: false, logLevel: 'silent', root: process.cwd(),
+  plugins: [peerPlan({ home, ports: [Number(lo), Number(hi)] })], server: { host: '127.0.0.1', port: Number(port), strictPort: true } })
+await server.listen()
+const deadline = Date.now() + 20000
+let body = null
+try {
+  while (Date.now() < deadline) {
+    const res = await fetch('http://127.0.0.1:' + port + '/api/registry')
+    body = res.ok ? await res.json() : { status: res.status }
+    if (body.peers?.some((p) => p.url === want)) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+} finally {
+  await server.close()
+}
+console.log(JSON.stringify(body))
 `
 
 const scratchProject = async (dir: string, tarball: string): Promise<void> => {
-  const yjs = JSON.parse(readFileSync(join(ROOT, 'node_modules/yjs/package.json'), 'utf8')).version
-  // The app pins its own yjs, as the issue's user did; peer-plan must use that one.
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies: { 'peer-plan': `file:${tarball}`, yjs } }))
+  const version = (name: string): string => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
+  // The app pins its own yjs, as the issue's user did; peer-plan must use that one. vite is the app's too.
+  const dependencies = { 'peer-plan': `file:${tarball}`, yjs: version('yjs'), vite: version('vite') }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies }))
   writeFileSync(join(dir, 'consumer.ts'), CONSUMER_TS)
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG))
   writeFileSync(join(dir, 'probe.mjs'), PROBE)
+  writeFileSync(join(dir, 'vite-probe.mjs'), VITE_PROBE)
   const [cmd, pre] = pnpm()
   await run(cmd, [...pre, 'install', '--prefer-offline', '--ignore-workspace'], { cwd: dir })
 }
@@ -95,17 +118,22 @@ describe('the published package (npm pack -> a scratch project)', () => {
 
     const probe = JSON.parse((await run(process.execPath, ['probe.mjs'], { cwd: app })).stdout)
     expect(probe).toMatchObject({ browser: 'function', node: 'function', version: pkg.version, errors: [] })
-    if (pkg.exports['./vite']) expect(probe.vite).toMatch(/^file:.*\/peer-plan\/dist\//)
 
     const tsc = await run(process.execPath, [TSC, '-p', app]).then(() => '', (e: { stdout: string }) => e.stdout)
     expect(tsc).toBe('')
 
     const home = join(dir, 'home')
-    const peer = startPeer({ home, args: ['--ports', range(PORTS.pack)], command: ['npx', 'peer-plan-node'], cwd: app })
+    // The peer takes the range but its last port, which the Vite dev server takes.
+    const [lo, hi] = PORTS.pack
+    const peer = startPeer({ home, args: ['--ports', `${lo}-${hi - 1}`], command: ['npx', 'peer-plan-node'], cwd: app })
     // SIGTERM, so npx passes it on; SIGKILL would leave the peer behind it (and the leak check would say so).
     testScope().defer(() => peer.stop('SIGTERM', 5000))
     const ready = await peer.ready
     expect(ready.port).toBeGreaterThanOrEqual(PORTS.pack[0])
     expect((await getJson<{ ok: boolean; version: string }>(`${ready.url}/health`)).ok).toBe(true)
+
+    const vite = await run(process.execPath, ['vite-probe.mjs', home, String(lo), String(hi - 1), String(hi), ready.url], { cwd: app })
+    const registry = JSON.parse(vite.stdout) as { peers?: { url: string }[] }
+    expect(registry.peers?.map((p) => p.url)).toContain(ready.url)
   })
 })

@@ -3,12 +3,14 @@
  * that peer answered it (one round trip: every source asks /registry); the live directory doc attaches
  * behind it (`mesh.live`) and follows the mesh from then on.
  */
-import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
+import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
 import { cacheSource } from './discovery/cache.js'
+import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
 import { MeshDiscoveryError, raceSources, type Entry } from './discovery/race.js'
 import { registrySource } from './discovery/registry.js'
 import { scanSource } from './discovery/scan.js'
+import { direct, type Reach } from './discovery/source.js'
 import { Mesh } from './mesh.js'
 
 export interface JoinOptions {
@@ -38,6 +40,21 @@ export interface JoinOptions {
    * follow the directory but open no room.
    */
   token?: string
+  /**
+   * The page is served by Vite with peerPlan() from peer-plan/vite: find the mesh at `/api/registry` on
+   * the page's own origin and reach every peer through the plugin's relay there (no --allow-origin).
+   * `true`, or where the plugin is ({ origin, base }). The other sources are not used then.
+   */
+  devServer?: boolean | DevServer
+}
+
+/** The dev server's source and relay, or null when the page talks to the peers itself. */
+const devServerOf = (options: JoinOptions, timeoutMs: number): { source: Entry; reach: Reach } | null => {
+  if (!options.devServer) return null
+  const dev = options.devServer === true ? {} : options.devServer
+  const origin = dev.origin ?? globalThis.location.origin
+  const base = dev.base ?? DEV_BASE
+  return { source: devServerSource(origin, base, timeoutMs), reach: devRelay(origin, base) }
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -50,16 +67,15 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const timeoutMs = options.timeoutMs ?? 5000
   const probeTimeoutMs = options.probeTimeoutMs ?? 400
   const graceMs = options.graceMs ?? 100
-  const cacheKey = options.cache === false ? null : `${host}:${ports[0]}-${ports[1]}`
+  const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000))
+  const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
 
   // The scan waits up to scanDelayMs for the registry (or the cache) to answer or fail: on loopback a
   // dead first port is refused in a few ms, so the scan then starts at once.
   const scanDelayMs = options.scanDelayMs ?? 25
-  const networkSources = (delay: number): Entry[] => [
-    registrySource(host, ports[0], probeTimeoutMs),
-    { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: delay }
-  ]
-  const sources: Entry[] = [
+  const networkSources = (delay: number): Entry[] =>
+    dev ? [dev.source] : [registrySource(host, ports[0], probeTimeoutMs), { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: delay }]
+  const sources: Entry[] = dev ? [dev.source] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
     ...(cacheKey ? [cacheSource(cacheKey, probeTimeoutMs)] : []),
     ...networkSources(scanDelayMs)
@@ -76,6 +92,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
       token: options.token ?? null,
       heartbeatMs: 2000,
       startedAt: t0,
+      reach: dev?.reach ?? direct,
       rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
     }
   )

@@ -12,61 +12,19 @@ import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
-import { firstHealthy, probeHealth, type Found, type Via } from './discovery/source.js'
-import type { Attempt } from './discovery/race.js'
+import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
+import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { mirrorMap, seedMap } from './mirror.js'
 import { openRoom, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
-
-export type MeshStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'destroyed'
-
-export interface MeshTimings {
-  /** ms from the joinMesh() call until the first peer answered */
-  firstAnswer: number
-  /** ms until the whole peer list was known (that peer's /registry answer): joinMesh resolves then */
-  peersKnown: number
-  /** ms until the live directory doc had synced behind it (NaN until then; see `Mesh.live`) */
-  directorySynced: number
-  /** each discovery source: what it returned and when */
-  sources: Attempt[]
-  /** ms each failover took, from losing `current` to the directory syncing from another peer */
-  failovers: number[]
-}
-
-export interface StatusEvent {
-  status: MeshStatus
-  detail?: string
-  retryInMs?: number
-  /** With `offline`: retries so far; the wait is drawn from [0, min(5000, 250 * 2^attempt)] ms. */
-  attempt?: number
-}
-
-export type MeshEvents = {
-  'peer-added': (peer: PeerEntry) => void
-  'peer-removed': (peer: PeerEntry) => void
-  change: (peers: PeerEntry[]) => void
-  status: (event: StatusEvent) => void
-}
-
-export interface MeshDeps {
-  /** Rediscovers a first peer when none from the directory answers (the joinMesh race, minus the cache). */
-  rediscover: (signal: AbortSignal) => Promise<Found>
-  cacheKey: string | null
-  probeTimeoutMs: number
-  /** The access token rooms are opened with; null: none (the directory alone is readable). */
-  token: string | null
-  heartbeatMs: number
-  /** performance.now() when joinMesh was called: timings count from it. */
-  startedAt: number
-}
-
+export type { MeshDeps, MeshEvents, MeshStatus, MeshTimings, StatusEvent } from './mesh-types.js'
 
 export class Mesh extends ObservableV2<MeshEvents> {
   readonly doc = new Y.Doc()
   peers: PeerEntry[] = []
   current: PeerEntry | null = null
-  status: MeshStatus = 'connecting'
+  status: StatusEvent['status'] = 'connecting'
   readonly via: Via
   readonly timings: MeshTimings
   private currentBase = ''
@@ -130,7 +88,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
   attach(found: Found, timeoutMs: number): Promise<void> {
     this.dropProvider()
     const wire = new Y.Doc()
-    const provider = new WebsocketProvider(wsBase(found.url), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000 })
+    const provider = new WebsocketProvider(wsBase(this.deps.reach(found.url)), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000 })
     const mirror = () => {
       if (this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
     }
@@ -176,7 +134,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.heartbeat = setInterval(() => {
       if (this.failing || this.destroyed || !this.currentBase) return
       const url = this.currentBase
-      probeHealth(url, this.life.signal, this.deps.probeTimeoutMs * 4).catch(() => {
+      probeHealth(url, this.life.signal, this.deps.probeTimeoutMs * 4, this.deps.reach).catch(() => {
         if (this.currentBase === url && !this.failing) void this.failover(`${url} stopped answering`)
       })
     }, this.deps.heartbeatMs)
@@ -232,7 +190,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
       const candidates = this.peers.map((p) => p.url).filter((u) => u !== lost || attempt > 0)
       let found: Found | null = null
       try {
-        found = await firstHealthy(candidates, this.life.signal, this.deps.probeTimeoutMs)
+        found = await firstHealthy(candidates, this.life.signal, this.deps.probeTimeoutMs, this.deps.reach)
       } catch {
         found = await this.deps.rediscover(this.life.signal).catch(() => null)
       }
@@ -266,6 +224,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
   /** The access token rooms are opened with, if the page has one. */
   get token(): string | null {
     return this.deps.token
+  }
+
+  /** How this page reaches a peer's URL: directly, or through the Vite plugin's relay. */
+  get reach(): Reach {
+    return this.deps.reach
   }
 
   /** The base URL of the peer the directory is read from ('' while none). */

@@ -8,7 +8,9 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
+import { CLOSE_CODES, isValidRoomName } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
+import { isFinalClose, roomErrorFor, RoomNameError, type RoomError } from './errors.js'
 import type { Mesh, StatusEvent } from './mesh.js'
 
 export interface OpenOptions {
@@ -26,27 +28,65 @@ export interface RoomHandle {
   readonly peer: string
   /** Resolves once the IndexedDB copy has been loaded into the doc (at once without `persist`). */
   readonly persisted: Promise<void>
+  /**
+   * Resolves when the room first syncs; rejects with a named error (RoomNameError, AccessTokenError,
+   * PeerFullError) when the peer refuses the room for good, and then the handle stops reconnecting.
+   */
+  readonly ready: Promise<void>
+  /** The refusal, once there is one. */
+  readonly error: RoomError | null
   destroy(): void
 }
 
 export const wsBase = (url: string): string => url.replace(/^http/, 'ws')
 
-/** The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`. */
-const connect = (peer: string, room: string, doc: Y.Doc, token: string | null) =>
-  new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000, protocols: token ? ['peer-plan', `peer-plan.token.${token}`] : [] })
+/**
+ * The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`,
+ * which is offered even without a token so a refusal comes back as a close code the page can read.
+ */
+const connect = (url: string, room: string, doc: Y.Doc, token: string | null, refused: (e: RoomError) => void) => {
+  const provider = new WebsocketProvider(wsBase(url), room, doc, {
+    disableBc: true,
+    maxBackoffTime: 1000,
+    protocols: token ? ['peer-plan', `peer-plan.token.${token}`] : ['peer-plan'],
+    connect: isValidRoomName(room),
+    shouldReconnect: (event) => !isFinalClose(event.code)
+  })
+  provider.on('connection-close', (event) => {
+    const err = event && roomErrorFor(room, event.code, event.reason)
+    if (err) refused(err)
+  })
+  return provider
+}
 
 export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHandle => {
   const doc = options.doc ?? new Y.Doc()
   const local = options.persist ? new IndexeddbPersistence(`peer-plan:room:${room}`, doc) : null
   const named = options.peer ? mesh.peers.find((p) => p.id === options.peer || p.url === options.peer) : null
   let peer = named?.url ?? options.peer ?? mesh.currentUrl
-  let provider = connect(peer, room, doc, mesh.token)
+  let error: RoomError | null = null
+  let settle!: { resolve: () => void; reject: (e: RoomError) => void }
+  const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+  ready.catch(() => {}) // a page that never asks is not an unhandled rejection
+  const refused = (e: RoomError) => {
+    error ??= e
+    settle.reject(error)
+    // Not disconnect(): this runs inside y-websocket's close handler, which finishes the close itself.
+    provider.shouldConnect = false
+  }
+  const open = () => {
+    const p = connect(mesh.reach(peer), room, doc, mesh.token, refused)
+    p.on('sync', (synced: boolean) => synced && settle.resolve())
+    return p
+  }
+  let provider = open()
+  if (!isValidRoomName(room)) refused(new RoomNameError(room, CLOSE_CODES.roomName, `${JSON.stringify(room)} is not a room name: 1-128 of [A-Za-z0-9._-], not starting with . - or _`))
   const move = () => {
     const next = mesh.currentUrl
-    if (!next || next === peer) return
+    if (error || !next || next === peer) return
     provider.destroy()
     peer = next
-    provider = connect(peer, room, doc, mesh.token)
+    provider = open()
   }
   const onRemoved = (p: PeerEntry) => {
     if (p.url === peer) move()
@@ -65,6 +105,10 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
       return peer
     },
     persisted: local ? local.whenSynced.then(() => undefined) : Promise.resolve(),
+    ready,
+    get error() {
+      return error
+    },
     destroy: () => {
       mesh.off('peer-removed', onRemoved)
       mesh.off('status', onStatus)

@@ -12,7 +12,12 @@ export interface AccessPolicy {
   origin(origin: string | undefined): 'absent' | 'allowed' | 'refused'
   /** The peer now serves on this port too (an overflow peer that took a range port): Host and Origin accept it. */
   addPort(port: number): void
+  /** Tells the user once per origin (at most MAX_REFUSED_LOGGED of them) how to let that page in. */
+  noteRefused(origin: string): void
 }
+
+/** Refused origins remembered for the once-per-origin log line; past this many, one last line says so. */
+export const MAX_REFUSED_LOGGED = 64
 
 const loopbackOrigins = (port: number): string[] => [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
 
@@ -25,6 +30,22 @@ export interface PolicyOptions {
   extraHosts?: string[]
   /** A further check for http://<IPv4 or localhost>:<port> origins: the origins of peers in the directory. */
   originAllowed?: (origin: URL) => boolean
+  /** Where the once-per-origin line about a refused origin goes (the peer's info log). */
+  info?: (line: string) => void
+}
+
+/** A refused page names the origin it came from; printable ASCII only, clipped, so a log line stays one line. */
+const printable = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?').slice(0, 200)
+
+const refusedOriginLog = (info: (line: string) => void): ((origin: string) => void) => {
+  const seen = new Set<string>()
+  return (origin) => {
+    if (seen.has(origin) || seen.size > MAX_REFUSED_LOGGED) return
+    seen.add(origin)
+    if (seen.size > MAX_REFUSED_LOGGED) return info(`refused more than ${MAX_REFUSED_LOGGED} origins; not logging further ones`)
+    const o = printable(origin)
+    info(`refused a page from origin ${o}: to let it in, start the peers with --allow-origin ${o} (or serve the page with the Vite plugin peer-plan/vite)`)
+  }
 }
 
 export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
@@ -38,6 +59,7 @@ export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
   }
   addPort(opts.port)
   return {
+    noteRefused: opts.info ? refusedOriginLog(opts.info) : () => {},
     hostAllowed: (host) => host !== undefined && hosts.has(host.toLowerCase()),
     origin: (origin) => {
       if (origin === undefined) return 'absent'
@@ -52,11 +74,24 @@ export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
 const lanOriginShape = (origin: string, opts: PolicyOptions): boolean =>
   /^http:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|localhost):\d{1,5}$/.test(origin) && opts.originAllowed!(new URL(origin))
 
-export type Verdict = { ok: true } | { ok: false; status: number; reason: string }
+export type Verdict = { ok: true } | { ok: false; status: number; reason: string; headers?: Record<string, string> }
+
+/** The header that tells a refused page (and MeshDiscoveryError) that its origin was the reason. */
+export const REFUSED_HEADER = 'X-Peer-Plan-Refused'
+
+/**
+ * A refused origin's answer carries CORS headers, so the page reads a 403 that says why instead of
+ * "Failed to fetch". `*`, not the origin echoed: the page sends no credentials, and the answer holds
+ * nothing but the refusal (it tells a page that a peer listens here, which a timing probe tells too).
+ */
+const ORIGIN_REFUSAL = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': REFUSED_HEADER, [REFUSED_HEADER]: 'origin', Vary: 'Origin' }
 
 export const checkRequest = (policy: AccessPolicy, req: IncomingMessage): Verdict => {
   if (!policy.hostAllowed(req.headers.host)) return { ok: false, status: 403, reason: 'Host not allowed' }
-  if (policy.origin(req.headers.origin) === 'refused') return { ok: false, status: 403, reason: 'Origin not allowed' }
+  if (policy.origin(req.headers.origin) === 'refused') {
+    policy.noteRefused(req.headers.origin!)
+    return { ok: false, status: 403, reason: 'Origin not allowed: start the peer with --allow-origin <this page\'s origin>, or use the Vite plugin peer-plan/vite', headers: ORIGIN_REFUSAL }
+  }
   return { ok: true }
 }
 

@@ -79,7 +79,7 @@ export const createRequestHandler =
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
     const verdict = checkRequest(policy, req)
-    if (!verdict.ok) return refuse(req, res, verdict.status, verdict.reason)
+    if (!verdict.ok) return refuse(req, res, verdict.status, verdict.reason, verdict.headers)
     setCorsHeaders(policy, req, res)
     if (req.method === 'OPTIONS') return hasBody(req) ? refuse(req, res, 413, TOO_LARGE) : answerPreflight(req, res)
     const path = (req.url ?? '/').split('?')[0] ?? ''

@@ -71,7 +71,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
   const roomLinks = new RoomLinks({ selfId: entry.id, rooms, view, key, keepalive, scope: plan.lan ? 'lan' : 'loopback', log })
 
-  const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }) })
+  const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }), info: (line) => log.info(line) })
   const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
   const health = (person = true): HealthResponse => {
     // Strangers get no room names, not even the ones this peer's own entry lists.

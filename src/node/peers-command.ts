@@ -19,7 +19,7 @@ const fetchRegistry = async (url: string, timeoutMs: number): Promise<RegistryRe
 }
 
 /** The first of `urls` whose /registry answers (all asked at once). */
-const firstAnswer = (urls: string[], timeoutMs: number): Promise<RegistryResponse | null> =>
+export const firstAnswer = (urls: string[], timeoutMs: number): Promise<RegistryResponse | null> =>
   new Promise((resolve) => {
     let pending = urls.length
     if (!pending) return resolve(null)

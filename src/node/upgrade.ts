@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { DIRECTORY_ROOM, isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import type { AccessCheck } from './access.js'
 import { BASE_PROTOCOL } from './access-token.js'
 import { checkRequest, type AccessPolicy } from './http-guards.js'
@@ -34,6 +34,14 @@ const refuse = (socket: Duplex, status: number, text: string): void => {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`)
 }
 
+/**
+ * A browser cannot read the HTTP status of a refused upgrade (it sees 1006 and y-websocket retries for
+ * ever), so peer-plan's page client (it offers the `peer-plan` subprotocol and, being a browser, sends
+ * an Origin) is let in and closed at once with a code that says why. Other clients keep the status.
+ */
+const wantsCloseCodes = (req: IncomingMessage): boolean =>
+  req.headers.origin !== undefined && (req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim() === BASE_PROTOCOL)
+
 const roomName = (url: URL): string | null => {
   try {
     const name = decodeURIComponent(url.pathname.slice(1))
@@ -54,31 +62,38 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     const proof = proofs.get(req)
     if (proof) headers.push(`${PROOF_HEADER}: ${proof}`)
   })
+  /** Refuses before any handshake, or, for a page, after it with a close code it can read. */
+  const deny = (req: IncomingMessage, socket: Duplex, head: Buffer, status: number, text: string, code: number, reason: string): void => {
+    if (!wantsCloseCodes(req)) return refuse(socket, status, text)
+    wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason))
+  }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
     const verdict = checkRequest(policy, req)
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.reason)
     const url = new URL(req.url ?? '/', 'http://peer.invalid')
     const name = roomName(url)
-    if (name === null) return refuse(socket, 404, 'Not Found')
+    if (name === null) return deny(req, socket, head, 404, 'Not Found', CLOSE_CODES.roomName, 'not a room name: 1-128 of [A-Za-z0-9._-], not starting with . - _')
     const who = access.classify(req, url)
     if (!who.ok) {
       log.debug(`upgrade refused: ${who.reason}`)
-      return refuse(socket, who.status, who.status === 401 ? 'Unauthorized' : 'Forbidden')
+      if (who.status !== 401) return refuse(socket, who.status, 'Forbidden')
+      return deny(req, socket, head, 401, 'Unauthorized', CLOSE_CODES.accessToken, who.reason.slice(0, 100))
     }
     // Strangers read the directory and nothing else.
-    if (who.access === 'stranger' && name !== DIRECTORY_ROOM) return refuse(socket, 401, 'Unauthorized')
+    if (who.access === 'stranger' && name !== DIRECTORY_ROOM) return deny(req, socket, head, 401, 'Unauthorized', CLOSE_CODES.accessToken, 'access token required')
     const address = req.socket.remoteAddress ?? 'unknown'
     const room = rooms.canHost(name, address)
     if (room !== 'ok') {
       log.debug(`upgrade refused: ${room}`)
-      return refuse(socket, room === 'peer full' ? 503 : 429, room === 'peer full' ? 'Service Unavailable' : 'Too Many Requests')
+      const full = room === 'peer full'
+      return deny(req, socket, head, full ? 503 : 429, full ? 'Service Unavailable' : 'Too Many Requests', full ? CLOSE_CODES.peerFull : CLOSE_CODES.hostFull, full ? 'this peer holds its maximum of rooms' : 'too many rooms or connections from this host')
     }
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
     const peerId = who.peerId !== selfId ? who.peerId : null
     wss.handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address)
-      if (!hosted) return ws.close(1013, 'too many rooms')
+      if (!hosted) return ws.close(wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }

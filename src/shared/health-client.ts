@@ -8,7 +8,9 @@ import { healthResponseSchema, type HealthResponse } from './schema.js'
 export class HealthError extends Error {
   constructor(
     message: string,
-    readonly timedOut = false
+    readonly timedOut = false,
+    /** The peer refused this page's Origin (it said so in X-Peer-Plan-Refused), not the request. */
+    readonly originRefused = false
   ) {
     super(message)
   }
@@ -38,9 +40,11 @@ export const getJson = async (url: string, opts: GetOptions): Promise<unknown> =
     throw describe(err, opts.timeoutMs)
   }
   if (!res.ok) {
-    // Not read: a refusal's body is of no use, and a hostile one may be large.
+    // Not read: a refusal's body is of no use, and a hostile one may be large. Its headers say enough.
     void res.body?.cancel().catch(() => {})
-    throw new HealthError(`HTTP ${res.status}`)
+    if (res.headers.get('X-Peer-Plan-Refused') === 'origin') throw new HealthError(`HTTP ${res.status}: this page's origin is not allowed`, false, true)
+    const why = res.headers.get('X-Peer-Plan-Error')
+    throw new HealthError(`HTTP ${res.status}${why ? `: ${why.slice(0, 300)}` : ''}`)
   }
   try {
     return await res.json()

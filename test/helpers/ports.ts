@@ -42,6 +42,12 @@ const BASE = {
   refusedBodies: [23420, 23429],
   chaos: [23500, 23539],
   rooms: [23600, 23639],
+  // The peers of test/browser/vite.test.ts; its dev and preview servers take viteServers.
+  vite: [23700, 23709],
+  viteServers: [23710, 23719],
+  browserErrors: [23720, 23729],
+  // A page origin no peer of browserErrors allows.
+  browserErrorsApp: [23730, 23730],
   // npm pack -> a scratch project -> npx peer-plan-node (test/package.test.ts).
   pack: [23740, 23749]
 } as const satisfies Record<string, readonly [number, number]>

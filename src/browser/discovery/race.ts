@@ -8,7 +8,7 @@
  * that much time has passed or every source before it has failed, whichever comes first. The scan uses
  * it so that its dozen probes do not compete with a registry request that is about to answer.
  */
-import type { DiscoverySource, Found, Via } from './source.js'
+import { SourceError, type DiscoverySource, type Found, type Via } from './source.js'
 
 export interface Attempt {
   via: Via
@@ -16,12 +16,25 @@ export interface Attempt {
   /** What the source returned: the peer it found, or why it found none. */
   detail: string
   ms: number
+  /** Peers that answered but refused this page's Origin. */
+  refusedBy?: string[]
+}
+
+/** What to do when peers answered but refused the page's origin: the one fix, said first. */
+const originAdvice = (attempts: Attempt[]): string => {
+  const refused = [...new Set(attempts.flatMap((a) => a.refusedBy ?? []))]
+  if (refused.length === 0) return ''
+  const origin = globalThis.location?.origin ?? 'this page'
+  return `origin ${origin} is not allowed by the peers at ${refused.join(', ')}; start them with --allow-origin ${origin} (or use the Vite plugin peer-plan/vite). `
 }
 
 export class MeshDiscoveryError extends Error {
   override name = 'MeshDiscoveryError'
+  /** The peers that refused this page's Origin ([] when none did). */
+  readonly refusedBy: string[]
   constructor(readonly attempts: Attempt[]) {
-    super(`no peer-plan peer answered: ${attempts.map((a) => `${a.via}: ${a.detail}`).join(' | ') || 'no discovery source to try'}`)
+    super(`${originAdvice(attempts)}no peer-plan peer answered: ${attempts.map((a) => `${a.via}: ${a.detail}`).join(' | ') || 'no discovery source to try'}`)
+    this.refusedBy = [...new Set(attempts.flatMap((a) => a.refusedBy ?? []))]
   }
 }
 
@@ -89,7 +102,8 @@ export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: A
         },
         (err: Error) => {
           state[i]!.done = true
-          if (!settled) attempts.push({ via: source.via, ok: false, detail: err.message, ms: performance.now() - t0 })
+          const refusedBy = err instanceof SourceError && err.refusedBy.length ? { refusedBy: err.refusedBy } : {}
+          if (!settled) attempts.push({ via: source.via, ok: false, detail: err.message, ms: performance.now() - t0, ...refusedBy })
           decide()
         }
       )

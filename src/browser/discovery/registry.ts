@@ -1,7 +1,13 @@
 /** GET /registry on the first port of the range: one request that returns the whole mesh. */
-import { baseUrl, fetchRegistry, type DiscoverySource } from './source.js'
+import { HealthError } from '../../shared/health-client.js'
+import { baseUrl, fetchRegistry, SourceError, type DiscoverySource } from './source.js'
 
 export const registrySource = (host: string, port: number, timeoutMs: number): DiscoverySource => ({
   via: 'registry',
-  find: (signal) => fetchRegistry(baseUrl(host, port), signal, timeoutMs)
+  find: (signal) => {
+    const base = baseUrl(host, port)
+    return fetchRegistry(base, signal, timeoutMs).catch((err: Error) => {
+      throw err instanceof HealthError && err.originRefused ? new SourceError(err.message, [base]) : err
+    })
+  }
 })

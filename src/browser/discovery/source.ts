@@ -2,10 +2,28 @@
  * One small interface for every way of finding a first peer, in the manner of js-libp2p's discovery
  * modules: a source gives a hint that has answered; liveness afterwards comes from the live connection.
  */
-import { fetchHealth, getJson as fetchJson } from '../../shared/health-client.js'
+import { fetchHealth, getJson as fetchJson, HealthError } from '../../shared/health-client.js'
 import { registryResponseSchema, type HealthResponse, type PeerEntry } from '../../shared/schema.js'
 
-export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap'
+export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap' | 'dev-server'
+
+/**
+ * How the page reaches a peer's base URL: itself (the default), or through a relay on the page's own
+ * origin (the Vite plugin's). Entries keep the peers' real URLs; only requests go through this.
+ */
+export type Reach = (url: string) => string
+
+export const direct: Reach = (url) => url
+
+/** A source's failure; `refusedBy`: the peers that answered but refused this page's Origin. */
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly refusedBy: string[] = []
+  ) {
+    super(message)
+  }
+}
 
 export interface Found {
   /** Base URL of a peer that answered, e.g. http://127.0.0.1:1234 */
@@ -24,11 +42,11 @@ export interface DiscoverySource {
 /** GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). */
 export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> => fetchJson(url, { signal, timeoutMs })
 
-export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number): Promise<HealthResponse> => fetchHealth(base, { signal, timeoutMs })
+export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<HealthResponse> => fetchHealth(reach(base), { signal, timeoutMs })
 
 /** GET <base>/registry: the peer's id and the whole directory, in one round trip. */
-export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number): Promise<Found> => {
-  const parsed = registryResponseSchema.safeParse(await getJson(`${base}/registry`, signal, timeoutMs))
+export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<Found> => {
+  const parsed = registryResponseSchema.safeParse(await getJson(`${reach(base)}/registry`, signal, timeoutMs))
   if (!parsed.success) throw new Error(`${base}/registry: not a peer-plan registry`)
   return { url: base, id: parsed.data.self, peers: parsed.data.peers }
 }
@@ -53,9 +71,10 @@ const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, s
     const rest = urls.slice(1).map((url) => gate.then(() => ask(url, both)))
     return await Promise.any([head, ...rest])
   } catch (err) {
-    const errors = (err as AggregateError).errors ?? [err]
-    const reasons = [...new Set(errors.map((e: Error) => e.message))]
-    throw new Error(`${urls.length} tried: ${reasons.join('; ')}`)
+    const errors: Error[] = (err as AggregateError).errors ?? [err]
+    const reasons = [...new Set(errors.map((e) => e.message))]
+    const refusedBy = urls.filter((_, i) => errors[i] instanceof HealthError && (errors[i] as HealthError).originRefused)
+    throw new SourceError(`${urls.length} tried: ${reasons.join('; ')}`, refusedBy)
   } finally {
     clearTimeout(timer)
     local.abort()
@@ -63,8 +82,8 @@ const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, s
 }
 
 /** The first of several base URLs to answer /health (a live check, no list). */
-export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: number): Promise<Found> =>
-  firstOf(urls, signal, async (url, s) => ({ url, id: (await probeHealth(url, s, timeoutMs)).id }))
+export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<Found> =>
+  firstOf(urls, signal, async (url, s) => ({ url, id: (await probeHealth(url, s, timeoutMs, reach)).id }))
 
 /**
  * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in

@@ -1,0 +1,33 @@
+/**
+ * The Vite plugin (peer-plan/vite) as a discovery source: `GET <base>/registry` on the page's own
+ * origin answers with the live mesh, and every peer is reached through the plugin's relay on that
+ * origin, so the peers need no --allow-origin for the page.
+ */
+import { devRelayPath } from '../../shared/protocol.js'
+import { registryResponseSchema } from '../../shared/schema.js'
+import { getJson, type DiscoverySource, type Reach } from './source.js'
+
+export interface DevServer {
+  /** The dev server's origin; default the page's own. */
+  origin?: string
+  /** Where the plugin serves its routes; default '/api' (the plugin's `base`). */
+  base?: string
+}
+
+/** Peer URL -> the relay's URL for it on the dev server: `<origin><base>/peer/<port>`. */
+export const devRelay =
+  (origin: string, base: string): Reach =>
+  (url) =>
+    `${origin}${devRelayPath(base, new URL(url).port || '80')}`
+
+export const devServerSource = (origin: string, base: string, timeoutMs: number): DiscoverySource => ({
+  via: 'dev-server',
+  async find(signal) {
+    const url = `${origin}${base}/registry`
+    const parsed = registryResponseSchema.safeParse(await getJson(url, signal, timeoutMs))
+    if (!parsed.success) throw new Error(`${url}: not a peer-plan registry (is peerPlan() from peer-plan/vite in vite.config's plugins?)`)
+    const self = parsed.data.peers.find((p) => p.id === parsed.data.self)
+    if (!self) throw new Error(`${url}: the answering peer is not in its own list`)
+    return { url: self.url, id: self.id, peers: parsed.data.peers }
+  }
+})
