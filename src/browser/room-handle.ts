@@ -17,6 +17,8 @@ export interface OpenOptions {
   doc?: Y.Doc
   /** Keep the doc in IndexedDB (database `peer-plan:room:<room>`) as well. */
   persist?: boolean
+  /** false: no awareness state of this page on any provider, so other clients do not list it (a watcher). */
+  presence?: boolean
 }
 
 export interface RoomHandle {
@@ -32,21 +34,26 @@ export interface RoomHandle {
 export const wsBase = (url: string): string => url.replace(/^http/, 'ws')
 
 /** The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`. */
-const connect = (peer: string, room: string, doc: Y.Doc, token: string | null) =>
-  new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000, protocols: token ? ['peer-plan', `peer-plan.token.${token}`] : [] })
+const connect = (peer: string, room: string, doc: Y.Doc, token: string | null, presence: boolean) => {
+  const provider = new WebsocketProvider(wsBase(peer), room, doc, { disableBc: true, maxBackoffTime: 1000, protocols: token ? ['peer-plan', `peer-plan.token.${token}`] : [] })
+  // Before the socket opens: a provider sends its awareness state on open only when there is one.
+  if (!presence) provider.awareness.setLocalState(null)
+  return provider
+}
 
 export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHandle => {
   const doc = options.doc ?? new Y.Doc()
   const local = options.persist ? new IndexeddbPersistence(`peer-plan:room:${room}`, doc) : null
   const named = options.peer ? mesh.peers.find((p) => p.id === options.peer || p.url === options.peer) : null
   let peer = named?.url ?? options.peer ?? mesh.currentUrl
-  let provider = connect(peer, room, doc, mesh.token)
+  const presence = options.presence ?? true
+  let provider = connect(peer, room, doc, mesh.token, presence)
   const move = () => {
     const next = mesh.currentUrl
     if (!next || next === peer) return
     provider.destroy()
     peer = next
-    provider = connect(peer, room, doc, mesh.token)
+    provider = connect(peer, room, doc, mesh.token, presence)
   }
   const onRemoved = (p: PeerEntry) => {
     if (p.url === peer) move()

@@ -57,6 +57,11 @@ export class DirectoryView {
     return (this.sorted ??= [...this.entries.values()].sort(byId))
   }
 
+  /** The valid entry for `id`, if the directory has one. */
+  get(id: string): PeerEntry | undefined {
+    return this.entries.get(id)
+  }
+
   /** Whether a valid entry for `id` is in the directory. */
   has(id: string): boolean {
     return this.entries.has(id)

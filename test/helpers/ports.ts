@@ -41,7 +41,9 @@ const BASE = {
   files: [23400, 23419],
   refusedBodies: [23420, 23429],
   chaos: [23500, 23539],
-  rooms: [23600, 23639]
+  rooms: [23600, 23639],
+  dashboardFull: [23760, 23779],
+  dashboardEvents: [23780, 23789]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
