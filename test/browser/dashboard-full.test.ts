@@ -40,6 +40,7 @@ describe('the dashboard a person keeps open', () => {
     // and a short-lived peer joins and leaves. The page must show all of it from the peers' history.
     const workspace = resolve(home, '..', 'my-project')
     const agent = await socketAgent(socketPathFor(home, alpha.id), { name: 'claude-code', version: '2.1.0', root: workspace })
+    await socketAgent(socketPathFor(home, beta.id), { name: 'cursor', version: '1.4.2', root: resolve(home, '..', 'webapp') })
     await call(agent.client, 'write_room', { room: 'plan', text: 'step 1: build the dashboard\n' })
     await call(agent.client, 'send_message', { to: beta.id, text: 'hello beta (this text never reaches the dashboard)' })
     const brief = await spawnPeer({ home, args: [...args, '--name', 'brief'] })
@@ -67,7 +68,9 @@ describe('the dashboard a person keeps open', () => {
     expect(await row(alpha).locator('.agents').textContent()).toMatch(/claude-code 2\.1\.0\s*socket/)
     expect(await row(alpha).locator('.workspace').textContent()).toBe('my-project')
     expect(await row(alpha).locator('.rooms').textContent()).toContain('plan')
-    expect(await row(beta).locator('.agents').textContent()).toBe('none')
+    await waitFor(async () => (await row(beta).locator('.workspace').textContent()) === 'webapp', 'the second agent\'s workspace')
+    expect(await row(beta).locator('.agents').textContent()).toMatch(/cursor 1\.4\.2\s*socket/)
+    expect(await row(peers[2]!).locator('.agents').textContent()).toBe('none')
     for (const p of peers) {
       expect(await row(p).locator('.age').textContent()).toMatch(/^\d+s$|^\d+m \d+s$/)
       await waitFor(async () => (await row(p).getAttribute('data-health')) === 'live' && /answered .* ago in \d+ ms/.test((await row(p).locator('.health').textContent()) ?? ''), `${p.id} live, with when it answered`)
@@ -80,8 +83,8 @@ describe('the dashboard a person keeps open', () => {
     await waitFor(async () => (await before('peer-left').count()) === 1, 'the earlier leave in the history')
     expect(await before('peer-left').textContent()).toContain('brief')
     expect(await before('peer-joined').count()).toBe(4)
-    expect(await before('agent-joined').textContent()).toMatch(/agent claude-code registered on alpha/)
-    expect(await before('agent-workspace').textContent()).toMatch(/agent claude-code in my-project on alpha/)
+    expect(await page.locator('#history li.before-load[data-kind="agent-joined"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/agent claude-code registered on alpha/), expect.stringMatching(/agent cursor registered on beta/)]))
+    expect(await page.locator('#history li.before-load[data-kind="agent-workspace"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/agent claude-code in my-project on alpha/)]))
     expect(await page.locator('#history li[data-key="room:plan"]').count()).toBe(1)
     await waitFor(async () => (await messagesShown(page, alpha.id, beta.id)) === 1, 'the earlier message counted')
     expect(await page.locator('body').textContent()).not.toContain('hello beta')
@@ -131,7 +134,7 @@ describe('the dashboard a person keeps open', () => {
     expect(errors).toEqual([])
   })
 
-  it('serves the history to people only: 401 without the token, 400 for a bad cursor, and CORS lets a mesh page send the token', async () => {
+  it('serves the history to people only: 401 without the token, 400 for a bad cursor, CORS lets a mesh page send the token; a page without it shows peers and health only', async () => {
     const home = tempHome()
     const peer = await spawnPeer({ home, args: ['--ports', range(PORTS.dashboardEvents)] })
     const auth = { Authorization: `Bearer ${peer.token}` }
@@ -151,5 +154,21 @@ describe('the dashboard a person keeps open', () => {
     const pre = await fetch(`${peer.url}/events`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } })
     expect(pre.status).toBe(204)
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/Authorization/)
+
+    // A page without the token: peers and their health (from /health), no history, no room.
+    const writer = roomClient(peer, 'secret-plans')
+    writer.append('not for strangers')
+    const browser = await launchBrowser()
+    const page = await browser.newPage()
+    const asked: string[] = []
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname))
+    await page.goto(`${peer.url}/`)
+    await waitFor(async () => (await page.locator(`#peers tr[data-peer="${peer.id}"]`).getAttribute('data-health').catch(() => null)) === 'live' && /answered/.test((await text(page, `#peers tr[data-peer="${peer.id}"] .health`)) ?? ''), 'the peer live from /health')
+    expect(await text(page, '#history')).toMatch(/needs the access token/)
+    await waitFor(async () => (await page.locator('#rooms li[data-room="secret-plans"]').count()) === 1, 'the room listed, as the directory lists it')
+    await page.locator('#rooms li[data-room="secret-plans"] button').click()
+    expect(await text(page, '#room-view')).toMatch(/access token/)
+    expect(asked).not.toContain('/events')
+    expect(await page.locator('body').textContent()).not.toContain('not for strangers')
   })
 })
