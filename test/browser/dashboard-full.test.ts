@@ -170,5 +170,13 @@ describe('the dashboard a person keeps open', () => {
     expect(await text(page, '#room-view')).toMatch(/access token/)
     expect(asked).not.toContain('/events')
     expect(await page.locator('body').textContent()).not.toContain('not for strangers')
+
+    // A token the peers refuse (another mesh's, an old key's): said once, and health still works.
+    const wrong = await browser.newPage()
+    await wrong.goto(`${peer.url}/#token=${'0'.repeat(64)}`)
+    await waitFor(async () => /refused this page's access token/.test((await text(wrong, '#history')) ?? ''), 'the refusal said')
+    await waitFor(async () => (await wrong.locator(`#peers tr[data-peer="${peer.id}"]`).getAttribute('data-health').catch(() => null)) === 'live', 'health from /health')
+    await wrong.locator('#rooms li[data-room="secret-plans"] button').click()
+    expect(await text(wrong, '#room-view')).toMatch(/refused this page's access token/)
   })
 })

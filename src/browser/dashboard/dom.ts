@@ -19,6 +19,20 @@ export const el = (tag: string, content: Child | Child[] = null, attrs: Record<s
 /** A span of one class: pills, muted notes, chips. */
 export const span = (cls: string, content: Child | Child[]): HTMLElement => el('span', content, { class: cls })
 
+/**
+ * Makes `parent`'s children equal to `next`, replacing only those that differ: the page redraws every
+ * second, and an unchanged row keeps its text selection, focus and hover.
+ */
+export const patchChildren = (parent: HTMLElement, next: HTMLElement[]): void => {
+  const old = [...parent.children]
+  next.forEach((n, i) => {
+    const o = old[i]
+    if (!o) parent.append(n)
+    else if (!o.isEqualNode(n)) o.replaceWith(n)
+  })
+  for (const o of old.slice(next.length)) o.remove()
+}
+
 /** A length of time as a person says it: 42s, 3m 5s, 2h 10m, 3d 4h. */
 export const duration = (ms: number): string => {
   const s = Math.max(0, Math.floor(ms / 1000))

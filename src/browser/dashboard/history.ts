@@ -5,7 +5,7 @@
  */
 import type { MeshEvent } from '../../shared/mesh-events.js'
 import type { Mesh } from '../mesh.js'
-import { clock, el, span } from './dom.js'
+import { clock, el, patchChildren, span } from './dom.js'
 
 /** Events shown; the peers keep 200 each. */
 const SHOWN = 200
@@ -27,8 +27,16 @@ export class HistorySection {
 
   constructor(
     private readonly mesh: Mesh,
-    private readonly list: HTMLElement
+    private readonly list: HTMLElement,
+    /** The peers answered this page's token with a 401 (a token of another mesh, or of an old key). */
+    private readonly tokenRefused: () => boolean
   ) {}
+
+  private emptyNote(): string {
+    if (!this.mesh.token) return 'the history needs the access token: open the dashboard link a peer printed (…/#token=…)'
+    if (this.tokenRefused()) return 'the peers refused this page\'s access token (a token of another mesh, or of an older mesh key): open the dashboard link a peer printed now'
+    return 'nothing yet'
+  }
 
   /** Takes events from one peer's history; the same fact from another peer merges into one row. */
   merge(events: MeshEvent[]): void {
@@ -87,7 +95,7 @@ export class HistorySection {
       if (e.at < this.loadedAt) row.classList.add('before-load')
       items.push(row)
     }
-    if (!items.length) items.push(el('li', this.mesh.token ? 'nothing yet' : 'the history needs the access token: open the dashboard link a peer printed (…/#token=…)', { class: 'muted' }))
-    this.list.replaceChildren(...items)
+    if (!items.length) items.push(el('li', this.emptyNote(), { class: 'muted' }))
+    patchChildren(this.list, items)
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { PeerEntry } from '../../shared/schema.js'
 import type { Mesh } from '../mesh.js'
-import { ago, duration, el, span } from './dom.js'
+import { ago, duration, el, patchChildren, span } from './dom.js'
 import type { PeerPoller } from './poller.js'
 
 /** How long a peer that left stays in the table. */
@@ -100,6 +100,6 @@ export class PeersSection {
     const live = new Set(this.mesh.peers.map((p) => p.id))
     const gone = [...this.gone.values()].filter((g) => !live.has(g.entry.id)).map((g) => g.entry)
     const byName = (a: PeerEntry, b: PeerEntry) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1)
-    this.body.replaceChildren(...[...this.mesh.peers].sort(byName).map((p) => this.row(p, now)), ...gone.map((p) => this.row(p, now)))
+    patchChildren(this.body, [...[...this.mesh.peers].sort(byName), ...gone].map((p) => this.row(p, now)))
   }
 }

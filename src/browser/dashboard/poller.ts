@@ -4,7 +4,7 @@
  * health as this page sees it. Paced so one page costs at most ~2 requests a second whatever N is,
  * plus one at once for each peer it has not asked yet.
  */
-import { fetchHealth, getJson } from '../../shared/health-client.js'
+import { fetchHealth, getJson, HealthError } from '../../shared/health-client.js'
 import { eventsResponseSchema, type MeshEvent } from '../../shared/mesh-events.js'
 import type { PeerEntry } from '../../shared/schema.js'
 import type { Mesh } from '../mesh.js'
@@ -35,6 +35,8 @@ export interface PollerHooks {
 
 export class PeerPoller {
   readonly states = new Map<string, PeerState>()
+  /** A peer answered the token with 401: from then on only /health is asked, for health. */
+  tokenRefused = false
   private timer: ReturnType<typeof setInterval> | null = null
 
   constructor(
@@ -77,7 +79,7 @@ export class PeerPoller {
     s.lastTry = Date.now()
     const t0 = performance.now()
     try {
-      if (this.mesh.token) await this.readEvents(peer, s)
+      if (this.mesh.token && !this.tokenRefused) await this.readEvents(peer, s)
       else await fetchHealth(peer.url, { timeoutMs: TIMEOUT_MS })
       s.lastOk = Date.now()
       s.rttMs = performance.now() - t0
@@ -92,7 +94,14 @@ export class PeerPoller {
   }
 
   private async readEvents(peer: PeerEntry, s: PeerState): Promise<void> {
-    const body = await getJson(`${peer.url}/events?after=${s.cursor}`, { timeoutMs: TIMEOUT_MS, headers: { Authorization: `Bearer ${this.mesh.token}` } })
+    let body: unknown
+    try {
+      body = await getJson(`${peer.url}/events?after=${s.cursor}`, { timeoutMs: TIMEOUT_MS, headers: { Authorization: `Bearer ${this.mesh.token}` } })
+    } catch (err) {
+      if (!(err instanceof HealthError) || err.message !== 'HTTP 401') throw err
+      this.tokenRefused = true
+      return void (await fetchHealth(peer.url, { timeoutMs: TIMEOUT_MS }))
+    }
     const parsed = eventsResponseSchema.safeParse(body)
     if (!parsed.success || parsed.data.self !== peer.id) throw new Error('not this peer\'s history')
     s.cursor = parsed.data.seq

@@ -5,7 +5,7 @@
  */
 import { roomRows } from '../../shared/rooms.js'
 import type { Mesh, RoomHandle } from '../index.js'
-import { el, span } from './dom.js'
+import { el, patchChildren, span } from './dom.js'
 import { renderDoc } from './room-view.js'
 
 /** Redraws of the shown room wait this long, so a burst of edits costs one. */
@@ -24,7 +24,9 @@ export class RoomsSection {
     private readonly mesh: Mesh,
     private readonly list: HTMLElement,
     private readonly view: HTMLElement,
-    private readonly title: HTMLElement
+    private readonly title: HTMLElement,
+    /** The peers refused the page's token: opening a room would only be refused again and again. */
+    private readonly tokenRefused: () => boolean = () => false
   ) {}
 
   /** The doc of the room shown now (tests read its client id: the page must never write). */
@@ -35,9 +37,11 @@ export class RoomsSection {
   render(): void {
     const names = new Map(this.mesh.peers.map((p) => [p.id, p.name]))
     const rows = roomRows(this.mesh.peers)
-    if (!rows.length) return void this.list.replaceChildren(el('li', 'no rooms yet: a room appears when an agent or a page opens one', { class: 'muted' }))
-    this.list.replaceChildren(
-      ...rows.map((r) => {
+    if (!rows.length) return patchChildren(this.list, [el('li', 'no rooms yet: a room appears when an agent or a page opens one', { class: 'muted' })])
+    // An unchanged row keeps its button, whose listener shows the same room.
+    patchChildren(
+      this.list,
+      rows.map((r) => {
         const open = r.openOn.map((id) => names.get(id) ?? id)
         const button = el('button', [el('b', r.room), span('muted', open.length ? `open on ${open.join(', ')}` : 'idle'), r.stored ? span('chip', 'on disk') : null], { type: 'button' })
         button.addEventListener('click', () => this.show(r.room))
@@ -51,8 +55,9 @@ export class RoomsSection {
     this.shown?.stop()
     this.shown = null
     this.title.textContent = name
-    if (!this.mesh.token) {
-      this.view.replaceChildren(el('p', 'rooms are for people with the access token: open the dashboard link a peer printed (…/#token=…)', { class: 'muted' }))
+    if (!this.mesh.token || this.tokenRefused()) {
+      const why = this.mesh.token ? 'the peers refused this page\'s access token' : 'rooms are for people with the access token'
+      this.view.replaceChildren(el('p', `${why}: open the dashboard link a peer printed (…/#token=…)`, { class: 'muted' }))
       return this.render()
     }
     // No awareness state: the page watches; it is no collaborator for the room's other clients to show.
@@ -60,7 +65,7 @@ export class RoomsSection {
     let timer: ReturnType<typeof setTimeout> | null = null
     const draw = () => {
       timer = null
-      this.view.replaceChildren(...renderDoc(handle.doc))
+      patchChildren(this.view, renderDoc(handle.doc))
     }
     const later = () => (timer ??= setTimeout(draw, REDRAW_MS))
     handle.doc.on('update', later)
