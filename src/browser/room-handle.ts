@@ -19,6 +19,8 @@ export interface OpenOptions {
   doc?: Y.Doc
   /** Keep the doc in IndexedDB (database `peer-plan:room:<room>`) as well. */
   persist?: boolean
+  /** false: no awareness state of this page on any provider, so other clients do not list it (a watcher). */
+  presence?: boolean
 }
 
 export interface RoomHandle {
@@ -44,7 +46,13 @@ export const wsBase = (url: string): string => url.replace(/^http/, 'ws')
  * The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`,
  * which is offered even without a token so a refusal comes back as a close code the page can read.
  */
-const connect = (url: string, room: string, doc: Y.Doc, token: string | null, refused: (e: RoomError) => void) => {
+interface Link {
+  token: string | null
+  presence: boolean
+  refused: (e: RoomError) => void
+}
+
+const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused }: Link) => {
   const provider = new WebsocketProvider(wsBase(url), room, doc, {
     disableBc: true,
     maxBackoffTime: 1000,
@@ -52,6 +60,8 @@ const connect = (url: string, room: string, doc: Y.Doc, token: string | null, re
     connect: isValidRoomName(room),
     shouldReconnect: (event) => !isFinalClose(event.code)
   })
+  // Before the socket opens: a provider sends its awareness state on open only when there is one.
+  if (!presence) provider.awareness.setLocalState(null)
   provider.on('connection-close', (event) => {
     const err = event && roomErrorFor(room, event.code, event.reason)
     if (err) refused(err)
@@ -64,6 +74,7 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
   const local = options.persist ? new IndexeddbPersistence(`peer-plan:room:${room}`, doc) : null
   const named = options.peer ? mesh.peers.find((p) => p.id === options.peer || p.url === options.peer) : null
   let peer = named?.url ?? options.peer ?? mesh.currentUrl
+  const presence = options.presence ?? true
   let error: RoomError | null = null
   let settle!: { resolve: () => void; reject: (e: RoomError) => void }
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
@@ -75,7 +86,7 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
     provider.shouldConnect = false
   }
   const open = () => {
-    const p = connect(mesh.reach(peer), room, doc, mesh.token, refused)
+    const p = connect(mesh.reach(peer), room, doc, { token: mesh.token, presence, refused })
     p.on('sync', (synced: boolean) => synced && settle.resolve())
     return p
   }

@@ -105,7 +105,8 @@ export const setCorsHeaders = (policy: AccessPolicy, req: IncomingMessage, res: 
 export const answerPreflight = (req: IncomingMessage, res: ServerResponse): void => {
   res.writeHead(204, {
     'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-    'Access-Control-Allow-Headers': 'Content-Type',
+    // Authorization: the dashboard reads each peer's /events with the access token, as a Bearer header.
+    'Access-Control-Allow-Headers': 'Content-Type, Authorization',
     'Access-Control-Allow-Private-Network': 'true',
     'Access-Control-Max-Age': '600',
     'Content-Length': '0'

@@ -3,13 +3,14 @@
  * access policy (Host, Origin), CORS and the method rule before any route runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { EventsResponse } from '../shared/mesh-events.js'
 import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
 import { ASSET_FILES, type BrowserAssets } from './browser-assets.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
 import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
 
 /** Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token. */
-export type Route = (res: ServerResponse, head: boolean, person: boolean) => void
+export type Route = (res: ServerResponse, head: boolean, person: boolean, query: URLSearchParams) => void
 
 /** Answers a POST; it reads (and bounds) the body itself. */
 export type PostRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -18,16 +19,31 @@ export interface RouteSources {
   /** Strangers get no room names. */
   health(person: boolean): HealthResponse
   registry(): RegistryResponse
+  /** The recent history after seq `after`; people only (event-log.ts). */
+  events(after: number): EventsResponse
   dashboardHtml: string
   /** Browser bundles by path, read on first request. */
   assets: BrowserAssets
 }
 
+const answerJson = (res: ServerResponse, head: boolean, status: number, body: unknown): void => {
+  res.writeHead(status, { 'Content-Type': 'application/json' })
+  res.end(head ? undefined : JSON.stringify(body))
+}
+
 const json =
   (body: (person: boolean) => unknown): Route =>
-  (res, head, person) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(head ? undefined : JSON.stringify(body(person)))
+  (res, head, person) =>
+    answerJson(res, head, 200, body(person))
+
+/** GET /events?after=N: room names and who messaged whom are for people, as rooms are. */
+const eventsRoute =
+  (events: RouteSources['events']): Route =>
+  (res, head, person, query) => {
+    if (!person) return answerJson(res, head, 401, { error: 'the history needs the access token (Authorization: Bearer)' })
+    const after = query.get('after') ?? '0'
+    if (!/^\d{1,15}$/.test(after)) return answerJson(res, head, 400, { error: `after must be a whole number of 0 or more, not ${JSON.stringify(after.slice(0, 20))}` })
+    answerJson(res, head, 200, events(Number(after)))
   }
 
 const fixed =
@@ -41,6 +57,7 @@ export const buildRoutes = (src: RouteSources): Map<string, Route> => {
   const routes = new Map<string, Route>([
     ['/health', json(src.health)],
     ['/registry', json(src.registry)],
+    ['/events', eventsRoute(src.events)],
     ['/', fixed({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DASHBOARD_CSP, 'Referrer-Policy': 'no-referrer' }, src.dashboardHtml)],
     // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
     ['/favicon.ico', (res) => void res.writeHead(204).end()]
@@ -49,7 +66,7 @@ export const buildRoutes = (src: RouteSources): Map<string, Route> => {
     routes.set(path, (res, head) => {
       const body = src.assets.get(path)
       if (!body) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end(head ? undefined : 'Not built\n')
-      fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body)(res, head, false)
+      fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body)(res, head, false, new URLSearchParams())
     })
   }
   return routes
@@ -82,7 +99,7 @@ export const createRequestHandler =
     if (!verdict.ok) return refuse(req, res, verdict.status, verdict.reason, verdict.headers)
     setCorsHeaders(policy, req, res)
     if (req.method === 'OPTIONS') return hasBody(req) ? refuse(req, res, 413, TOO_LARGE) : answerPreflight(req, res)
-    const path = (req.url ?? '/').split('?')[0] ?? ''
+    const [path = '', search = ''] = (req.url ?? '/').split('?', 2)
     const post = posts.get(path)
     if (post && req.method === 'POST') {
       return void Promise.resolve(post(req, res)).catch(() => res.headersSent || refuse(req, res, 500, 'Internal error'))
@@ -92,5 +109,5 @@ export const createRequestHandler =
     if (!route) return refuse(req, res, 404, 'Not found')
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(req, res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
     if (hasBody(req)) return refuse(req, res, 413, TOO_LARGE)
-    route(res, req.method === 'HEAD', isPerson(req))
+    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search))
   }

@@ -16,6 +16,7 @@ import { createAccessPolicy } from './http-guards.js'
 import { buildRoutes, createRequestHandler } from './http-routes.js'
 import { AccessCheck } from './access.js'
 import { dashboardUrl } from './access-token.js'
+import { EventLog } from './event-log.js'
 import { Inbox } from './inbox.js'
 import { createInboxRoute } from './inbox-route.js'
 import { Keepalive } from './keepalive.js'
@@ -80,9 +81,10 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     if (!person) return out
     return { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM), roomLinks: { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks() } }
   }
-  const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
-  const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
   const inbox = new Inbox()
+  const events = new EventLog({ doc: rooms.directory.doc, view, inbox, self: live })
+  const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), events: (after) => events.since(after), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
+  const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
   const person = (req: IncomingMessage) => access.personOverHttp(req)
   server.on('request', createRequestHandler(policy, routes, person, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox, authorize: person })]])))
   server.on('upgrade', upgrades.handle)
@@ -95,6 +97,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     await rooms.close()
     keepalive.close()
     upgrades.close()
+    events.destroy()
     view.destroy()
     server.closeAllConnections()
     await new Promise<void>((r) => server.close(() => r()))

@@ -19,6 +19,8 @@ export class HealthError extends Error {
 export interface GetOptions {
   timeoutMs: number
   signal?: AbortSignal
+  /** e.g. the dashboard's `Authorization: Bearer <token>` for GET /events. */
+  headers?: Record<string, string>
 }
 
 const describe = (err: unknown, ms: number): HealthError => {
@@ -35,7 +37,7 @@ export const getJson = async (url: string, opts: GetOptions): Promise<unknown> =
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
   let res: Response
   try {
-    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit' })
+    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit', ...(opts.headers ? { headers: opts.headers } : {}) })
   } catch (err) {
     throw describe(err, opts.timeoutMs)
   }

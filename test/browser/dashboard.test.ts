@@ -21,14 +21,15 @@ describe('the dashboard at /', () => {
     page.on('pageerror', (e) => errors.push(e.message))
     // Chromium logs every refused probe of the scan; those are the scan working, not a fault.
     page.on('console', (m) => m.type() === 'error' && !/ERR_CONNECTION_REFUSED/.test(m.text()) && errors.push(m.text()))
-    await page.goto(`${peers[0]!.url}/`)
-    const rows = () => page.locator('#peers tbody tr').count()
+    await page.goto(`${peers[0]!.url}/#token=${peers[0]!.token}`)
+    // A peer that left stays a while, greyed, as `gone`: count the live ones.
+    const rows = () => page.locator('#peers tbody tr:not(.gone)').count()
     await waitFor(async () => (await rows()) === 4, 'four rows')
     expect(await page.locator('#peer-count').textContent()).toBe('4')
     for (const p of peers) {
       const row = page.locator(`#peers tr[data-peer="${p.id}"]`)
-      await expect(row.locator('td').nth(1).textContent()).resolves.toBe(p.url)
-      await expect(row.locator('td').nth(2).textContent()).resolves.toBe(String(p.pid))
+      await expect(row.locator('td a').first().textContent()).resolves.toBe(p.url)
+      await expect(row.locator('td').first().textContent()).resolves.toContain(`pid ${p.pid}`)
     }
     // A fresh context (nothing cached) and a live first port: found through the registry endpoint. The
     // scan wins only if the registry has not answered within the page's 100 ms grace (a loaded machine),
@@ -42,13 +43,14 @@ describe('the dashboard at /', () => {
     expect(timings).toMatch(/directory synced/)
     await waitFor(async () => (await page.locator('#status').textContent()) === 'connected', 'the live directory to attach')
     await mkdir(ARTIFACTS, { recursive: true })
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true })
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-four-peers.png`, fullPage: true })
 
     const fifth = await spawnPeer({ home, args: [...args, '--name', 'agent-5'] })
     await waitFor(async () => (await rows()) === 5, 'a fifth row without reload')
     fifth.kill('SIGKILL')
     await waitFor(async () => (await rows()) === 4, 'back to four rows')
-    expect(await page.locator('#events').textContent()).toMatch(/- agent-5/)
+    expect(await page.locator(`#peers tr[data-peer="${fifth.id}"]`).getAttribute('data-health')).toBe('gone')
+    await waitFor(async () => /peer agent-5 left the mesh/.test((await page.locator('#history').textContent()) ?? ''), 'the leave in the history')
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-after-churn.png`, fullPage: true })
     expect(errors).toEqual([])
   })

@@ -49,7 +49,9 @@ const BASE = {
   // A page origin no peer of browserErrors allows.
   browserErrorsApp: [23730, 23730],
   // npm pack -> a scratch project -> npx peer-plan-node (test/package.test.ts).
-  pack: [23740, 23749]
+  pack: [23740, 23749],
+  dashboardFull: [23760, 23779],
+  dashboardEvents: [23780, 23789]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -1,61 +1,85 @@
 /**
- * The dashboard's rooms section: every room the directory lists (open where, kept on disk), and one of
- * them shown read-only and live. The page opens the room like any client (mesh.open) and never edits it.
+ * The dashboard's rooms: every room the directory lists (open where, kept on disk), and one of them
+ * shown read-only and live. The page opens the room like any client (mesh.open) with no awareness
+ * state of its own, and never edits the doc.
  */
 import { roomRows } from '../../shared/rooms.js'
 import type { Mesh, RoomHandle } from '../index.js'
+import { el, patchChildren, span } from './dom.js'
+import { renderDoc } from './room-view.js'
 
-const el = (tag: string, text: string, attrs: Record<string, string> = {}) => {
-  const e = document.createElement(tag)
-  e.textContent = text
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v)
-  return e
+/** Redraws of the shown room wait this long, so a burst of edits costs one. */
+const REDRAW_MS = 50
+
+interface Shown {
+  name: string
+  handle: RoomHandle
+  stop: () => void
 }
 
 export class RoomsSection {
-  private shown: { name: string; handle: RoomHandle; stop: () => void } | null = null
+  private shown: Shown | null = null
 
   constructor(
     private readonly mesh: Mesh,
     private readonly list: HTMLElement,
     private readonly view: HTMLElement,
-    private readonly title: HTMLElement
+    private readonly title: HTMLElement,
+    /** The peers refused the page's token: opening a room would only be refused again and again. */
+    private readonly tokenRefused: () => boolean = () => false
   ) {}
+
+  /** The doc of the room shown now (tests read its client id: the page must never write). */
+  get doc() {
+    return this.shown?.handle.doc ?? null
+  }
 
   render(): void {
     const names = new Map(this.mesh.peers.map((p) => [p.id, p.name]))
     const rows = roomRows(this.mesh.peers)
-    this.list.replaceChildren(
-      ...rows.map((r) => {
-        const tr = el('tr', '', { 'data-room': r.room, class: r.room === this.shown?.name ? 'current' : '' })
-        const open = el('button', 'show', { type: 'button' })
-        open.addEventListener('click', () => this.show(r.room))
-        const cell = el('td', '')
-        cell.append(open)
-        tr.append(el('td', r.room), el('td', r.openOn.map((id) => names.get(id) ?? id).join(', ') || 'idle'), el('td', r.stored ? 'yes' : 'no'), cell)
-        return tr
+    if (!rows.length) return patchChildren(this.list, [el('li', 'no rooms yet: a room appears when an agent or a page opens one', { class: 'muted' })])
+    // An unchanged row keeps its button, whose listener shows the same room.
+    patchChildren(
+      this.list,
+      rows.map((r) => {
+        const open = r.openOn.map((id) => names.get(id) ?? id)
+        const button = el('button', [el('b', r.room), span('muted', open.length ? `open on ${open.join(', ')}` : 'idle'), r.stored ? span('chip', 'on disk') : null], { type: 'button' })
+        button.addEventListener('click', () => this.show(r.room))
+        return el('li', button, { 'data-room': r.room, class: r.room === this.shown?.name ? 'current' : '' })
       })
     )
-    if (rows.length > 0) return
-    const empty = el('tr', '')
-    empty.append(el('td', 'no rooms yet', { colspan: '4', class: 'muted' }))
-    this.list.replaceChildren(empty)
   }
 
   /** Shows `name` live; read-only: the page never writes to the doc. Needs the access token. */
   show(name: string): void {
     this.shown?.stop()
-    if (!this.mesh.token) {
-      this.title.textContent = `${name}: open the dashboard with its token (#token=...) to read rooms`
-      return
-    }
-    const handle = this.mesh.open(name)
-    const text = handle.doc.getText('content')
-    const update = () => (this.view.textContent = text.toString())
-    text.observe(update)
-    update()
+    this.shown = null
     this.title.textContent = name
-    this.shown = { name, handle, stop: () => (text.unobserve(update), handle.destroy()) }
+    if (!this.mesh.token || this.tokenRefused()) {
+      const why = this.mesh.token ? 'the peers refused this page\'s access token' : 'rooms are for people with the access token'
+      this.view.replaceChildren(el('p', `${why}: open the dashboard link a peer printed (…/#token=…)`, { class: 'muted' }))
+      return this.render()
+    }
+    // No awareness state: the page watches; it is no collaborator for the room's other clients to show.
+    const handle = this.mesh.open(name, { presence: false })
+    let timer: ReturnType<typeof setTimeout> | null = null
+    const draw = () => {
+      timer = null
+      patchChildren(this.view, renderDoc(handle.doc))
+    }
+    const later = () => (timer ??= setTimeout(draw, REDRAW_MS))
+    handle.doc.on('update', later)
+    draw()
+    this.shown = {
+      name,
+      handle,
+      stop: () => {
+        if (timer) clearTimeout(timer)
+        handle.doc.off('update', later)
+        handle.destroy()
+        handle.doc.destroy()
+      }
+    }
     this.render()
   }
 }

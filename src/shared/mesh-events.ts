@@ -1,0 +1,95 @@
+/**
+ * The mesh's recent history as each peer keeps it (node/event-log.ts, GET /events) and the dashboard
+ * shows it. Events are facts about the directory (peers, agents, rooms) and counts of messages a peer
+ * received: names, ids and counts, never a message's text or a secret.
+ *
+ * Every peer holds a replica of the directory, so every peer records the same directory facts; `key`
+ * names the fact, so a page that reads several peers merges their histories without doubles.
+ */
+import * as z from 'zod/mini'
+import type { PeerEntry } from './schema.js'
+
+/** Events a peer keeps; older ones are dropped. */
+export const MAX_EVENTS = 200
+
+/** Message counts are kept per (sender, recipient, minute of sending). */
+export const MESSAGE_BUCKET_MS = 60_000
+
+const name = z.string().check(z.maxLength(128))
+
+export const meshEventSchema = z.object({
+  /** This peer's running number; a page asks for the events after the last one it has. */
+  seq: z.number().check(z.int(), z.positive()),
+  /** Names the fact: equal on every peer that recorded it. */
+  key: z.string().check(z.maxLength(300)),
+  kind: z.enum(['peer-joined', 'peer-left', 'peer-returned', 'agent-joined', 'agent-workspace', 'agent-left', 'room-appeared', 'messages']),
+  /** ms since the epoch: the entry's own time where it has one (startedAt, an agent's since), else when seen. */
+  at: z.number().check(z.int(), z.nonnegative()),
+  /** The peer the event is about (for messages: the sender). */
+  peer: z.string().check(z.maxLength(64)),
+  name,
+  /** agent: its client and workspace; room: its name; messages: the recipient's name. */
+  detail: z.optional(z.string().check(z.maxLength(300))),
+  /** messages: the recipient's id, and how many arrived in that minute. */
+  to: z.optional(z.string().check(z.maxLength(64))),
+  count: z.optional(z.number().check(z.int(), z.positive()))
+})
+export type MeshEvent = z.infer<typeof meshEventSchema>
+
+/** A new event before the log numbers it. */
+export type EventDraft = Omit<MeshEvent, 'seq'>
+
+export const eventsResponseSchema = z.object({
+  self: z.string(),
+  /** The newest event's seq (0 when none). */
+  seq: z.number().check(z.int(), z.nonnegative()),
+  /** The oldest seq still kept: a page that asked for less missed the ones in between. */
+  first: z.number().check(z.int(), z.nonnegative()),
+  events: z.array(meshEventSchema).check(z.maxLength(MAX_EVENTS))
+})
+export type EventsResponse = z.infer<typeof eventsResponseSchema>
+
+const agentLabel = (a: NonNullable<PeerEntry['agents']>[number]) => `${a.client}${a.workspace ? ` in ${a.workspace}` : ''}`
+
+const entryRooms = (e: PeerEntry | undefined): string[] => [...(e?.rooms ?? []), ...(e?.storedRooms ?? [])]
+
+/**
+ * What changed between two versions of one directory key. `isNewRoom` says whether a room name has not
+ * been seen in the directory before (the caller keeps that set, across every entry).
+ */
+export const diffEntry = (before: PeerEntry | undefined, after: PeerEntry | undefined, now: number, isNewRoom: (room: string) => boolean): EventDraft[] => {
+  const out: EventDraft[] = []
+  const who = after ?? before!
+  const base = { peer: who.id, name: who.name }
+  if (!before && after) out.push({ ...base, kind: 'peer-joined', key: `peer-joined:${who.id}`, at: after.startedAt, detail: after.url })
+  if (before && !after) out.push({ ...base, kind: 'peer-left', key: `peer-left:${who.id}`, at: now })
+  if (after) {
+    const had = new Map((before?.agents ?? []).map((a) => [a.session, a]))
+    for (const a of after.agents ?? []) {
+      const old = had.get(a.session)
+      if (!old) out.push({ ...base, kind: 'agent-joined', key: `agent-joined:${who.id}:${a.session}`, at: a.since, detail: agentLabel(a) })
+      // Roots come after initialize: the workspace is known a moment after the agent.
+      if (a.workspace && a.workspace !== old?.workspace) out.push({ ...base, kind: 'agent-workspace', key: `agent-workspace:${who.id}:${a.session}:${a.workspace}`, at: now, detail: agentLabel(a) })
+    }
+    const has = new Set((after.agents ?? []).map((a) => a.session))
+    for (const a of before?.agents ?? []) {
+      if (!has.has(a.session)) out.push({ ...base, kind: 'agent-left', key: `agent-left:${who.id}:${a.session}`, at: now, detail: agentLabel(a) })
+    }
+  }
+  for (const room of new Set(entryRooms(after))) {
+    if (isNewRoom(room)) out.push({ ...base, kind: 'room-appeared', key: `room:${room}`, at: now, detail: room })
+  }
+  return out
+}
+
+/** The event for messages from `from` to `to` sent in the minute of `sentAt`, `count` of them so far. */
+export const messagesEvent = (from: { id: string; name: string }, to: { id: string; name: string }, sentAt: number, count: number): EventDraft => ({
+  kind: 'messages',
+  key: `messages:${from.id}:${to.id}:${Math.floor(sentAt / MESSAGE_BUCKET_MS)}`,
+  at: sentAt,
+  peer: from.id,
+  name: from.name,
+  to: to.id,
+  detail: to.name,
+  count
+})
