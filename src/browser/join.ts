@@ -82,10 +82,11 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   ]
 
   const deadline = AbortSignal.timeout(timeoutMs)
-  const first = await raceSources(sources, { graceMs, signal: deadline })
+  // The requests are on their way before the Mesh (its doc, its view) is built: that work overlaps them.
+  const racing = raceSources(sources, { graceMs, signal: deadline })
+  racing.catch(() => {})
   const mesh = new Mesh(
-    first.via,
-    { firstAnswer: first.ms, peersKnown: NaN, directorySynced: NaN, sources: first.attempts, failovers: [] },
+    { firstAnswer: NaN, peersKnown: NaN, directorySynced: NaN, sources: [], failovers: [] },
     {
       cacheKey,
       probeTimeoutMs,
@@ -96,6 +97,16 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
       rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
     }
   )
+  let first: Awaited<typeof racing>
+  try {
+    first = await racing
+  } catch (err) {
+    mesh.destroy()
+    throw err
+  }
+  mesh.via = first.via
+  mesh.timings.firstAnswer = first.ms
+  mesh.timings.sources.push(...first.attempts)
   const left = Math.max(1, timeoutMs - (performance.now() - t0))
   const { found } = first
   if (found.peers) {

@@ -25,7 +25,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
   peers: PeerEntry[] = []
   current: PeerEntry | null = null
   status: StatusEvent['status'] = 'connecting'
-  readonly via: Via
+  /** How the first peer was found ('' until joinMesh has one). */
+  via: Via | '' = ''
   readonly timings: MeshTimings
   private currentBase = ''
   private currentId = ''
@@ -48,12 +49,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
   })
 
   constructor(
-    via: Via,
     timings: MeshTimings,
     private readonly deps: MeshDeps
   ) {
     super()
-    this.via = via
     this.timings = timings
     // The view observes first, so it is up to date when onDirectoryChange reads it.
     this.view = new DirectoryView(this.doc)

@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import type { WebSocket, RawData } from 'ws'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
-import { encodeAwareness, encodeSyncStep1, encodeUpdate, handleMessage, WireError } from '../shared/wire.js'
+import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, handleMessage, WireError, type WireContext } from '../shared/wire.js'
 import type { AccessClass } from './access.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
@@ -186,7 +186,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.set(ws, meta)
     // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
     const readOnly = room === this.directory && meta.access !== 'peer'
-    const ctx = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
+    const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -209,6 +209,12 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (meta.peerId === null) this.emit('interest-changed', room.name)
 
     this.send(ws, encodeSyncStep1(room.doc))
+    // A reader of the directory (a page) is sent it at once, not after its own step 1 comes in: that
+    // saves the page a round trip. Its step 1 then gets only what changed since.
+    if (readOnly) {
+      ctx.pushedAt = Y.encodeStateVector(room.doc)
+      this.send(ws, encodeSyncStep2(room.doc))
+    }
     const states = room.awareness.getStates()
     if (states.size > 0) this.send(ws, encodeAwareness(room.awareness, Array.from(states.keys())))
   }

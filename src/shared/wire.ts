@@ -27,6 +27,11 @@ export interface WireContext {
   origin: unknown
   /** Answer sync step 1, drop every update: a reader that may not write this doc. */
   readOnly?: boolean
+  /**
+   * The state vector of a whole state already pushed on this connection (encodeSyncStep2): the
+   * reader's first step 1 is answered with only what came after it, not with everything again.
+   */
+  pushedAt?: Uint8Array | null
 }
 
 type Handler = (encoder: encoding.Encoder, decoder: decoding.Decoder, ctx: WireContext) => void
@@ -37,7 +42,11 @@ handlers[messageSync] = (encoder, decoder, ctx) => {
   encoding.writeVarUint(encoder, messageSync)
   if (!ctx.readOnly) return void syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin)
   const type = decoding.readVarUint(decoder)
-  if (type === syncProtocol.messageYjsSyncStep1) syncProtocol.readSyncStep1(decoder, encoder, ctx.doc)
+  if (type === syncProtocol.messageYjsSyncStep1 && ctx.pushedAt) {
+    decoding.readVarUint8Array(decoder)
+    syncProtocol.writeSyncStep2(encoder, ctx.doc, ctx.pushedAt)
+    ctx.pushedAt = null
+  } else if (type === syncProtocol.messageYjsSyncStep1) syncProtocol.readSyncStep1(decoder, encoder, ctx.doc)
   // Step 2 and updates from a reader are read and dropped.
   else decoding.readVarUint8Array(decoder)
 }
@@ -88,6 +97,14 @@ export const encodeSyncStep1 = (doc: Y.Doc): Uint8Array => {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, messageSync)
   syncProtocol.writeSyncStep1(encoder, doc)
+  return encoding.toUint8Array(encoder)
+}
+
+/** The whole doc as sync step 2, unasked: a y-websocket client counts itself synced on it. */
+export const encodeSyncStep2 = (doc: Y.Doc): Uint8Array => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, messageSync)
+  syncProtocol.writeSyncStep2(encoder, doc)
   return encoding.toUint8Array(encoder)
 }
 
