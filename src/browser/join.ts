@@ -111,9 +111,8 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const { found } = first
   if (found.peers) {
     // The answer already holds the whole mesh: show it now, and let the live directory attach behind it.
-    mesh.seed({ ...found, peers: found.peers })
+    mesh.seed({ ...found, peers: found.peers }, () => mesh.follow(found, Math.max(1, timeoutMs - (performance.now() - t0))))
     mesh.timings.peersKnown = performance.now() - t0
-    mesh.follow(found, left)
   } else {
     try {
       await mesh.attach(found, left)

@@ -7,7 +7,7 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { ObservableV2 } from 'lib0/observable'
-import { DirectoryView, directoryMap } from '../shared/directory.js'
+import { byId, DirectoryView, directoryMap } from '../shared/directory.js'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs } from '../shared/backoff.js'
@@ -62,15 +62,23 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /**
    * Shows the whole mesh as `found` answered it (its /registry list, verified by the source), before any
-   * WebSocket. The live doc merges into the same map later: only what differs changes, so no peer is
-   * added twice.
+   * WebSocket: `peers` and `current` hold it at once. The list goes into the doc in the next task, then
+   * the live directory attaches (`follow`): joinMesh's caller gets the list without waiting for a cold
+   * page's first Yjs transaction (1-2 ms). The entries are known already, so writing them fires no
+   * event; the live doc merges into the same map later and only what differs changes.
    */
-  seed(found: Found & { peers: PeerEntry[] }): void {
-    this.view.vouch(found.peers)
-    seedMap(found.peers, directoryMap(this.doc))
+  seed(found: Found & { peers: PeerEntry[] }, follow: () => void): void {
+    for (const p of found.peers) this.known.set(p.id, p)
+    this.peers = [...this.known.values()].sort(byId)
     this.currentBase = found.url
     this.currentId = found.id
-    this.current = this.view.get(found.id)
+    this.current = this.known.get(found.id) ?? null
+    setTimeout(() => {
+      if (this.destroyed) return
+      this.view.vouch(found.peers)
+      seedMap(found.peers, directoryMap(this.doc))
+      follow()
+    }, 0)
   }
 
   /** Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would. */
@@ -143,11 +151,14 @@ export class Mesh extends ObservableV2<MeshEvents> {
     const peers = [...this.view.peers()]
     const added: PeerEntry[] = []
     const removed: PeerEntry[] = []
+    let changed = false
     for (const key of event.keysChanged) {
       const now = this.view.get(key)
       const before = this.known.get(key)
       if (now && !before) added.push(now)
       if (!now && before) removed.push(before)
+      // The seeded list writes into the doc the very entries `peers` already shows: no change to tell.
+      changed ||= now !== before
       if (now) this.known.set(key, now)
       else this.known.delete(key)
     }
@@ -155,7 +166,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     if (this.currentId) this.current = this.view.get(this.currentId) ?? this.current
     for (const p of removed) this.emit('peer-removed', [p])
     for (const p of added) this.emit('peer-added', [p])
-    this.emit('change', [peers])
+    if (changed) this.emit('change', [peers])
     this.scheduleSave()
   }
 

@@ -9,7 +9,8 @@ import { parsePeerEntry, type PeerEntry } from './schema.js'
 
 export const directoryMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(DIRECTORY_MAP)
 
-const byId = (a: PeerEntry, b: PeerEntry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+/** Directory order: by id, so every reader lists peers the same way. */
+export const byId = (a: PeerEntry, b: PeerEntry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** Valid entries only, sorted by id so every reader lists them in the same order. */
 export const readPeers = (doc: Y.Doc): PeerEntry[] => {
