@@ -1,9 +1,9 @@
 /**
  * A fresh page's joinMesh() against the 10-peer mesh, three ways: through the registry endpoint of the
- * first port, by scanning (first port empty), and from the IndexedDB cache. Each reports two moments:
+ * first port, by scanning (first port empty), and from the cache (localStorage). Each reports two moments:
  * the full peer list known (`<name>`) and the live directory attached (`<name>-live`). Every run is a
  * fresh browser context, cold connections; `cached` restores the cache written by an earlier page into
- * each new context (playwright's storageState with IndexedDB), so it is as cold as its floor.
+ * each new context (playwright's storageState), so it is as cold as its floor.
  */
 import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
 import { until } from '../lib/peers.mjs'
@@ -38,10 +38,9 @@ const seedCache = async (browser, origin, ports) => {
   const { ctx: c, page } = await freshPage(browser, origin)
   await loadLibrary(page)
   await joinInPage(page, { ports })
-  // The connection is closed at once: an open one would block the library's upgrade of the database.
-  const written = () => page.evaluate(() => new Promise((res) => { const q = indexedDB.open('peer-plan'); q.onsuccess = () => { const db = q.result; try { const g = db.transaction('last-known').objectStore('last-known').getAll(); g.onsuccess = () => { db.close(); res(g.result.length > 0 && g.result[0].peers.length === 10) } } catch { db.close(); res(false) } } }))
+  const written = () => page.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('peer-plan:last-known:') && JSON.parse(localStorage.getItem(k)).urls.length === 10))
   await until(written, 'the cache to be written', 10000)
-  const state = await c.storageState({ indexedDB: true })
+  const state = await c.storageState()
   await c.close()
   return state
 }
@@ -59,7 +58,7 @@ export const runJoins = async (ctx, browser, mesh) => {
     await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10)
   }
   if (wantsAny('cached', 'cached-live')) {
-    progress('cached: fresh context holding the IndexedDB cache an earlier page wrote')
+    progress('cached: fresh context holding the cache an earlier page wrote')
     const storageState = await seedCache(browser, origin, P.mesh)
     const seeded = async () => {
       const c = await browser.newContext({ storageState })

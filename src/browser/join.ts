@@ -20,7 +20,7 @@ export interface JoinOptions {
   host?: string
   /** Peer URLs to try before anything else, e.g. ['http://127.0.0.1:1240']. */
   bootstrap?: string[]
-  /** Remember last-known peers in IndexedDB and try them first next time. Default true. */
+  /** Remember last-known peers (localStorage) and try them first next time. Default true. */
   cache?: boolean
   /** Overall limit for finding a peer and syncing its directory, in ms. Default 5000. */
   timeoutMs?: number

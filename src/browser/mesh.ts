@@ -175,7 +175,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null
       if (this.peers.length === 0) return
-      saveCache(this.deps.cacheKey!, { current: this.currentBase || null, peers: this.peers, savedAt: Date.now() }).catch(() => {})
+      saveCache(this.deps.cacheKey!, { current: this.currentBase || null, urls: this.peers.map((p) => p.url), savedAt: Date.now() })
     }, 50)
   }
 

@@ -34,6 +34,9 @@ export const MAX_AGENTS = 16
 
 const peerUrl = z.string().check(z.maxLength(256), z.regex(/^http:\/\/[^/\s]+$/))
 
+/** A peer's base URL (http://host:port), as entries carry it. */
+export const peerUrlSchema = peerUrl
+
 export const peerEntrySchema = z.object({
   id: z.string().check(z.regex(PEER_ID_PATTERN)),
   name: str(1, 128),

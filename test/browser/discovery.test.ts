@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { PORTS, range } from '../helpers/ports.js'
 import { allSee, report, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
-import { cachedPeerIds, join, launchBrowser, loadLibrary, median, pageOn, type JoinResult } from '../helpers/browser.js'
+import { cachedPeerUrls, join, launchBrowser, loadLibrary, median, pageOn, type JoinResult } from '../helpers/browser.js'
 import { suiteScope } from '../helpers/scope.js'
 
 const R = PORTS.browserDiscovery
@@ -54,12 +54,12 @@ describe('joinMesh() discovery in real Chromium', () => {
     await joinFreshPages(peers[0]!.url, 'scan', (r) => expect(r.timings!.sources.find((s) => s.via === 'registry')?.ok).toBe(false))
   })
 
-  it('finds the mesh from its IndexedDB cache after a reload', async () => {
+  it('finds the mesh from its localStorage cache after a reload', async () => {
     const { ctx, page } = await pageOn(browser, peers[0]!.url)
     const first = await join(page, { ports: R, ...GRACE })
     expect(first.via).toBe('scan')
     // The cache is written shortly after the directory changes.
-    await waitFor(async () => (await cachedPeerIds(page)).length === 2, 'the cache to be written')
+    await waitFor(async () => (await cachedPeerUrls(page)).length === 2, 'the cache to be written')
     const times: number[] = []
     for (let i = 0; i < RUNS; i++) {
       await page.reload()
@@ -80,12 +80,12 @@ describe('joinMesh() discovery in real Chromium', () => {
     // A third peer joins and is cached; then it dies while the page is away.
     const extra = await spawnPeer({ home, args: ['--ports', range(R)] })
     await waitFor(() => page.evaluate((id) => (window as any).mesh.peers.some((p: any) => p.id === id), extra.id), 'the page to see the extra peer')
-    await waitFor(async () => (await cachedPeerIds(page)).includes(extra.id), 'the extra peer to be cached')
+    await waitFor(async () => (await cachedPeerUrls(page)).includes(extra.url), 'the extra peer to be cached')
     // Away: a live mesh would see the death and rewrite the cache, and the reload would prove nothing.
     await page.evaluate(() => (window as any).mesh.destroy())
     extra.kill('SIGKILL')
     await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to drop the killed peer')
-    expect(await cachedPeerIds(page)).toContain(extra.id)
+    expect(await cachedPeerUrls(page)).toContain(extra.url)
     await page.reload()
     await loadLibrary(page)
     const r = await join(page, { ports: R, ...GRACE })

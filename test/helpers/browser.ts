@@ -59,19 +59,12 @@ export const join = (page: Page, options: Record<string, unknown>): Promise<Join
     }
   }, options)
 
-/** The peer ids of the page's IndexedDB cache (its first record); [] until something is cached. */
-export const cachedPeerIds = (page: Page): Promise<string[]> =>
-  page.evaluate(() => new Promise<string[]>((resolve, reject) => {
-    const req = indexedDB.open('peer-plan')
-    req.onerror = () => reject(req.error)
-    // Closed at once: an open connection would block the library's upgrade of the database.
-    req.onsuccess = () => {
-      const db = req.result
-      if (!db.objectStoreNames.contains('last-known')) return db.close(), resolve([])
-      const get = db.transaction('last-known').objectStore('last-known').getAll()
-      get.onsuccess = () => (db.close(), resolve(get.result[0]?.peers.map((p: { id: string }) => p.id) ?? []))
-    }
-  }))
+/** The peer URLs of the page's cache (its first record); [] until something is cached. */
+export const cachedPeerUrls = (page: Page): Promise<string[]> =>
+  page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('peer-plan:last-known:'))
+    return key ? (JSON.parse(localStorage.getItem(key)!).urls as string[]) : []
+  })
 
 /** The page's current view: peer ids, current id, events so far. */
 export const view = (page: Page) =>

@@ -10,7 +10,7 @@ import { clock, el, ms, span } from './dom.js'
 const LOG_LINES = 30
 
 const SOURCE_WHAT: Record<string, string> = {
-  cache: 'peers this browser saw last time (IndexedDB)',
+  cache: 'peers this browser saw last time (localStorage)',
   registry: 'the first port of the range',
   scan: 'every other port of the range',
   bootstrap: 'the URLs the page was given'
