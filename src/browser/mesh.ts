@@ -62,8 +62,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /**
    * Shows the whole mesh as `found` answered it (its /registry list, verified by the source), before any
-   * WebSocket: `peers` and `current` hold it at once. The list goes into the doc in the next task, then
-   * the live directory attaches (`follow`): joinMesh's caller gets the list without waiting for a cold
+   * WebSocket: `peers` and `current` hold it at once. In the next task the live directory attaches
+   * (`follow`) and the list goes into the doc: joinMesh's caller gets the list without waiting for a cold
    * page's first Yjs transaction (1-2 ms). The entries are known already, so writing them fires no
    * event; the live doc merges into the same map later and only what differs changes.
    */
@@ -75,9 +75,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.current = this.known.get(found.id) ?? null
     setTimeout(() => {
       if (this.destroyed) return
+      // The socket first: its handshake then travels while the list is written (the live doc is only
+      // merged once it has synced, which takes a round trip at least, so after this).
+      follow()
       this.view.vouch(found.peers)
       seedMap(found.peers, directoryMap(this.doc))
-      follow()
     }, 0)
   }
 
