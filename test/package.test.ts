@@ -2,7 +2,8 @@
  * The package as a user gets it: `npm pack` (of the dist `pnpm test` has just built), installed from the
  * tarball into a scratch project with the user's own yjs, then `npx peer-plan-node`, `peer-plan/browser`,
  * `peer-plan/node` and `peer-plan/vite` (a Vite dev server with the plugin, answering /api/registry from
- * the live mesh) used from there, and the types checked by tsc with no @types/node and skipLibCheck off. Installs with pnpm --prefer-offline: every
+ * the live mesh, and a page of the app's, bundled by that dev server from the installed peer-plan/browser and
+ * the app's own yjs, joining the mesh in Chromium) used from there, and the types checked by tsc with no @types/node and skipLibCheck off. Installs with pnpm --prefer-offline: every
  * package is in the store `pnpm install` filled, so this needs no network.
  */
 import { execFile } from 'node:child_process'
@@ -11,9 +12,10 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { startPeer } from '../scripts/lib/spawn-peer.mjs'
+import { startPeer, startProcess } from '../scripts/lib/spawn-peer.mjs'
+import { launchBrowser } from './helpers/browser.js'
 import { PORTS } from './helpers/ports.js'
-import { getJson } from './helpers/peers.js'
+import { getJson, waitFor } from './helpers/peers.js'
 import { testScope } from './helpers/scope.js'
 import { tempDir } from './helpers/temp.js'
 
@@ -61,6 +63,7 @@ console.log(JSON.stringify({ browser: typeof browser.joinMesh, node: typeof node
 
 // Run in the scratch project once a peer is up: Vite's dev server with the installed plugin, until its
 // /api/registry lists that peer (the plugin follows the live directory, so this waits on a condition).
+// It then serves PAGE_HTML for a browser until its stdin closes.
 const VITE_PROBE = `import { createServer } from 'vite'
 import { peerPlan } from 'peer-plan/vite'
 const [home, lo, hi, port, want] = process.argv.slice(2)
@@ -76,10 +79,20 @@ try {
     if (body.peers?.some((p) => p.url === want)) break
     await new Promise((r) => setTimeout(r, 50))
   }
+  console.log(JSON.stringify(body))
+  await new Promise((r) => process.stdin.on('close', r).resume())
 } finally {
   await server.close()
 }
-console.log(JSON.stringify(body))
+`
+
+// The app's page: its own yjs beside peer-plan/browser, bundled by Vite from the installed package.
+const PAGE_HTML = `<!doctype html><title>scratch</title><script type="module" src="/main.js"></script>`
+const PAGE_JS = `import * as Y from 'yjs'
+import { joinMesh } from 'peer-plan/browser'
+const mesh = await joinMesh({ devServer: true })
+await mesh.live
+window.result = { peers: mesh.peers.map((p) => p.url), yjs: typeof Y.Doc }
 `
 
 const scratchProject = async (dir: string, tarball: string): Promise<void> => {
@@ -91,6 +104,8 @@ const scratchProject = async (dir: string, tarball: string): Promise<void> => {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG))
   writeFileSync(join(dir, 'probe.mjs'), PROBE)
   writeFileSync(join(dir, 'vite-probe.mjs'), VITE_PROBE)
+  writeFileSync(join(dir, 'index.html'), PAGE_HTML)
+  writeFileSync(join(dir, 'main.js'), PAGE_JS)
   const [cmd, pre] = pnpm()
   await run(cmd, [...pre, 'install', '--prefer-offline', '--ignore-workspace'], { cwd: dir })
 }
@@ -132,8 +147,22 @@ describe('the published package (npm pack -> a scratch project)', () => {
     expect(ready.port).toBeGreaterThanOrEqual(PORTS.pack[0])
     expect((await getJson<{ ok: boolean; version: string }>(`${ready.url}/health`)).ok).toBe(true)
 
-    const vite = await run(process.execPath, ['vite-probe.mjs', home, String(lo), String(hi - 1), String(hi), ready.url], { cwd: app })
-    const registry = JSON.parse(vite.stdout) as { peers?: { url: string }[] }
+    const vite = startProcess(process.execPath, ['vite-probe.mjs', home, String(lo), String(hi - 1), String(hi), ready.url], { cwd: app, stdin: 'pipe' })
+    testScope().defer(() => (vite.proc.stdin?.end(), vite.stop('SIGTERM', 5000)))
+    await waitFor(() => vite.stdout().includes('\n') || vite.proc.exitCode !== null, 'the Vite probe to answer', 30000)
+    const registry = JSON.parse(vite.stdout()) as { peers?: { url: string }[] }
     expect(registry.peers?.map((p) => p.url)).toContain(ready.url)
+
+    // peer-plan/browser from the tarball, in a real browser, bundled with the app's own yjs.
+    const browser = await launchBrowser()
+    const page = await (await browser.newContext()).newPage()
+    const errors: string[] = []
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`http://127.0.0.1:${hi}/`)
+    await page.waitForFunction(() => (window as any).result, undefined, { timeout: 60000 })
+    const result = await page.evaluate(() => (window as any).result)
+    expect(result).toEqual({ peers: [ready.url], yjs: 'function' })
+    expect(errors.filter((e) => /Yjs was already imported/.test(e))).toEqual([])
   })
 })
