@@ -8,21 +8,14 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodeFrames } from '../src/node/room-log.js'
 import { PORTS, range } from './helpers/ports.js'
-import { allSee, getJson, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
-import { roomClient } from './helpers/rooms.js'
+import { getJson, spawnPeer, tempHome, waitFor } from './helpers/peers.js'
+import { meshOf, roomClient } from './helpers/rooms.js'
 
 const R = range(PORTS.rooms)
 
-const meshOf = async (home: string, n: number): Promise<PeerProc[]> => {
-  const peers: PeerProc[] = []
-  for (let i = 0; i < n; i++) peers.push(await spawnPeer({ home, args: ['--ports', R] }))
-  await waitFor(() => allSee(peers, peers.map((p) => p.id)), `${n} peers to see each other`)
-  return peers
-}
-
 describe('one doc per room across the mesh', () => {
   it('the same room on two peers converges both ways', async () => {
-    const [a, b] = await meshOf(tempHome(), 2)
+    const [a, b] = await meshOf(tempHome(), 2, R)
     const ca = roomClient(a!, 'plan')
     const cb = roomClient(b!, 'plan')
     ca.append('hello-from-a;')
@@ -33,7 +26,7 @@ describe('one doc per room across the mesh', () => {
   })
 
   it('the same room on three peers converges both ways, and a late joiner gets it all', async () => {
-    const peers = await meshOf(tempHome(), 3)
+    const peers = await meshOf(tempHome(), 3, R)
     const clients = peers.map((p) => roomClient(p, 'three'))
     clients.forEach((c, i) => c.append(`from-${i};`))
     const all = (t: string) => [0, 1, 2].every((i) => t.includes(`from-${i};`))
@@ -49,7 +42,7 @@ describe('one doc per room across the mesh', () => {
 describe('rooms on disk', () => {
   it('all peers killed and one restarted: the content is back from disk', async () => {
     const home = tempHome()
-    const peers = await meshOf(home, 3)
+    const peers = await meshOf(home, 3, R)
     const c = roomClient(peers[2]!, 'durable')
     c.append('survives every peer;')
     await waitFor(async () => {
@@ -68,7 +61,7 @@ describe('rooms on disk', () => {
 
   it('two peers of one home writing one room at once, then SIGKILLed, leave files that load cleanly', async () => {
     const home = tempHome()
-    const [a, b] = await meshOf(home, 2)
+    const [a, b] = await meshOf(home, 2, R)
     const ca = roomClient(a!, 'contended')
     const cb = roomClient(b!, 'contended')
     await waitFor(() => ca.provider.synced && cb.provider.synced, 'both clients to sync')

@@ -35,6 +35,8 @@ export interface PeerConfig {
   /** Strangers get a person's access (rooms read and write). For a sandbox only; refused with --mdns lan. */
   dangerouslyAllowStrangers: boolean
   mcp: McpMode
+  /** How long a room this peer's agent wrote stays in memory after its last write with no client (ms). */
+  roomIdleMs: number
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +67,8 @@ Options (each also settable by environment variable and config file; CLI > env >
                         token; for a sandbox only (never with --mdns lan)
   --mcp auto|stdio|off  MCP on stdio: auto = when stdin is a pipe or
                         socket, as agents launch servers (auto)        PEER_PLAN_MCP
+  --room-idle SECONDS   a room the agent wrote stays in memory this long after its
+                        last write while no client has it open (60)    PEER_PLAN_ROOM_IDLE
   --config FILE         JSON config file (default $PEER_PLAN_HOME/config.json)
   -h, --help            show this help
   -v, --version         show the version
@@ -84,7 +88,8 @@ const fileSchema = z
     mdns: z.string().optional(),
     logLevel: z.string().optional(),
     secretFile: z.string().optional(),
-    mcp: z.string().optional()
+    mcp: z.string().optional(),
+    roomIdle: z.union([z.number(), z.string()]).optional()
   })
   .strict()
 
@@ -117,6 +122,13 @@ export const isLoopbackHost = (host: string): boolean => {
   if (isIP(host) === 4) return host.startsWith('127.')
   if (isIP(host) === 6) return host === '::1'
   return false
+}
+
+const parseSeconds = (raw: string | number, where: string): number => {
+  const s = String(raw).trim()
+  const n = Number(s)
+  if (!/^\d+(\.\d+)?$/.test(s) || n <= 0 || n > 86400) throw new ConfigError(`${where}: expected seconds, more than 0 and at most 86400, got ${JSON.stringify(raw)}`)
+  return n
 }
 
 const parseHost = (raw: string, where: string): string => {
@@ -210,6 +222,7 @@ const CLI_OPTIONS = {
   'secret-file': { type: 'string' },
   'dangerously-allow-strangers': { type: 'boolean' },
   mcp: { type: 'string' },
+  'room-idle': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' }
@@ -278,6 +291,8 @@ export const resolveConfig = (argv: string[], env: Record<string, string | undef
   if (dangerouslyAllowStrangers && mdns === 'lan') throw new ConfigError('--dangerously-allow-strangers cannot be used with --mdns lan: a LAN peer needs the mesh secret')
   const mcp = pick(str('mcp'), '--mcp', 'PEER_PLAN_MCP', file.mcp, 'mcp', (raw: string, where) => parseEnum(raw, MCP_MODES, where)) ?? 'auto'
 
-  const config: PeerConfig = { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel, mcp, secretFile, dangerouslyAllowStrangers }
+  const roomIdleMs = (pick(str('room-idle'), '--room-idle', 'PEER_PLAN_ROOM_IDLE', file.roomIdle, 'roomIdle', parseSeconds) ?? 60) * 1000
+
+  const config: PeerConfig = { port, ports, host, home, name, allowOrigins: [...new Set(allowOrigins)], mdns, logLevel, mcp, secretFile, dangerouslyAllowStrangers, roomIdleMs }
   return command === 'peers' ? { kind: 'peers', config } : { kind: 'run', config }
 }

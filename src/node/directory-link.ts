@@ -84,6 +84,11 @@ export class DirectoryLink {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(msg, (err) => err && this.close(err.message))
   }
 
+  /** Bytes queued on the socket, not yet handed to the kernel. */
+  get buffered(): number {
+    return this.ws.bufferedAmount
+  }
+
   /** Closes at once (terminate, not a close handshake: the other side may be hung). */
   close(reason = 'closed by us'): void {
     this.downReason = reason

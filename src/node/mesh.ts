@@ -165,7 +165,7 @@ export class Mesh implements HintSink {
       .then((health) => {
         if (health.id !== hint.id) throw new Error(`it is peer ${health.id}`)
         if (!this.running) return
-        const { ok: _ok, peers: _peers, links: _links, rooms: _rooms, roomLinks: _roomLinks, ...entry } = health
+        const { ok: _ok, peers: _peers, links: _links, rooms: _rooms, roomLinks: _roomLinks, roomTimers: _roomTimers, ...entry } = health
         // Dial the address the hint came from: the peer's own url may name an address we cannot reach.
         record.hint = { ...entry, url: hint.url }
         record.pending = null

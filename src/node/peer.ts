@@ -63,7 +63,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
-  const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store })
+  const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
   const view = new DirectoryView(rooms.directory.doc)
   const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
   // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
@@ -71,6 +71,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, overLimit: (frame) => rooms.overLimit(rooms.directory, frame)?.reason ?? null, key, scope: plan.lan ? 'lan' : 'loopback', log, hostId: entry.hostId, discoveries })
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
   const roomLinks = new RoomLinks({ selfId: entry.id, rooms, view, key, keepalive, scope: plan.lan ? 'lan' : 'loopback', log })
+  rooms.settled = (name) => roomLinks.settled(name)
 
   const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }), info: (line) => log.info(line) })
   const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
@@ -79,7 +80,9 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     const { rooms: _listed, ...self } = live()
     const out: HealthResponse = { ...self, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
     if (!person) return out
-    return { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM), roomLinks: { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks() } }
+    const held = [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM)
+    const links = { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks(), connecting: roomLinks.connectingCount(), retrying: roomLinks.retryCount() }
+    return { ...out, rooms: held, roomLinks: links, roomTimers: links.retrying + rooms.pinCount() }
   }
   const inbox = new Inbox()
   const events = new EventLog({ doc: rooms.directory.doc, view, inbox, self: live })

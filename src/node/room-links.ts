@@ -68,6 +68,33 @@ export class RoomLinks {
     return n
   }
 
+  /** Room links still connecting. */
+  connectingCount(): number {
+    let n = 0
+    for (const l of this.linked.values()) for (const link of l.links.values()) if (!link.up) n++
+    return n
+  }
+
+  /** Dials waiting on a retry timer: each is one pending timer, and there are none for a room nobody uses. */
+  retryCount(): number {
+    let n = 0
+    for (const l of this.linked.values()) for (const r of l.retries.values()) if (r.timer) n++
+    return n
+  }
+
+  /**
+   * Whether every home `name` calls for is linked with nothing left unsent: what this peer wrote has
+   * left for them. An agent's room is not let go before this (room-server.ts `pin`).
+   */
+  settled(name: string): boolean {
+    const links = this.linked.get(name)?.links
+    for (const id of this.targets(name).keys()) {
+      const link = links?.get(id)
+      if (!link?.up || link.buffered > 0) return false
+    }
+    return true
+  }
+
   /** Membership changed (not just an entry's name or rooms): every linked or interested room is checked. */
   private onDirectory = (): void => {
     const ids = this.opts.view.peers().map((p) => p.id).sort().join(',')

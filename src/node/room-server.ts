@@ -13,6 +13,7 @@ import type { AccessClass } from './access.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import type { RoomFile } from './room-file.js'
+import { RoomPins } from './room-pins.js'
 import type { RoomStore } from './room-store.js'
 import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { toUint8 } from './ws-bytes.js'
@@ -49,6 +50,8 @@ export interface RoomServerOptions {
   limits?: Partial<RoomLimits>
   /** Where rooms are kept on disk; without one, rooms live in memory only. */
   store?: RoomStore
+  /** How long a room this peer's agent wrote is kept after its last write (see `pin`); default 60 s. */
+  pinIdleMs?: number
 }
 
 export interface RoomServerEvents {
@@ -74,8 +77,10 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   private readonly meta = new Map<WebSocket, ConnMeta>()
   private readonly connsByAddress: PerAddress
   private readonly roomsByAddress: PerAddress
-  /** Rooms this peer's own agent wrote: kept when the last connection leaves, since the agent still reads them. */
-  private readonly pinned = new Set<string>()
+  /** Rooms this peer's own agent wrote (room-pins.ts). */
+  private readonly pinned: RoomPins
+  /** Asked before an agent's room is let go: false while its writes may not have reached its homes (room-links.ts). */
+  settled: (name: string) => boolean = () => true
 
   constructor(private readonly opts: RoomServerOptions) {
     super()
@@ -83,6 +88,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.connsByAddress = new PerAddress(this.limits.maxConnsPerAddress)
     this.roomsByAddress = new PerAddress(this.limits.maxRoomsPerAddress)
     this.directory = this.createRoom(DIRECTORY_ROOM, null)
+    const expired = (name: string) => (this.emit('interest-changed', name), this.release(name))
+    this.pinned = new RoomPins({ idleMs: opts.pinIdleMs ?? 60_000, settled: (name) => this.settled(name), expired })
   }
 
   /**
@@ -105,11 +112,14 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     return this.roomsByAddress.admit(address) ? this.createRoom(name, address) : null
   }
 
-  /** Keeps a room while the peer lives (see `pinned`). */
+  /** Keeps a room this peer's agent wrote, for a while after each write (room-pins.ts). */
   pin(name: string): void {
-    if (!this.rooms.has(name) || this.pinned.has(name)) return
-    this.pinned.add(name)
-    this.emit('interest-changed', name)
+    if (this.rooms.has(name) && this.pinned.touch(name)) this.emit('interest-changed', name)
+  }
+
+  /** Agent rooms held now: each holds one timer. */
+  pinCount(): number {
+    return this.pinned.size
   }
 
   /**
@@ -274,6 +284,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
 
   /** Cuts every connection and writes each room's last state to disk (taken before the docs go). */
   async close(): Promise<void> {
+    this.pinned.clear()
     for (const ws of this.meta.keys()) ws.terminate()
     const writes: Promise<void>[] = []
     for (const room of this.rooms.values()) {

@@ -77,8 +77,13 @@ export const healthResponseSchema = z.extend(peerEntrySchema, {
   peers: z.number().check(z.int(), z.nonnegative()),
   links: z.object({ outbound: z.number(), inbound: z.number() }),
   rooms: z.optional(z.array(z.string())),
-  /** Room links (room-links.ts): out to the homes of this peer's rooms, in from peers this one is home to. */
-  roomLinks: z.optional(z.object({ outbound: z.number(), inbound: z.number() }))
+  /**
+   * Room links (room-links.ts): up, out to the homes of this peer's rooms, and in from peers this one is
+   * home to; connecting; and dials waiting on a retry timer. Every count is 0 when no room is in use.
+   */
+  roomLinks: z.optional(z.object({ outbound: z.number(), inbound: z.number(), connecting: z.optional(z.number()), retrying: z.optional(z.number()) })),
+  /** Timers the rooms hold: link retries plus one per room an agent wrote, until it is let go (room-server.ts). */
+  roomTimers: z.optional(z.number())
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 

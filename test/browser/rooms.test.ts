@@ -7,23 +7,16 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { PORTS, range } from '../helpers/ports.js'
-import { allSee, spawnPeer, tempHome, waitFor, type PeerProc } from '../helpers/peers.js'
+import { tempHome, waitFor } from '../helpers/peers.js'
 import { join, launchBrowser, loadLibrary, pageOn } from '../helpers/browser.js'
-import { roomClient } from '../helpers/rooms.js'
+import { meshOf, roomClient } from '../helpers/rooms.js'
 
 const R = PORTS.browserRooms
-
-const meshOf = async (home: string, n: number): Promise<PeerProc[]> => {
-  const peers: PeerProc[] = []
-  for (let i = 0; i < n; i++) peers.push(await spawnPeer({ home, args: ['--ports', range(R)] }))
-  await waitFor(() => allSee(peers, peers.map((p) => p.id)), `${n} peers to see each other`)
-  return peers
-}
 
 describe('a room from a page', () => {
   it('SIGKILL of the page\'s peer mid-edit loses nothing, and the page keeps one doc', async () => {
     const browser = await launchBrowser()
-    const peers = await meshOf(tempHome(), 3)
+    const peers = await meshOf(tempHome(), 3, range(R))
     const { page } = await pageOn(browser, peers[0]!.url)
     expect((await join(page, { ports: R, cache: false, token: peers[0]!.token })).ok).toBe(true)
     await page.evaluate(async () => {
@@ -55,7 +48,7 @@ describe('a room from a page', () => {
 
   it('persist: true, reloaded with every peer down, shows the last content', async () => {
     const browser = await launchBrowser()
-    const peers = await meshOf(tempHome(), 2)
+    const peers = await meshOf(tempHome(), 2, range(R))
     const { ctx, page } = await pageOn(browser, peers[0]!.url)
     expect((await join(page, { ports: R, cache: false, token: peers[0]!.token })).ok).toBe(true)
     await page.evaluate(async () => {

@@ -42,6 +42,9 @@ const BASE = {
   refusedBodies: [23420, 23429],
   chaos: [23500, 23539],
   rooms: [23600, 23639],
+  roomsIdle: [23640, 23659],
+  roomsChurn: [23660, 23679],
+  browserRoomsOffline: [23680, 23699],
   // The peers of test/browser/vite.test.ts; its dev and preview servers take viteServers.
   vite: [23700, 23709],
   viteServers: [23710, 23719],

@@ -13,7 +13,15 @@ const run = (argv: string[], env: Record<string, string> = {}, home = tempDir())
 describe('resolveConfig', () => {
   it('has safe defaults', () => {
     const c = run([])
-    expect(c).toMatchObject({ port: null, ports: [1234, 1244], host: '127.0.0.1', name: null, allowOrigins: [], mdns: 'loopback', logLevel: 'info' })
+    expect(c).toMatchObject({ port: null, ports: [1234, 1244], host: '127.0.0.1', name: null, allowOrigins: [], mdns: 'loopback', logLevel: 'info', roomIdleMs: 60000 })
+  })
+
+  it('--room-idle is seconds, decimals allowed, from the CLI, the env or the file', () => {
+    const home = tempDir()
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ roomIdle: 5 }))
+    expect(run([], {}, home).roomIdleMs).toBe(5000)
+    expect(run([], { PEER_PLAN_ROOM_IDLE: '0.5' }, home).roomIdleMs).toBe(500)
+    expect(run(['--room-idle', '120'], { PEER_PLAN_ROOM_IDLE: '0.5' }, home).roomIdleMs).toBe(120000)
   })
 
   it('CLI > env > file > default, key by key', () => {
@@ -45,6 +53,8 @@ describe('resolveConfig', () => {
     [['--host', '::'], /not a loopback/],
     [['--allow-origin', '*'], /not an origin/],
     [['--no-mdns', '--mdns', 'lan'], /contradicts/],
+    [['--room-idle', '0'], /expected seconds/],
+    [['--room-idle', '1m'], /expected seconds/],
     [['extra'], /Unexpected argument|positional/i]
   ])('rejects %j', (argv, msg) => {
     expect(() => run(argv)).toThrow(ConfigError)

@@ -4,7 +4,9 @@
  * notifications/resources/updated when one changes; the list of rooms sends list_changed.
  */
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/server'
+import { isValidRoomName } from '../../shared/protocol.js'
 import type { McpContext } from './context.js'
+import { readHere } from './room-open.js'
 import { describePeers } from './tools.js'
 import { INBOX_URI, PEERS_URI, ROOM_URI_PREFIX, userRooms } from './uris.js'
 
@@ -38,9 +40,10 @@ export const registerResources = (server: McpServer, ctx: McpContext): void => {
     }),
     { title: 'Room text', description: 'The shared text (Y.Text "content") of one of this peer\'s rooms.', mimeType: 'text/plain' },
     async (uri, vars) => {
-      const room = (await ctx.peer()).rooms.rooms.get(String(vars.room))
-      const { readText } = await import('../room-text.js')
-      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: room ? readText(room.doc) : '' }] }
+      // A room the agent wrote a while ago has been let go (room-pins.ts): read it from disk and its homes.
+      const name = String(vars.room)
+      const text = isValidRoomName(name) ? await readHere(await ctx.peer(), name) : null
+      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: text ?? '' }] }
     }
   )
   server.server.setRequestHandler('resources/subscribe', async (req) => {

@@ -15,9 +15,7 @@ import type { Peer } from '../peer.js'
 import { formatAge, peerRow } from '../peer-rows.js'
 import type { RoomEdit } from '../room-text.js'
 import { errorResult, liveSelf, textResult, type McpContext } from './context.js'
-
-/** Yjs and the y-websocket client load on first use: `initialize` is answered before the peer's modules load. */
-const roomText = () => import('../room-text.js')
+import { openHere, readHere, roomText } from './room-open.js'
 
 const roomName = z
   .string()
@@ -140,21 +138,6 @@ const registerMeshTools = (server: McpServer, ctx: McpContext): void => {
   )
 }
 
-/** The other peers `room` lives on: where a room this peer does not hold yet is caught up from. */
-const otherHomes = (peer: Peer, room: string): PeerEntry[] =>
-  peer.roomLinks.homes(room).flatMap((id) => (id === peer.entry.id ? [] : peer.peers().filter((p) => p.id === id)))
-
-/** This peer's copy of `room`, opened (from disk) and caught up with the mesh if it was not open. */
-const openHere = async (peer: Peer, room: string, keep: boolean) => {
-  const held = peer.rooms.rooms.get(room)
-  // The agent is this peer's own: charged like any loopback client.
-  const local = held ?? peer.rooms.getRoom(room, '127.0.0.1')
-  if (!local) return null
-  if (keep) peer.rooms.pin(room)
-  if (!held) await (await roomText()).catchUp(local.doc, room, otherHomes(peer, room), peer.token)
-  return local
-}
-
 const registerRoomList = (server: McpServer, ctx: McpContext): void => {
   server.registerTool(
     'list_rooms',
@@ -184,14 +167,8 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
       const { readText, withRemoteRoom, RoomTextError } = await roomText()
       try {
         const target = roomPeer(peer, ref)
-        let text: string
-        if (target) text = await withRemoteRoom(target.url, room, peer.token, readText)
-        else {
-          const local = await openHere(peer, room, false)
-          if (!local) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
-          text = readText(local.doc)
-          peer.rooms.release(room)
-        }
+        const text = target ? await withRemoteRoom(target.url, room, peer.token, readText) : await readHere(peer, room)
+        if (text === null) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
         const where = target ?? liveSelf(peer)
         return textResult(text || `(room ${room} on ${where.name} is empty)`, { room, peer: { id: where.id, name: where.name }, text, length: text.length })
       } catch (err) {
