@@ -1,39 +1,35 @@
 /**
- * One peer, wired: an HTTP server on a loopback port (routes, WebSocket upgrades, the access policy),
- * the room server with the directory doc, and the mesh around it. Every piece of state is in the
- * returned instance, so tests can run several peers in one process.
+ * One peer, wired: the room server with the directory doc, the mesh and room links around it, and an
+ * HTTP server on a loopback port (peer-http.ts) in front. Wiring only: what /health answers, how the
+ * peer starts and stops and who may reach what each live in their own module. Every piece of state is
+ * in the returned instance, so tests can run several peers in one process.
  */
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
-import type { HealthResponse, PeerEntry } from '../shared/schema.js'
-import { BrowserAssets } from './browser-assets.js'
-import type { PeerConfig } from './config.js'
-import { renderDashboard } from './dashboard-page.js'
-import type { NodeDiscovery } from './discovery/hint.js'
-import { RegistryFileDiscovery } from './discovery/registry-file.js'
-import { DIRECTORY_ROOM } from '../shared/protocol.js'
-import { createAccessPolicy } from './http-guards.js'
-import { buildRoutes, createRequestHandler } from './http-routes.js'
+import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
 import { dashboardUrl } from './access-token.js'
+import type { PeerConfig } from './config.js'
+import type { NodeDiscovery } from './discovery/hint.js'
+import { RegistryFileDiscovery } from './discovery/registry-file.js'
 import { EventLog } from './event-log.js'
+import { healthAnswer } from './health-answer.js'
 import { Inbox } from './inbox.js'
-import { createInboxRoute } from './inbox-route.js'
 import { Keepalive } from './keepalive.js'
 import { bindPort } from './listen.js'
 import { createLogger, type Logger } from './log.js'
 import { Mesh } from './mesh.js'
+import { loadMeshKey } from './mesh-key.js'
 import { overflowClaim } from './overflow-claim.js'
 import type { PeerHandle, PeerOptions } from './peer-api.js'
-import { loadMeshKey } from './mesh-key.js'
-import { meshOriginRule } from './origin-rule.js'
+import { servePeerHttp } from './peer-http.js'
+import { peerLifecycle } from './peer-lifecycle.js'
+import { selfIdentity } from './process-identity.js'
 import { RegistryFile } from './registry-file.js'
 import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
-import { selfIdentity } from './process-identity.js'
 import { addressPlan, buildSelfEntry } from './self-entry.js'
-import { createUpgradeHandler } from './upgrade.js'
 
 export { VERSION } from './self-entry.js'
 
@@ -48,6 +44,15 @@ export interface Peer extends PeerHandle {
   readonly inbox: Inbox
 }
 
+/** Where hints of other peers come from: servers.json always, mDNS unless it is off. */
+const discoveriesFor = async (config: PeerConfig, registry: RegistryFile, self: PeerEntry, log: Logger) => {
+  const out: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self, hostId: self.hostId, log })]
+  if (config.mdns === 'off') return out
+  // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
+  const { MdnsDiscovery } = await import('./discovery/mdns.js')
+  return [...out, new MdnsDiscovery({ scope: config.mdns, id: self.id, port: self.port, log })]
+}
+
 export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Promise<Peer> => {
   const log = opts.log ?? createLogger(config.logLevel, 'peer-plan-node')
   const registry = new RegistryFile(config.home, log)
@@ -57,64 +62,56 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const plan = addressPlan(config, log)
   const { port, overflow } = await bindPort(server, plan.bindHost, config.port, config.ports)
   const entry = buildSelfEntry(config, plan, port)
-  if (overflow) log.info(`ports ${config.ports[0]}-${config.ports[1]} are all taken; serving on ${entry.url} and taking a range port when one frees up`)
+  if (overflow) {
+    const [first, last] = config.ports
+    log.info(`ports ${first}-${last} are all taken; serving on ${entry.url} and taking a range port when one frees up`)
+  }
 
   const key = await loadMeshKey(config.home, config.secretFile, log)
   const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
-  const view = new DirectoryView(rooms.directory.doc)
-  const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
-  // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
-  if (config.mdns !== 'off') discoveries.push(new (await import('./discovery/mdns.js')).MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
-  const mesh = new Mesh({ self: entry, doc: rooms.directory.doc, view, keepalive, overLimit: (frame) => rooms.overLimit(rooms.directory, frame)?.reason ?? null, key, scope: plan.lan ? 'lan' : 'loopback', log, hostId: entry.hostId, discoveries })
+  const doc = rooms.directory.doc
+  const view = new DirectoryView(doc)
+  const discoveries = await discoveriesFor(config, registry, entry, log)
+  const scope = plan.lan ? 'lan' : 'loopback'
+  const overLimit = (frame: Uint8Array) => rooms.overLimit(rooms.directory, frame)?.reason ?? null
+  const mesh = new Mesh({ self: entry, doc, view, keepalive, overLimit, key, scope, log, hostId: entry.hostId, discoveries })
   rooms.on('peer-conn-closed', mesh.onInboundClosed)
-  const roomLinks = new RoomLinks({ selfId: entry.id, rooms, view, key, keepalive, scope: plan.lan ? 'lan' : 'loopback', log })
+  const roomLinks = new RoomLinks({ selfId: entry.id, rooms, view, key, keepalive, scope, log })
   rooms.settled = (name) => roomLinks.settled(name)
 
-  const policy = createAccessPolicy({ port, bindHost: config.host, ports: config.ports, allowOrigins: config.allowOrigins, extraHosts: plan.extraHosts, originAllowed: meshOriginRule({ view, lan: plan.lan, ports: config.ports }), info: (line) => log.info(line) })
   const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
-  const health = (person = true): HealthResponse => {
-    // Strangers get no room names, not even the ones this peer's own entry lists.
-    const { rooms: _listed, ...self } = live()
-    const out: HealthResponse = { ...self, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
-    if (!person) return out
-    const held = [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM)
-    const links = { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks(), connecting: roomLinks.connectingCount(), retrying: roomLinks.retryCount() }
-    return { ...out, rooms: held, roomLinks: links, roomTimers: links.retrying + rooms.pinCount() }
-  }
+  const health = healthAnswer({ live, peerCount: () => view.peers().length, mesh, rooms, roomLinks })
   const inbox = new Inbox()
-  const events = new EventLog({ doc: rooms.directory.doc, view, inbox, self: live })
-  const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), events: (after) => events.since(after), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
-  const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
-  const person = (req: IncomingMessage) => access.personOverHttp(req)
-  server.on('request', createRequestHandler(policy, routes, person, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox, authorize: person })]])))
-  server.on('upgrade', upgrades.handle)
+  const events = new EventLog({ doc, view, inbox, self: live })
+  const http = { server, config, plan, port, entry, view, access, key, rooms, inbox, events, health, log }
+  const { policy, upgrades } = servePeerHttp(http)
 
   let currentUrl = entry.url
-  const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed: (p, url) => (policy.addPort(p), mesh.updateSelf({ url, port: p, overflowUrl: entry.url }), (currentUrl = url)) }) : null
-  const close = async () => {
-    claim?.stop()
-    await Promise.all([rooms.drain(300), roomLinks.stop(300)])
-    await rooms.close()
-    keepalive.close()
-    upgrades.close()
-    events.destroy()
-    view.destroy()
-    server.closeAllConnections()
-    await new Promise<void>((r) => server.close(() => r()))
+  const claimed = (p: number, url: string) => {
+    policy.addPort(p)
+    mesh.updateSelf({ url, port: p, overflowUrl: entry.url })
+    currentUrl = url
   }
-  try {
-    await mesh.start()
-    roomLinks.start()
-    claim?.start()
-  } catch (err) {
-    await mesh.stop().catch(() => {})
-    await close()
-    throw err
+  const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed }) : null
+  const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, keepalive, upgrades, events, view })
+  await start()
+  return {
+    entry,
+    get url() {
+      return currentUrl
+    },
+    dashboardUrl: dashboardUrl(entry.url, access.token),
+    token: access.token,
+    rooms,
+    store,
+    roomLinks,
+    inbox,
+    updateSelf: (patch) => mesh.updateSelf(patch),
+    peers: () => view.peers(),
+    health,
+    stop
   }
-  let stopping: Promise<void> | null = null
-  const stop = () => (stopping ??= mesh.stop().finally(close))
-  return { entry, get url() { return currentUrl }, dashboardUrl: dashboardUrl(entry.url, access.token), token: access.token, rooms, store, roomLinks, inbox, updateSelf: (patch) => mesh.updateSelf(patch), peers: () => view.peers(), health, stop }
 }

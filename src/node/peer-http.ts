@@ -1,0 +1,70 @@
+/**
+ * A peer's HTTP face, put on its server once: the access policy (Host, Origin, the mesh's LAN origins),
+ * the GET route table, POST /inbox and WebSocket upgrades. What the routes answer comes from the caller;
+ * this module only decides who reaches which.
+ */
+import type { IncomingMessage, Server } from 'node:http'
+import type { DirectoryView } from '../shared/directory.js'
+import type { PeerEntry } from '../shared/schema.js'
+import type { AccessCheck } from './access.js'
+import { BrowserAssets } from './browser-assets.js'
+import type { PeerConfig } from './config.js'
+import { renderDashboard } from './dashboard-page.js'
+import type { EventLog } from './event-log.js'
+import { createAccessPolicy, type AccessPolicy } from './http-guards.js'
+import { buildRoutes, createRequestHandler, type RouteSources } from './http-routes.js'
+import type { Inbox } from './inbox.js'
+import { createInboxRoute } from './inbox-route.js'
+import type { Logger } from './log.js'
+import { meshOriginRule } from './origin-rule.js'
+import type { RoomServer } from './room-server.js'
+import type { AddressPlan } from './self-entry.js'
+import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js'
+
+export interface PeerHttpWiring {
+  server: Server
+  config: PeerConfig
+  plan: AddressPlan
+  /** The port the server is bound to (an overflow peer adds its range port to the policy later). */
+  port: number
+  entry: PeerEntry
+  view: DirectoryView
+  access: AccessCheck
+  key: Buffer
+  rooms: RoomServer
+  inbox: Inbox
+  events: EventLog
+  health: RouteSources['health']
+  log: Logger
+}
+
+export interface PeerHttp {
+  policy: AccessPolicy
+  upgrades: UpgradeHandler
+}
+
+export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
+  const { config, plan, entry, log } = w
+  const policy = createAccessPolicy({
+    port: w.port,
+    bindHost: config.host,
+    ports: config.ports,
+    allowOrigins: config.allowOrigins,
+    extraHosts: plan.extraHosts,
+    originAllowed: meshOriginRule({ view: w.view, lan: plan.lan, ports: config.ports }),
+    info: (line) => log.info(line)
+  })
+  const routes = buildRoutes({
+    health: w.health,
+    registry: () => ({ self: entry.id, peers: w.view.peers() }),
+    events: (after) => w.events.since(after),
+    dashboardHtml: renderDashboard(entry, config.ports),
+    assets: new BrowserAssets(log)
+  })
+  const person = (req: IncomingMessage) => w.access.personOverHttp(req)
+  const posts = new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox: w.inbox, authorize: person })]])
+  const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, log })
+  w.server.on('request', createRequestHandler(policy, routes, person, posts))
+  w.server.on('upgrade', upgrades.handle)
+  return { policy, upgrades }
+}
