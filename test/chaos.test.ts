@@ -4,19 +4,17 @@
  * reported; the times themselves are printed for the record, never asserted.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
+import { tempDir } from './helpers/temp.js'
 
 const CHAOS = resolve(import.meta.dirname, '../bench/chaos.mjs')
 
 describe('pnpm chaos', () => {
   it('4 peers through 15 s of faults: the mesh and the page always agree again, no anomaly', { timeout: 180_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pp-chaos-test-'))
-    onTestFinished(() => rm(dir, { recursive: true, force: true }))
-    const out = join(dir, 'chaos.json')
+    const out = join(tempDir(), 'chaos.json')
     const child = spawn(process.execPath, [CHAOS, '--peers', '4', '--seconds', '15', '--ports', range(PORTS.chaos), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
     // SIGINT makes the run clean up after itself (its peers, Chromium, its temporary home).
     onTestFinished(() => void (child.exitCode === null && child.kill('SIGINT')))

@@ -3,12 +3,12 @@
  * says what it refused (one warning), or exits 1 with one clear line. Never a hang, never a crash loop.
  */
 import { execFileSync } from 'node:child_process'
-import { chown, chmod, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chown, chmod, lstat, mkdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, runCli, spawnPeer, waitFor, type PeerProc } from './helpers/peers.js'
+import { tempDir } from './helpers/temp.js'
 
 const args = ['--ports', range(PORTS.files)]
 const NOBODY = 65534
@@ -17,9 +17,7 @@ const bootId = async () => (await readFile('/proc/sys/kernel/random/boot_id', 'u
 
 /** A fresh 0700 home in a temp dir removed when the test ends. */
 const freshHome = async (mode = 0o700): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'pp-files-'))
-  onTestFinished(() => rm(dir, { recursive: true, force: true }))
-  const home = join(dir, 'home')
+  const home = join(tempDir(), 'home')
   await mkdir(home)
   await chmod(home, mode)
   return home

@@ -1,3 +1,3 @@
-export declare const makeTempDir: (prefix: string) => string
+export declare const makeTempDir: (prefix: string, run?: string) => string
 export declare const removeDir: (dir: string) => void
 export declare const removeOnExit: (dir: string) => string

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { currentRun } from './run-marker.mjs'
 
-/** A fresh directory under the OS temp dir: `${prefix}${run}-XXXXXX`, or `${prefix}XXXXXX` outside a run. */
-export const makeTempDir = (prefix) => {
-  const run = currentRun()
-  return mkdtempSync(join(tmpdir(), run ? `${prefix}${run}-` : prefix))
-}
+/**
+ * A fresh directory under the OS temp dir: `${prefix}${run}-XXXXXX`, or `${prefix}XXXXXX` outside a run.
+ * `run` is this process's run unless given (the leak check's own test leaves dirs for a made-up run).
+ */
+export const makeTempDir = (prefix, run = currentRun()) => mkdtempSync(join(tmpdir(), run ? `${prefix}${run}-` : prefix))
 
 export const removeDir = (dir) => rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
 

@@ -4,9 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { TestProject } from 'vitest/node'
-import { removeDir } from '../../scripts/lib/temp-dir.mjs'
-import { waitFor } from '../../scripts/lib/wait-for.mjs'
-import { findLeaks, type Leaks } from './leaks.js'
+import { checkRun } from './leaks.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,35 +12,11 @@ declare module 'vitest' {
   }
 }
 
-const count = (l: Leaks) => l.dirs.length + l.processes.length
-
-const describeLeaks = (run: string, l: Leaks) =>
-  [
-    `\n[leak-check] FAILED: run ${run} left ${l.dirs.length} temp dir(s) and ${l.processes.length} process(es) behind:`,
-    ...l.dirs.map((d) => `  dir ${d}`),
-    ...l.processes.map((p) => `  pid ${p.pid} ${p.cmd.slice(0, 200)}`),
-    '  (now removed and killed; the teardown that should have done it is the bug)\n'
-  ].join('\n')
-
 export default function setup(project: TestProject) {
   const run = randomBytes(4).toString('hex')
   project.provide('peerPlanTestRun', run)
   return async () => {
-    let leaks = findLeaks(run)
-    // A process killed a moment ago (a browser's helpers after the browser) may still be on its way out.
-    await waitFor(() => count((leaks = findLeaks(run))) === 0, 'leftovers to go', 5000, 100).catch(() => {})
-    if (count(leaks) === 0) {
-      process.stderr.write(`[leak-check] run ${run}: no temp dir and no process left behind\n`)
-      return
-    }
-    process.stderr.write(describeLeaks(run, leaks))
-    for (const p of leaks.processes) {
-      try {
-        process.kill(p.pid, 'SIGKILL')
-      } catch {}
-    }
-    leaks.dirs.forEach(removeDir)
     // Not a throw: vitest reports a throwing teardown as a "Startup Error"; this says what it is.
-    process.exitCode = 1
+    if (!(await checkRun(run, (text) => process.stderr.write(text)))) process.exitCode = 1
   }
 }

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, resolveConfig } from '../../src/node/config.js'
 import { mcpOnStdio } from '../../src/node/mcp/mode.js'
+import { tempDir } from '../helpers/temp.js'
 
-const home = () => mkdtempSync(join(tmpdir(), 'pp-cfg-mcp-'))
+/** A fresh home per call, removed when the test ends. */
+const home = () => tempDir()
 const resolve = (argv: string[], env: Record<string, string> = {}, h = home()) => resolveConfig(argv, { PEER_PLAN_HOME: h, ...env }, '/nonexistent-user-home')
 
 describe('--mcp and subcommands', () => {
