@@ -11,6 +11,6 @@ export type { PeerHandle as Peer, PeerOptions }
 export { VERSION } from './version.js'
 export { resolveConfig, ConfigError, type PeerConfig } from './config.js'
 export { RegistryFile } from './registry-file.js'
-export { dialTargets, fingers, connectionCount } from './topology.js'
+export { dialTargets, fingers } from './topology.js'
 export * from '../shared/schema.js'
 export * from '../shared/protocol.js'

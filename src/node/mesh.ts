@@ -3,8 +3,9 @@
  * sources (servers.json, mDNS), the dialler (finger links) and the prober (eviction) around one
  * directory doc and one record per known peer.
  *
- * Discovery gives hints; every hint, from any source, is confirmed with GET /health before it is
- * dialled. Liveness comes from connections: a link or an inbound directory connection that closes
+ * Discovery gives hints; every hint, from any source, is confirmed on one path before it is dialled:
+ * a servers.json entry of this machine by its live pid and start time, anything else by GET /health
+ * answering with the hinted id. Liveness comes from connections: a link or an inbound directory connection that closes
  * abnormally triggers a probe, and a missed pong closes the connection. A sweep every second evicts
  * directory entries whose process on this machine is gone.
  *
@@ -43,10 +44,14 @@ export interface MeshOptions {
   hostId: string
   /** Hint sources: servers.json, mDNS. */
   discoveries: NodeDiscovery[]
-  sweepIntervalMs?: number
-  handshakeTimeoutMs?: number
-  probeTimeoutMs?: number
 }
+
+/** A /health probe of a peer this one doubts; a busy peer on a loaded machine may take a second. */
+const PROBE_TIMEOUT_MS = 1500
+/** A link's WebSocket handshake, link proof included. */
+const HANDSHAKE_TIMEOUT_MS = 2000
+/** How often servers.json's entries of this machine are checked against live processes. */
+const SWEEP_INTERVAL_MS = 1000
 
 export class Mesh implements HintSink {
   readonly self: PeerEntry
@@ -61,13 +66,13 @@ export class Mesh implements HintSink {
 
   constructor(private readonly opts: MeshOptions) {
     this.self = opts.self
-    this.probeTimeoutMs = opts.probeTimeoutMs ?? 1500
+    this.probeTimeoutMs = PROBE_TIMEOUT_MS
     this.registration = new SelfRegistration(opts.doc, opts.self, opts.log)
     this.guard = new DirectoryGuard({ doc: opts.doc, selfId: opts.self.id, scope: opts.scope, log: opts.log })
     this.dialler = new Dialler({
       ...opts,
       known: this.known,
-      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 2000,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       onLinkDown: (target, reason) => void this.prober.check(readPeer(opts.doc, target.id) ?? target, reason, true),
       confirm: (id) => this.confirmPending(id)
     })
@@ -96,7 +101,7 @@ export class Mesh implements HintSink {
     for (const d of this.opts.discoveries) {
       await d.start(this).catch((err: Error) => this.opts.log.warn(`${d.name} discovery did not start: ${err.message}`))
     }
-    this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs ?? 1000)
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS)
     this.dialler.reconcile()
   }
 

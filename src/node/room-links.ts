@@ -29,7 +29,6 @@ export interface RoomLinksOptions {
   keepalive: Keepalive
   scope: Scope
   log: Logger
-  handshakeTimeoutMs?: number
 }
 
 interface Retry {
@@ -142,7 +141,7 @@ export class RoomLinks {
       key: this.opts.key,
       keepalive: this.opts.keepalive,
       overLimit: (frame) => this.opts.rooms.overLimit(room, frame)?.reason ?? null,
-      handshakeTimeoutMs: this.opts.handshakeTimeoutMs ?? 2000,
+      handshakeTimeoutMs: 2000,
       onUp: () => l.retries.delete(target.id),
       onDown: (down, reason) => {
         if (l.links.get(target.id) !== down) return

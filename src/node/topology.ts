@@ -65,9 +65,6 @@ export const dialTargets = (self: string, ids: Iterable<string>): string[] => {
   return fingersIn(ring, self).filter((t) => !(t > self && fingersIn(ring, t).includes(self)))
 }
 
-/** Connections the whole mesh holds with this topology: one per dialled pair. */
-export const connectionCount = (ids: string[]): number => ids.reduce((sum, id) => sum + dialTargets(id, ids).length, 0)
-
 /** How many peers are home to each room: with two, a room outlives any one peer while another is alive. */
 export const HOMES_PER_ROOM = 2
 

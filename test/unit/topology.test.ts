@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { connectionCount, dialTargets, fingers } from '../../src/node/topology.js'
+import { dialTargets, fingers } from '../../src/node/topology.js'
+
+/** Links the whole mesh holds: each peer's dial targets, summed. */
+const connectionCount = (ids: string[]): number => ids.reduce((sum, id) => sum + dialTargets(id, ids).length, 0)
 
 const ids = (n: number, seed = 1) => Array.from({ length: n }, (_, i) => `peer${seed}x${String(i).padStart(3, '0')}`)
 
