@@ -44,7 +44,6 @@ const BASE = {
   rooms: [23600, 23639],
   roomsIdle: [23640, 23659],
   roomsChurn: [23660, 23679],
-  browserRoomsOffline: [23680, 23699],
   // The peers of test/browser/vite.test.ts; its dev and preview servers take viteServers.
   vite: [23700, 23709],
   viteServers: [23710, 23719],
