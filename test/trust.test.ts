@@ -10,9 +10,31 @@ import { WebsocketProvider } from 'y-websocket'
 import { directoryClient } from './helpers/directory-client.js'
 import { PORTS, range } from './helpers/ports.js'
 import { allSee, getJson, registryIds, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
+import { roomClient } from './helpers/rooms.js'
 import { suiteScope } from './helpers/scope.js'
 
 const args = ['--ports', range(PORTS.trust)]
+
+/** Every room name a JSON value mentions, of those given. */
+const named = (value: unknown, names: string[]) => names.filter((n) => JSON.stringify(value).includes(n))
+
+const bearer = (p: PeerProc) => ({ Authorization: `Bearer ${p.token}` })
+
+/** A stock provider of `room` on `peer` with the token, filled with `chunks` texts of 900 KiB, each sent before the next. */
+const fill = async (peer: PeerProc, room: string, chunks: number, scope: ReturnType<typeof suiteScope>) => {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(peer.url.replace('http', 'ws'), room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
+  scope.defer(() => provider.destroy())
+  await waitFor(() => provider.synced, 'the writer to sync')
+  let closedWith = 0
+  ;(provider.ws as unknown as WebSocket).on('close', (code: number) => (closedWith = code))
+  const chunk = 'x'.repeat(900 * 1024)
+  for (let i = 0; i < chunks && closedWith === 0; i++) {
+    doc.getText('t').insert(0, chunk)
+    await waitFor(() => closedWith !== 0 || (provider.ws?.bufferedAmount ?? 0) === 0, 'the chunk to leave')
+  }
+  return { provider, closedWith: () => closedWith }
+}
 
 const entries = async (p: PeerProc) => (await getJson<{ peers: { id: string; url: string }[] }>(`${p.url}/registry`)).peers
 
@@ -43,6 +65,44 @@ describe('only the mesh writes the mesh', () => {
     const wrongToken = new WebSocket(`${a.url.replace('http', 'ws')}/plans`, ['peer-plan', `peer-plan.token.${'0'.repeat(64)}`])
     wrongToken.on('error', () => {})
     expect(await new Promise<number>((r) => wrongToken.once('unexpected-response', (_q, res) => r(res.statusCode!)))).toBe(401)
+  })
+
+  it('a stranger sees no room names in /health, /registry or the directory; a token holder does', async () => {
+    const secret = roomClient(a, 'secret-plan', scope)
+    secret.append('for people only;')
+    // A's agent side publishes the room in A's entry, open now and, once written, kept on disk.
+    const listed = async () => (await entries(a)).length > 0 && (await getJson(`${b.url}/registry`, bearer(b))).peers.some((p: { rooms?: string[]; storedRooms?: string[] }) => p.rooms?.includes('secret-plan') && p.storedRooms?.includes('secret-plan'))
+    await waitFor(listed, "a's entry to list the room, open and on disk")
+    const stranger = await directoryClient(a.url)
+    const names = ['secret-plan']
+    for (const p of [a, b]) {
+      expect(named(await getJson(`${p.url}/health`), names)).toEqual([])
+      const registry = await getJson(`${p.url}/registry`)
+      expect(registry.peers.map((e: { id: string }) => e.id).sort()).toEqual([a.id, b.id].sort())
+      expect(named(registry, names)).toEqual([])
+      expect(registry.peers.some((e: object) => 'rooms' in e || 'storedRooms' in e)).toBe(false)
+    }
+    expect([...stranger.doc.getMap('peers').keys()].sort()).toEqual([a.id, b.id].sort())
+    expect(named(stranger.doc.getMap('peers').toJSON(), names)).toEqual([])
+    // People get the room names, from each of the three.
+    const health = await getJson(`${a.url}/health`, bearer(a))
+    expect(health.rooms).toContain('secret-plan')
+    expect(health.storedRooms).toContain('secret-plan')
+    expect(named(await getJson(`${b.url}/registry`, bearer(b)), names)).toEqual(names)
+    const person = await directoryClient(a.url, { token: a.token })
+    expect(named(person.doc.getMap('peers').toJSON(), names)).toEqual(names)
+    // A room opened while both read live reaches the person; the stranger's copy still names none.
+    const later = roomClient(a, 'later-room', scope)
+    later.append('x')
+    await waitFor(() => named(person.doc.getMap('peers').toJSON(), ['later-room']).length === 1, 'the person to see the new room')
+    const late = await directoryClient(a.url)
+    for (const doc of [stranger.doc, late.doc]) expect(named(doc.getMap('peers').toJSON(), ['secret-plan', 'later-room'])).toEqual([])
+    // The stranger's read-only copy still drops what it writes.
+    stranger.doc.getMap('peers').set(b.id, 'hijacked')
+    await stranger.flushed()
+    expect((await getJson(`${a.url}/registry`)).peers.map((e: { id: string }) => e.id).sort()).toEqual([a.id, b.id].sort())
+    secret.destroy()
+    later.destroy()
   })
 
   it('a stranger overwriting a live peer or rewriting its url changes nothing', async () => {
@@ -103,21 +163,11 @@ describe('only the mesh writes the mesh', () => {
   })
 
   it('a room past its cap closes its writer and the peer keeps answering', async () => {
-    const doc = new Y.Doc()
-    const provider = new WebsocketProvider(a.url.replace('http', 'ws'), 'big-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: a.token } })
-    scope.defer(() => provider.destroy())
-    await waitFor(() => provider.synced, 'the writer to sync')
-    let closedWith = 0
-    ;(provider.ws as unknown as WebSocket).on('close', (code: number) => (closedWith = code))
-    const chunk = 'x'.repeat(900 * 1024)
     // 40 chunks of 900 KiB: past the 32 MiB a room may hold.
-    for (let i = 0; i < 40 && closedWith === 0; i++) {
-      doc.getText('t').insert(0, chunk)
-      await waitFor(() => closedWith !== 0 || (provider.ws?.bufferedAmount ?? 0) === 0, 'the chunk to leave')
-    }
-    await waitFor(() => closedWith !== 0, 'the writer to be closed')
-    expect(closedWith).toBe(1009)
-    provider.disconnect()
+    const writer = await fill(a, 'big-room', 40, scope)
+    await waitFor(() => writer.closedWith() !== 0, 'the writer to be closed')
+    expect(writer.closedWith()).toBe(1009)
+    writer.provider.disconnect()
     expect((await getJson(`${a.url}/health`)).ok).toBe(true)
     expect(a.stderr()).toMatch(/room big-room: closing a connection \(1009\): room is full/)
   })

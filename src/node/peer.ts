@@ -65,6 +65,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store })
   const view = new DirectoryView(rooms.directory.doc)
+  // What strangers read: the directory without room names (directory-projection.ts).
+  const strangerView = new DirectoryView(rooms.strangerDirectory.doc)
   const discoveries: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self: entry, hostId: entry.hostId, log })]
   // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
   if (config.mdns !== 'off') discoveries.push(new (await import('./discovery/mdns.js')).MdnsDiscovery({ scope: config.mdns, id: entry.id, port, log }))
@@ -76,14 +78,14 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
   const health = (person = true): HealthResponse => {
     // Strangers get no room names, not even the ones this peer's own entry lists.
-    const { rooms: _listed, ...self } = live()
+    const { rooms: _listed, storedRooms, ...self } = live()
     const out: HealthResponse = { ...self, ok: true, peers: view.peers().length, links: { outbound: mesh.outboundCount(), inbound: rooms.inboundPeers().size } }
     if (!person) return out
-    return { ...out, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM), roomLinks: { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks() } }
+    return { ...out, storedRooms, rooms: [...rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM), roomLinks: { outbound: roomLinks.outboundCount(), inbound: rooms.inboundRoomLinks() } }
   }
   const inbox = new Inbox()
   const events = new EventLog({ doc: rooms.directory.doc, view, inbox, self: live })
-  const routes = buildRoutes({ health, registry: () => ({ self: entry.id, peers: view.peers() }), events: (after) => events.since(after), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
+  const routes = buildRoutes({ health, registry: (person) => ({ self: entry.id, peers: (person ? view : strangerView).peers() }), events: (after) => events.since(after), dashboardHtml: renderDashboard(entry, config.ports), assets: new BrowserAssets(log) })
   const upgrades = createUpgradeHandler({ policy, rooms, access, key, selfId: entry.id, log })
   const person = (req: IncomingMessage) => access.personOverHttp(req)
   server.on('request', createRequestHandler(policy, routes, person, new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox, authorize: person })]])))
@@ -99,6 +101,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     upgrades.close()
     events.destroy()
     view.destroy()
+    strangerView.destroy()
     server.closeAllConnections()
     await new Promise<void>((r) => server.close(() => r()))
   }

@@ -10,6 +10,8 @@ import type { WebSocket, RawData } from 'ws'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import { encodeAwareness, encodeSyncStep1, encodeUpdate, handleMessage, WireError } from '../shared/wire.js'
 import type { AccessClass } from './access.js'
+import { chargedPerAddress, ConnectionSlots } from './conn-slots.js'
+import { DirectoryProjection } from './directory-projection.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import type { RoomFile } from './room-file.js'
@@ -60,19 +62,14 @@ export interface RoomServerEvents {
   'interest-changed': [name: string]
 }
 
-/**
- * Room allowances are per remote host. On loopback every local process shares 127.0.0.1, so the address
- * names no one client; there, only clients with the token (the user's own) can make rooms at all, and
- * the peer's total bound applies.
- */
-const chargedPerAddress = (address: string): boolean => !/^(127\.|::1$|::ffff:127\.)/.test(address)
-
 export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly rooms = new Map<string, Room>()
   readonly directory: Room
+  /** What strangers sync instead of the directory: the same entries without room names. Not in `rooms`. */
+  readonly strangerDirectory: Room
   readonly limits: RoomLimits
   private readonly meta = new Map<WebSocket, ConnMeta>()
-  private readonly connsByAddress: PerAddress
+  private readonly slots: ConnectionSlots
   private readonly roomsByAddress: PerAddress
   /** Rooms this peer's own agent wrote: kept when the last connection leaves, since the agent still reads them. */
   private readonly pinned = new Set<string>()
@@ -80,27 +77,34 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   constructor(private readonly opts: RoomServerOptions) {
     super()
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
-    this.connsByAddress = new PerAddress(this.limits.maxConnsPerAddress)
+    this.slots = new ConnectionSlots(this.limits)
     this.roomsByAddress = new PerAddress(this.limits.maxRoomsPerAddress)
     this.directory = this.createRoom(DIRECTORY_ROOM, null)
+    // The projection follows the real doc's events, and goes with it.
+    this.strangerDirectory = this.buildRoom(DIRECTORY_ROOM, new DirectoryProjection(this.directory.doc).doc, null)
   }
 
   /**
    * Whether a connection from `address` to `name` would be taken, without creating anything (a failed
    * handshake must not hold a slot): 'ok', or what is full.
    */
-  canHost(name: string, address: string): 'ok' | 'peer full' | 'address full' {
-    if (this.connsByAddress.count(address) >= this.limits.maxConnsPerAddress) return 'address full'
+  canHost(name: string, address: string, access: AccessClass): 'ok' | 'peer full' | 'address full' | 'strangers full' {
+    const slot = this.slots.check(access, address)
+    if (slot !== 'ok') return slot
     if (this.rooms.has(name)) return 'ok'
     if (this.rooms.size >= this.opts.maxRooms + 1) return 'peer full'
     return chargedPerAddress(address) && this.roomsByAddress.count(address) >= this.limits.maxRoomsPerAddress ? 'address full' : 'ok'
   }
 
-  /** The room, created on first use; null when the peer or the address is at its room limit. */
-  getRoom(name: string, address: string): Room | null {
+  /**
+   * The room, created on first use; null when the peer or the address is at its room limit. A stranger
+   * asking for the directory gets its projection, which names no rooms. This peer's own agent is a person.
+   */
+  getRoom(name: string, address: string, access: AccessClass = 'person'): Room | null {
+    if (name === DIRECTORY_ROOM && access === 'stranger') return this.strangerDirectory
     const room = this.rooms.get(name)
     if (room) return room
-    if (this.canHost(name, address) !== 'ok') return null
+    if (this.canHost(name, address, access) !== 'ok') return null
     if (!chargedPerAddress(address)) return this.createRoom(name, null)
     return this.roomsByAddress.admit(address) ? this.createRoom(name, address) : null
   }
@@ -154,7 +158,14 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   }
 
   private createRoom(name: string, creator: string | null): Room {
-    const doc = new Y.Doc({ gc: true })
+    const room = this.buildRoom(name, new Y.Doc({ gc: true }), creator)
+    this.rooms.set(name, room)
+    this.emit('rooms-changed')
+    return room
+  }
+
+  /** A room around `doc`, wired to its connections, not yet listed in `rooms`. */
+  private buildRoom(name: string, doc: Y.Doc, creator: string | null): Room {
     const awareness = new awarenessProtocol.Awareness(doc)
     awareness.setLocalState(null)
     const cap = name === DIRECTORY_ROOM ? this.limits.maxDirectoryBytes : this.limits.maxRoomBytes
@@ -174,18 +185,16 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const msg = encodeAwareness(awareness, added.concat(updated, removed))
       for (const conn of room.conns.keys()) this.send(conn, msg)
     })
-    this.rooms.set(name, room)
-    this.emit('rooms-changed')
     return room
   }
 
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
-    if (!this.connsByAddress.admit(meta.address)) return ws.close(1013, 'too many connections from this address')
-    ws.once('close', () => this.connsByAddress.release(meta.address))
+    if (!this.slots.take(meta.access, meta.address)) return ws.close(1013, 'too many connections from this address')
+    ws.once('close', () => this.slots.release(meta.access, meta.address))
     room.conns.set(ws, new Set())
     this.meta.set(ws, meta)
     // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
-    const readOnly = room === this.directory && meta.access !== 'peer'
+    const readOnly = room.name === DIRECTORY_ROOM && meta.access !== 'peer'
     const ctx = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
@@ -242,7 +251,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.delete(ws)
     if (controlled && controlled.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, Array.from(controlled), null)
     this.release(room.name)
-    if (meta && meta.peerId === null && room !== this.directory) this.emit('interest-changed', room.name)
+    if (meta && meta.peerId === null && room.name !== DIRECTORY_ROOM) this.emit('interest-changed', room.name)
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }
 
@@ -270,7 +279,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   async close(): Promise<void> {
     for (const ws of this.meta.keys()) ws.terminate()
     const writes: Promise<void>[] = []
-    for (const room of this.rooms.values()) {
+    for (const room of [...this.rooms.values(), this.strangerDirectory]) {
       if (room.file) writes.push(room.file.close())
       room.awareness.destroy()
       room.doc.destroy()

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { directoryMap } from '../../src/shared/directory.js'
+import { ConnectionSlots } from '../../src/node/conn-slots.js'
+import { DirectoryProjection } from '../../src/node/directory-projection.js'
+
+const entry = (id: string, extra: object = {}) => ({ id, name: id, url: 'http://127.0.0.1:1234', host: '127.0.0.1', port: 1234, pid: 1, pidStart: null, hostId: 'h', version: '1', protocol: 1, startedAt: 0, ...extra })
+
+describe("a stranger's directory", () => {
+  it('mirrors the real one without room names, and follows adds, changes and deletes', () => {
+    const real = new Y.Doc()
+    const map = directoryMap(real)
+    map.set('aaaa', entry('aaaa', { rooms: ['secret'], storedRooms: ['kept'] }))
+    const shown = directoryMap(new DirectoryProjection(real).doc)
+    expect(shown.get('aaaa')).toEqual(entry('aaaa'))
+    map.set('bbbb', entry('bbbb', { rooms: ['other'] }))
+    map.set('aaaa', entry('aaaa', { name: 'renamed', rooms: ['secret'] }))
+    expect(shown.toJSON()).toEqual({ aaaa: entry('aaaa', { name: 'renamed' }), bbbb: entry('bbbb') })
+    map.delete('bbbb')
+    expect([...shown.keys()]).toEqual(['aaaa'])
+    expect(JSON.stringify(shown.toJSON())).not.toMatch(/secret|kept|other/)
+  })
+
+  it('writes nothing when only the room names of an entry changed', () => {
+    const real = new Y.Doc()
+    const map = directoryMap(real)
+    map.set('aaaa', entry('aaaa'))
+    const projection = new DirectoryProjection(real)
+    let updates = 0
+    projection.doc.on('update', () => updates++)
+    map.set('aaaa', entry('aaaa', { rooms: ['plan'] }))
+    map.set('aaaa', entry('aaaa', { rooms: ['plan', 'notes'], storedRooms: ['plan'] }))
+    expect(updates).toBe(0)
+  })
+})
+
+describe('connection slots', () => {
+  const limits = { maxConnsPerAddress: 2, maxStrangerConnsPerAddress: 1, maxStrangerConns: 2 }
+
+  it('gives strangers their own budget, per address and in total; peers are never refused', () => {
+    const slots = new ConnectionSlots(limits)
+    expect(slots.take('stranger', 'x')).toBe(true)
+    expect(slots.check('stranger', 'x')).toBe('address full')
+    expect(slots.take('stranger', 'y')).toBe(true)
+    expect(slots.check('stranger', 'z')).toBe('strangers full')
+    expect([slots.check('person', 'x'), slots.check('peer', 'x')]).toEqual(['ok', 'ok'])
+    expect([slots.take('person', 'x'), slots.take('person', 'x'), slots.take('person', 'x')]).toEqual([true, true, false])
+    for (let i = 0; i < 10; i++) expect(slots.take('peer', 'x')).toBe(true)
+    slots.release('stranger', 'x')
+    expect(slots.check('stranger', 'z')).toBe('ok')
+  })
+})
