@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { fetchHealth } from '../src/shared/health-client.js'
+import { encodeUpdate } from '../src/shared/wire.js'
+import { PROBE_TIMEOUT_MS, SLOW_STRIKES } from '../src/node/prober.js'
 import { directoryClient } from './helpers/directory-client.js'
 import { PORTS, range } from './helpers/ports.js'
 import { allSee, getJson, registryIds, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
@@ -172,15 +175,52 @@ describe('only the mesh writes the mesh', () => {
     expect(a.stderr()).toMatch(/room big-room: closing a connection \(1009\): room is full/)
   })
 
-  it('a flood of sync step 1 requests is cut off, and the peer is not evicted', async () => {
-    const ws = new WebSocket(`${a.url.replace('http', 'ws')}/flooded`, tokenProtocols(a))
+  it('pending updates with a clock gap past their cap close the writer, and the peer keeps answering', async () => {
+    const ws = new WebSocket(`${a.url.replace('http', 'ws')}/gapped`, tokenProtocols(a))
     scope.defer(() => ws.terminate())
     await new Promise((r) => ws.once('open', r))
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
-    // messageSync, syncStep1, an empty state vector: the peer answers each with the whole doc.
-    for (let i = 0; i < 100; i++) ws.send(Buffer.from([0, 0, 1, 0]))
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    doc.getText('t').insert(0, 'the first struct, never sent')
+    // Three updates of 400 KiB that all hang on the first: 1.2 MiB of pending structs, past the 1 MiB cap.
+    for (let i = 0; i < 3; i++) doc.getText('t').insert(0, String(i).repeat(400 * 1024))
+    for (const u of updates.slice(1)) ws.send(encodeUpdate(u))
     expect(await closed).toBe(1008)
+    expect(a.stderr()).toMatch(/room gapped: closing a connection \(1008\): updates that can never apply/)
     expect((await getJson(`${a.url}/health`)).ok).toBe(true)
-    expect(await registryIds(b)).toContain(a.id)
+    // The pending structs were dropped: a new reader of the room syncs an empty doc.
+    const reader = roomClient(a, 'gapped', scope)
+    await waitFor(() => reader.provider.synced, 'a reader to sync')
+    expect(reader.doc.getText('t').length).toBe(0)
+    reader.destroy()
+  })
+
+  it('a flood of sync step 1 requests on a room of tens of MB is cut off, and the peer is never evicted', async () => {
+    // 27 chunks of 900 KiB: 24 MiB, within the room's 32 MiB, so every step 1 asks for an encoding of all of it.
+    const writer = await fill(a, 'flooded', 27, scope)
+    expect(writer.closedWith()).toBe(0)
+    writer.provider.disconnect()
+    const flooders = Array.from({ length: 4 }, () => new WebSocket(`${a.url.replace('http', 'ws')}/flooded`, tokenProtocols(a)))
+    const closed = flooders.map((ws) => {
+      scope.defer(() => ws.terminate())
+      return new Promise<number>((r) => ws.once('close', (code) => r(code)))
+    })
+    await Promise.all(flooders.map((ws) => new Promise((r) => ws.once('open', r))))
+    // messageSync, syncStep1, an empty state vector: without a bound, each is answered with the whole doc.
+    for (const ws of flooders) for (let i = 0; i < 100; i++) ws.send(Buffer.from([0, 0, 1, 0]))
+    // Through a whole slow-strike window (two missed pongs cut a link, then SLOW_STRIKES slow probes
+    // evict), A answers /health within a probe's timeout and B keeps listing it.
+    const until = Date.now() + 2 * 1000 + (SLOW_STRIKES + 1) * PROBE_TIMEOUT_MS
+    let rounds = 0
+    while (Date.now() < until || rounds < 3) {
+      expect((await fetchHealth(a.url, { timeoutMs: PROBE_TIMEOUT_MS })).id).toBe(a.id)
+      expect(await registryIds(b)).toContain(a.id)
+      rounds++
+    }
+    // Each flooder was cut off: for asking too often (1008), or, not reading fast enough, terminated (1006).
+    for (const code of await Promise.all(closed)) expect([1006, 1008]).toContain(code)
+    expect(a.stderr()).toMatch(/room flooded: closing a connection \(1008\): too many sync requests|closing a connection that stopped reading/)
   })
 })

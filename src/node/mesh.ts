@@ -20,7 +20,7 @@ import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
 import type { Keepalive } from './keepalive.js'
 import { KnownPeers } from './known-peers.js'
 import type { Logger } from './log.js'
-import { Prober } from './prober.js'
+import { PROBE_TIMEOUT_MS, Prober } from './prober.js'
 import { isProcessAlive } from './process-identity.js'
 import { SelfRegistration } from './self-registration.js'
 import { urlInScope, type Scope } from './url-scope.js'
@@ -61,7 +61,7 @@ export class Mesh implements HintSink {
 
   constructor(private readonly opts: MeshOptions) {
     this.self = opts.self
-    this.probeTimeoutMs = opts.probeTimeoutMs ?? 1500
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS
     this.registration = new SelfRegistration(opts.doc, opts.self, opts.log)
     this.guard = new DirectoryGuard({ doc: opts.doc, selfId: opts.self.id, scope: opts.scope, log: opts.log })
     this.dialler = new Dialler({

@@ -17,6 +17,7 @@ import type { Logger } from './log.js'
 import type { RoomFile } from './room-file.js'
 import type { RoomStore } from './room-store.js'
 import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
+import { StepOneAnswers } from './step-one.js'
 import { toUint8 } from './ws-bytes.js'
 
 export interface Room {
@@ -32,6 +33,7 @@ export interface Room {
   logged: Set<string>
   /** This peer's files of the room (room-store.ts); null for the directory, or when the disk refused. */
   file: RoomFile | null
+  answers: StepOneAnswers
 }
 
 export interface ConnMeta {
@@ -171,7 +173,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const cap = name === DIRECTORY_ROOM ? this.limits.maxDirectoryBytes : this.limits.maxRoomBytes
     // Loaded before anything is served: a client's first sync already sees what the disk held.
     const file = name === DIRECTORY_ROOM ? null : (this.opts.store?.attach(name, doc) ?? null)
-    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set(), file }
+    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set(), file, answers: new StepOneAnswers(doc) }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       const msg = encodeUpdate(update)
       for (const conn of room.conns.keys()) if (conn !== origin) this.send(conn, msg)
@@ -199,12 +201,14 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Frames still queued on a connection already cut cost nothing (each step 1 would encode the doc).
+      if (ws.readyState !== ws.OPEN) return
       if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
       const frame = toUint8(data)
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       try {
-        const reply = handleMessage(ctx, frame)
+        const reply = isStepOne(frame) ? room.answers.answer(frame, () => handleMessage(ctx, frame)) : handleMessage(ctx, frame)
         if (reply) this.send(ws, reply)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)

@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { directoryMap } from '../../src/shared/directory.js'
 import { ConnectionSlots } from '../../src/node/conn-slots.js'
 import { DirectoryProjection } from '../../src/node/directory-projection.js'
+import { StepOneAnswers } from '../../src/node/step-one.js'
 
 const entry = (id: string, extra: object = {}) => ({ id, name: id, url: 'http://127.0.0.1:1234', host: '127.0.0.1', port: 1234, pid: 1, pidStart: null, hostId: 'h', version: '1', protocol: 1, startedAt: 0, ...extra })
 
@@ -48,5 +49,21 @@ describe('connection slots', () => {
     for (let i = 0; i < 10; i++) expect(slots.take('peer', 'x')).toBe(true)
     slots.release('stranger', 'x')
     expect(slots.check('stranger', 'z')).toBe('ok')
+  })
+})
+
+describe('step 1 answers', () => {
+  it('encode once per doc state and request', () => {
+    const doc = new Y.Doc()
+    const answers = new StepOneAnswers(doc)
+    let computed = 0
+    const compute = () => (computed++, new Uint8Array([computed]))
+    const frame = new Uint8Array([0, 0, 1, 0])
+    answers.answer(frame, compute)
+    expect(answers.answer(frame, compute)).toEqual(new Uint8Array([1]))
+    doc.getText('t').insert(0, 'x')
+    expect(answers.answer(frame, compute)).toEqual(new Uint8Array([2]))
+    answers.answer(new Uint8Array([0, 0, 2, 1, 0]), compute)
+    expect(computed).toBe(3)
   })
 })
