@@ -141,6 +141,35 @@ describe('only the mesh writes the mesh', () => {
     expect(b.stderr()).toMatch(/directory entry was changed while it lives; putting it back/)
   })
 
+  it("a key holder's entries naming off-loopback origins do not widen the Origin allowlist", async () => {
+    const insider = await directoryClient(a.url, { key, selfId: 'insider3', targetId: a.id })
+    const map = insider.doc.getMap('peers')
+    const template = map.get(b.id) as Record<string, unknown>
+    const far = ['http://10.9.8.7:1234', `http://192.168.77.1:${PORTS.trust[0]}`]
+    insider.doc.transact(() => {
+      map.set('farorig1', { ...template, id: 'farorig1', url: far[0], host: '10.9.8.7', port: 1234 })
+      // A loopback url, but an overflow url (an origin the allowlist takes too) off loopback.
+      map.set('farorig2', { ...template, id: 'farorig2', url: 'http://127.0.0.1:9', port: 9, overflowUrl: far[1] })
+    })
+    await insider.flushed()
+    const status = (origin: string) => fetch(`${a.url}/registry`, { headers: { Origin: origin } }).then((r) => r.status)
+    const upgrade = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${a.url.replace('http', 'ws')}/_directory`, { headers: { Origin: origin } })
+        ws.on('error', () => {})
+        ws.once('open', () => (ws.terminate(), resolve(101)))
+        ws.once('unexpected-response', (_q, res) => resolve(res.statusCode!))
+      })
+    for (const origin of far) {
+      expect(await status(origin), origin).toBe(403)
+      expect(await upgrade(origin), origin).toBe(403)
+    }
+    // A mesh origin still gets in, and the far entries are gone from the directory.
+    expect(await status(`http://127.0.0.1:${b.port}`)).toBe(200)
+    await waitFor(() => /removing "farorig1"/.test(a.stderr()) && /removing "farorig2"/.test(a.stderr()), 'a to remove both entries')
+    for (const p of [a, b]) expect(await registryIds(p)).toEqual([a.id, b.id].sort())
+  })
+
   it('a key holder growing the directory past its cap is closed, and new peers can still join', async () => {
     const insider = await directoryClient(a.url, { key, selfId: 'insider2', targetId: a.id })
     const map = insider.doc.getMap('peers')
