@@ -7,12 +7,37 @@ import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { fetchHealth } from '../src/shared/health-client.js'
+import { encodeUpdate } from '../src/shared/wire.js'
+import { PROBE_TIMEOUT_MS, SLOW_STRIKES } from '../src/node/prober.js'
 import { directoryClient } from './helpers/directory-client.js'
 import { PORTS, range } from './helpers/ports.js'
 import { allSee, getJson, registryIds, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
+import { roomClient } from './helpers/rooms.js'
 import { suiteScope } from './helpers/scope.js'
 
 const args = ['--ports', range(PORTS.trust)]
+
+/** Every room name a JSON value mentions, of those given. */
+const named = (value: unknown, names: string[]) => names.filter((n) => JSON.stringify(value).includes(n))
+
+const bearer = (p: PeerProc) => ({ Authorization: `Bearer ${p.token}` })
+
+/** A stock provider of `room` on `peer` with the token, filled with `chunks` texts of 900 KiB, each sent before the next. */
+const fill = async (peer: PeerProc, room: string, chunks: number, scope: ReturnType<typeof suiteScope>) => {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(peer.url.replace('http', 'ws'), room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
+  scope.defer(() => provider.destroy())
+  await waitFor(() => provider.synced, 'the writer to sync')
+  let closedWith = 0
+  ;(provider.ws as unknown as WebSocket).on('close', (code: number) => (closedWith = code))
+  const chunk = 'x'.repeat(900 * 1024)
+  for (let i = 0; i < chunks && closedWith === 0; i++) {
+    doc.getText('t').insert(0, chunk)
+    await waitFor(() => closedWith !== 0 || (provider.ws?.bufferedAmount ?? 0) === 0, 'the chunk to leave')
+  }
+  return { provider, closedWith: () => closedWith }
+}
 
 const entries = async (p: PeerProc) => (await getJson<{ peers: { id: string; url: string }[] }>(`${p.url}/registry`)).peers
 
@@ -43,6 +68,44 @@ describe('only the mesh writes the mesh', () => {
     const wrongToken = new WebSocket(`${a.url.replace('http', 'ws')}/plans`, ['peer-plan', `peer-plan.token.${'0'.repeat(64)}`])
     wrongToken.on('error', () => {})
     expect(await new Promise<number>((r) => wrongToken.once('unexpected-response', (_q, res) => r(res.statusCode!)))).toBe(401)
+  })
+
+  it('a stranger sees no room names in /health, /registry or the directory; a token holder does', async () => {
+    const secret = roomClient(a, 'secret-plan', scope)
+    secret.append('for people only;')
+    // A's agent side publishes the room in A's entry, open now and, once written, kept on disk.
+    const listed = async () => (await entries(a)).length > 0 && (await getJson(`${b.url}/registry`, bearer(b))).peers.some((p: { rooms?: string[]; storedRooms?: string[] }) => p.rooms?.includes('secret-plan') && p.storedRooms?.includes('secret-plan'))
+    await waitFor(listed, "a's entry to list the room, open and on disk")
+    const stranger = await directoryClient(a.url)
+    const names = ['secret-plan']
+    for (const p of [a, b]) {
+      expect(named(await getJson(`${p.url}/health`), names)).toEqual([])
+      const registry = await getJson(`${p.url}/registry`)
+      expect(registry.peers.map((e: { id: string }) => e.id).sort()).toEqual([a.id, b.id].sort())
+      expect(named(registry, names)).toEqual([])
+      expect(registry.peers.some((e: object) => 'rooms' in e || 'storedRooms' in e)).toBe(false)
+    }
+    expect([...stranger.doc.getMap('peers').keys()].sort()).toEqual([a.id, b.id].sort())
+    expect(named(stranger.doc.getMap('peers').toJSON(), names)).toEqual([])
+    // People get the room names, from each of the three.
+    const health = await getJson(`${a.url}/health`, bearer(a))
+    expect(health.rooms).toContain('secret-plan')
+    expect(health.storedRooms).toContain('secret-plan')
+    expect(named(await getJson(`${b.url}/registry`, bearer(b)), names)).toEqual(names)
+    const person = await directoryClient(a.url, { token: a.token })
+    expect(named(person.doc.getMap('peers').toJSON(), names)).toEqual(names)
+    // A room opened while both read live reaches the person; the stranger's copy still names none.
+    const later = roomClient(a, 'later-room', scope)
+    later.append('x')
+    await waitFor(() => named(person.doc.getMap('peers').toJSON(), ['later-room']).length === 1, 'the person to see the new room')
+    const late = await directoryClient(a.url)
+    for (const doc of [stranger.doc, late.doc]) expect(named(doc.getMap('peers').toJSON(), ['secret-plan', 'later-room'])).toEqual([])
+    // The stranger's read-only copy still drops what it writes.
+    stranger.doc.getMap('peers').set(b.id, 'hijacked')
+    await stranger.flushed()
+    expect((await getJson(`${a.url}/registry`)).peers.map((e: { id: string }) => e.id).sort()).toEqual([a.id, b.id].sort())
+    secret.destroy()
+    later.destroy()
   })
 
   it('a stranger overwriting a live peer or rewriting its url changes nothing', async () => {
@@ -78,6 +141,35 @@ describe('only the mesh writes the mesh', () => {
     expect(b.stderr()).toMatch(/directory entry was changed while it lives; putting it back/)
   })
 
+  it("a key holder's entries naming off-loopback origins do not widen the Origin allowlist", async () => {
+    const insider = await directoryClient(a.url, { key, selfId: 'insider3', targetId: a.id })
+    const map = insider.doc.getMap('peers')
+    const template = map.get(b.id) as Record<string, unknown>
+    const far = ['http://10.9.8.7:1234', `http://192.168.77.1:${PORTS.trust[0]}`]
+    insider.doc.transact(() => {
+      map.set('farorig1', { ...template, id: 'farorig1', url: far[0], host: '10.9.8.7', port: 1234 })
+      // A loopback url, but an overflow url (an origin the allowlist takes too) off loopback.
+      map.set('farorig2', { ...template, id: 'farorig2', url: 'http://127.0.0.1:9', port: 9, overflowUrl: far[1] })
+    })
+    await insider.flushed()
+    const status = (origin: string) => fetch(`${a.url}/registry`, { headers: { Origin: origin } }).then((r) => r.status)
+    const upgrade = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${a.url.replace('http', 'ws')}/_directory`, { headers: { Origin: origin } })
+        ws.on('error', () => {})
+        ws.once('open', () => (ws.terminate(), resolve(101)))
+        ws.once('unexpected-response', (_q, res) => resolve(res.statusCode!))
+      })
+    for (const origin of far) {
+      expect(await status(origin), origin).toBe(403)
+      expect(await upgrade(origin), origin).toBe(403)
+    }
+    // A mesh origin still gets in, and the far entries are gone from the directory.
+    expect(await status(`http://127.0.0.1:${b.port}`)).toBe(200)
+    await waitFor(() => /removing "farorig1"/.test(a.stderr()) && /removing "farorig2"/.test(a.stderr()), 'a to remove both entries')
+    for (const p of [a, b]) expect(await registryIds(p)).toEqual([a.id, b.id].sort())
+  })
+
   it('a key holder growing the directory past its cap is closed, and new peers can still join', async () => {
     const insider = await directoryClient(a.url, { key, selfId: 'insider2', targetId: a.id })
     const map = insider.doc.getMap('peers')
@@ -103,34 +195,61 @@ describe('only the mesh writes the mesh', () => {
   })
 
   it('a room past its cap closes its writer and the peer keeps answering', async () => {
-    const doc = new Y.Doc()
-    const provider = new WebsocketProvider(a.url.replace('http', 'ws'), 'big-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: a.token } })
-    scope.defer(() => provider.destroy())
-    await waitFor(() => provider.synced, 'the writer to sync')
-    let closedWith = 0
-    ;(provider.ws as unknown as WebSocket).on('close', (code: number) => (closedWith = code))
-    const chunk = 'x'.repeat(900 * 1024)
     // 40 chunks of 900 KiB: past the 32 MiB a room may hold.
-    for (let i = 0; i < 40 && closedWith === 0; i++) {
-      doc.getText('t').insert(0, chunk)
-      await waitFor(() => closedWith !== 0 || (provider.ws?.bufferedAmount ?? 0) === 0, 'the chunk to leave')
-    }
-    await waitFor(() => closedWith !== 0, 'the writer to be closed')
-    expect(closedWith).toBe(1009)
-    provider.disconnect()
+    const writer = await fill(a, 'big-room', 40, scope)
+    await waitFor(() => writer.closedWith() !== 0, 'the writer to be closed')
+    expect(writer.closedWith()).toBe(1009)
+    writer.provider.disconnect()
     expect((await getJson(`${a.url}/health`)).ok).toBe(true)
     expect(a.stderr()).toMatch(/room big-room: closing a connection \(1009\): room is full/)
   })
 
-  it('a flood of sync step 1 requests is cut off, and the peer is not evicted', async () => {
-    const ws = new WebSocket(`${a.url.replace('http', 'ws')}/flooded`, tokenProtocols(a))
+  it('pending updates with a clock gap past their cap close the writer, and the peer keeps answering', async () => {
+    const ws = new WebSocket(`${a.url.replace('http', 'ws')}/gapped`, tokenProtocols(a))
     scope.defer(() => ws.terminate())
     await new Promise((r) => ws.once('open', r))
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
-    // messageSync, syncStep1, an empty state vector: the peer answers each with the whole doc.
-    for (let i = 0; i < 100; i++) ws.send(Buffer.from([0, 0, 1, 0]))
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    doc.getText('t').insert(0, 'the first struct, never sent')
+    // Three updates of 400 KiB that all hang on the first: 1.2 MiB of pending structs, past the 1 MiB cap.
+    for (let i = 0; i < 3; i++) doc.getText('t').insert(0, String(i).repeat(400 * 1024))
+    for (const u of updates.slice(1)) ws.send(encodeUpdate(u))
     expect(await closed).toBe(1008)
+    expect(a.stderr()).toMatch(/room gapped: closing a connection \(1008\): updates that can never apply/)
     expect((await getJson(`${a.url}/health`)).ok).toBe(true)
-    expect(await registryIds(b)).toContain(a.id)
+    // The pending structs were dropped: a new reader of the room syncs an empty doc.
+    const reader = roomClient(a, 'gapped', scope)
+    await waitFor(() => reader.provider.synced, 'a reader to sync')
+    expect(reader.doc.getText('t').length).toBe(0)
+    reader.destroy()
+  })
+
+  it('a flood of sync step 1 requests on a room of tens of MB is cut off, and the peer is never evicted', async () => {
+    // 27 chunks of 900 KiB: 24 MiB, within the room's 32 MiB, so every step 1 asks for an encoding of all of it.
+    const writer = await fill(a, 'flooded', 27, scope)
+    expect(writer.closedWith()).toBe(0)
+    writer.provider.disconnect()
+    const flooders = Array.from({ length: 4 }, () => new WebSocket(`${a.url.replace('http', 'ws')}/flooded`, tokenProtocols(a)))
+    const closed = flooders.map((ws) => {
+      scope.defer(() => ws.terminate())
+      return new Promise<number>((r) => ws.once('close', (code) => r(code)))
+    })
+    await Promise.all(flooders.map((ws) => new Promise((r) => ws.once('open', r))))
+    // messageSync, syncStep1, an empty state vector: without a bound, each is answered with the whole doc.
+    for (const ws of flooders) for (let i = 0; i < 100; i++) ws.send(Buffer.from([0, 0, 1, 0]))
+    // Through a whole slow-strike window (two missed pongs cut a link, then SLOW_STRIKES slow probes
+    // evict), A answers /health within a probe's timeout and B keeps listing it.
+    const until = Date.now() + 2 * 1000 + (SLOW_STRIKES + 1) * PROBE_TIMEOUT_MS
+    let rounds = 0
+    while (Date.now() < until || rounds < 3) {
+      expect((await fetchHealth(a.url, { timeoutMs: PROBE_TIMEOUT_MS })).id).toBe(a.id)
+      expect(await registryIds(b)).toContain(a.id)
+      rounds++
+    }
+    // Each flooder was cut off: for asking too often (1008), or, not reading fast enough, terminated (1006).
+    for (const code of await Promise.all(closed)) expect([1006, 1008]).toContain(code)
+    expect(a.stderr()).toMatch(/room flooded: closing a connection \(1008\): too many sync requests|closing a connection that stopped reading/)
   })
 })

@@ -8,14 +8,14 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { ObservableV2 } from 'lib0/observable'
 import { byId, DirectoryView, directoryMap } from '../shared/directory.js'
-import { DIRECTORY_ROOM } from '../shared/protocol.js'
+import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { mirrorMap, seedMap } from './mirror.js'
-import { openRoom, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
+import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
 export type { MeshDeps, MeshEvents, MeshStatus, MeshTimings, StatusEvent } from './mesh-types.js'
@@ -38,6 +38,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private saveTimer: ReturnType<typeof setTimeout> | null = null
   private readonly known = new Map<string, PeerEntry>()
   private readonly view: DirectoryView
+  /**
+   * The token the directory is read with: with it, entries name their rooms (a stranger's directory
+   * does not). Dropped if a peer refuses it, so a stale token still lets the page read the directory.
+   */
+  private directoryToken: string | null
   private markLive!: () => void
   /**
    * Settles when the live directory doc has first synced (rejects if the mesh is destroyed before).
@@ -56,6 +61,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.timings = timings
     // The view observes first, so it is up to date when onDirectoryChange reads it.
     this.view = new DirectoryView(this.doc)
+    this.directoryToken = deps.token
     directoryMap(this.doc).observe(this.onDirectoryChange)
     this.live.catch(() => {})
   }
@@ -97,7 +103,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
   attach(found: Found, timeoutMs: number): Promise<void> {
     this.dropProvider()
     const wire = new Y.Doc()
-    const provider = new WebsocketProvider(wsBase(this.deps.reach(found.url)), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000 })
+    const protocols = this.directoryToken ? tokenProtocols(this.directoryToken) : []
+    const provider = new WebsocketProvider(wsBase(this.deps.reach(found.url)), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000, protocols })
     const mirror = () => {
       if (this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
     }
@@ -128,7 +135,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
         this.setStatus({ status: 'connected', detail: found.url })
         resolve()
       })
-      provider.on('connection-close', () => {
+      provider.on('connection-close', (event) => {
+        if (event?.code === CLOSE_CODES.accessToken) this.directoryToken = null
         if (!done) return fail(new Error(`${found.url}: connection closed before the directory synced`))
         if (this.provider === provider) void this.failover(`lost ${found.url}`)
       })

@@ -46,6 +46,8 @@ export const wsBase = (url: string): string => url.replace(/^http/, 'ws')
  * The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`,
  * which is offered even without a token so a refusal comes back as a close code the page can read.
  */
+export const tokenProtocols = (token: string | null): string[] => (token ? ['peer-plan', `peer-plan.token.${token}`] : ['peer-plan'])
+
 interface Link {
   token: string | null
   presence: boolean
@@ -56,7 +58,7 @@ const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refus
   const provider = new WebsocketProvider(wsBase(url), room, doc, {
     disableBc: true,
     maxBackoffTime: 1000,
-    protocols: token ? ['peer-plan', `peer-plan.token.${token}`] : ['peer-plan'],
+    protocols: tokenProtocols(token),
     connect: isValidRoomName(room),
     shouldReconnect: (event) => !isFinalClose(event.code)
   })

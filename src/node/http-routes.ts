@@ -18,7 +18,8 @@ export type PostRoute = (req: IncomingMessage, res: ServerResponse) => void | Pr
 export interface RouteSources {
   /** Strangers get no room names. */
   health(person: boolean): HealthResponse
-  registry(): RegistryResponse
+  /** Strangers get the entries without their room names. */
+  registry(person: boolean): RegistryResponse
   /** The recent history after seq `after`; people only (event-log.ts). */
   events(after: number): EventsResponse
   dashboardHtml: string

@@ -21,7 +21,7 @@ import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
 import type { Keepalive } from './keepalive.js'
 import { KnownPeers } from './known-peers.js'
 import type { Logger } from './log.js'
-import { Prober } from './prober.js'
+import { PROBE_TIMEOUT_MS, Prober } from './prober.js'
 import { isProcessAlive } from './process-identity.js'
 import { SelfRegistration } from './self-registration.js'
 import { urlInScope, type Scope } from './url-scope.js'
@@ -46,8 +46,6 @@ export interface MeshOptions {
   discoveries: NodeDiscovery[]
 }
 
-/** A /health probe of a peer this one doubts; a busy peer on a loaded machine may take a second. */
-const PROBE_TIMEOUT_MS = 1500
 /** A link's WebSocket handshake, link proof included. */
 const HANDSHAKE_TIMEOUT_MS = 2000
 /** How often servers.json's entries of this machine are checked against live processes. */

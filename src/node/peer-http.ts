@@ -29,6 +29,8 @@ export interface PeerHttpWiring {
   port: number
   entry: PeerEntry
   view: DirectoryView
+  /** The directory as strangers read it: no room names (directory-projection.ts). */
+  strangerView: DirectoryView
   access: AccessCheck
   key: Buffer
   rooms: RoomServer
@@ -56,7 +58,7 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
   })
   const routes = buildRoutes({
     health: w.health,
-    registry: () => ({ self: entry.id, peers: w.view.peers() }),
+    registry: (person) => ({ self: entry.id, peers: (person ? w.view : w.strangerView).peers() }),
     events: (after) => w.events.since(after),
     dashboardHtml: renderDashboard(entry, config.ports),
     assets: new BrowserAssets(log)

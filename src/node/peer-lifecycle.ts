@@ -15,7 +15,7 @@ export interface PeerParts {
   keepalive: { close(): void }
   upgrades: { close(): void }
   events: { destroy(): void }
-  view: { destroy(): void }
+  views: { destroy(): void }[]
 }
 
 /** How long rooms and room links may take to flush on the way out. */
@@ -37,7 +37,7 @@ export const peerLifecycle = (parts: PeerParts): PeerLifecycle => {
     parts.keepalive.close()
     parts.upgrades.close()
     parts.events.destroy()
-    parts.view.destroy()
+    for (const v of parts.views) v.destroy()
     server.closeAllConnections()
     await new Promise<void>((r) => server.close(() => r()))
   }

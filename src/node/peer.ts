@@ -74,6 +74,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
   const doc = rooms.directory.doc
   const view = new DirectoryView(doc)
+  // What strangers read: the directory without room names (directory-projection.ts).
+  const strangerView = new DirectoryView(rooms.strangerDirectory.doc)
   const discoveries = await discoveriesFor(config, registry, entry, log)
   const scope = plan.lan ? 'lan' : 'loopback'
   const overLimit = (frame: Uint8Array) => rooms.overLimit(rooms.directory, frame)?.reason ?? null
@@ -86,7 +88,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const health = healthAnswer({ live, peerCount: () => view.peers().length, mesh, rooms, roomLinks })
   const inbox = new Inbox()
   const events = new EventLog({ doc, view, inbox, self: live })
-  const http = { server, config, plan, port, entry, view, access, key, rooms, inbox, events, health, log }
+  const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, log }
   const { policy, upgrades } = servePeerHttp(http)
 
   let currentUrl = entry.url
@@ -96,7 +98,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     currentUrl = url
   }
   const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed }) : null
-  const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, keepalive, upgrades, events, view })
+  const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, keepalive, upgrades, events, views: [view, strangerView] })
   await start()
   return {
     entry,

@@ -12,19 +12,20 @@ import { loadMeshKey } from './mesh-key.js'
 import { peerRow, peerTable } from './peer-rows.js'
 import { RegistryFile } from './registry-file.js'
 
-const fetchRegistry = async (url: string, timeoutMs: number): Promise<RegistryResponse> => {
-  const parsed = registryResponseSchema.safeParse(await getJson(`${url}/registry`, { timeoutMs }))
+/** With the token, the answer names each peer's rooms; a stranger's would not. */
+const fetchRegistry = async (url: string, timeoutMs: number, token: string | null): Promise<RegistryResponse> => {
+  const parsed = registryResponseSchema.safeParse(await getJson(`${url}/registry`, { timeoutMs, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) }))
   if (!parsed.success) throw new Error('not a peer-plan peer')
   return parsed.data
 }
 
 /** The first of `urls` whose /registry answers (all asked at once). */
-export const firstAnswer = (urls: string[], timeoutMs: number): Promise<RegistryResponse | null> =>
+export const firstAnswer = (urls: string[], timeoutMs: number, token: string | null = null): Promise<RegistryResponse | null> =>
   new Promise((resolve) => {
     let pending = urls.length
     if (!pending) return resolve(null)
     for (const url of urls) {
-      fetchRegistry(url, timeoutMs).then(resolve, () => --pending === 0 && resolve(null))
+      fetchRegistry(url, timeoutMs, token).then(resolve, () => --pending === 0 && resolve(null))
     }
   })
 
@@ -37,18 +38,19 @@ export const candidateUrls = async (config: PeerConfig): Promise<string[]> => {
 }
 
 export const runPeersCommand = async (config: PeerConfig, out: (s: string) => void, err: (s: string) => void): Promise<number> => {
+  // The dashboard of the peer that answered, with the token of this home's key: what `jupyter server
+  // list` gives a person to open. A key this user cannot read means no token, not a failure.
+  const key = await loadMeshKey(config.home, config.secretFile, createLogger('error', 'peer-plan-node')).catch(() => null)
+  const token = key ? accessToken(key) : null
   const urls = await candidateUrls(config)
-  const answer = await firstAnswer(urls, 1000)
+  const answer = await firstAnswer(urls, 1000, token)
   if (!answer) {
     err(`peer-plan-node: no live peer found (servers.json in ${config.home}, ports ${config.ports[0]}-${config.ports[1]}); start one with: npx peer-plan-node\n`)
     return 1
   }
   const now = Date.now()
   out(peerTable(answer.peers.map((p) => peerRow(p, null, now))))
-  // The dashboard of the peer that answered, with the token of this home's key: what `jupyter server
-  // list` gives a person to open. A key this user cannot read means no token, not a failure.
-  const key = await loadMeshKey(config.home, config.secretFile, createLogger('error', 'peer-plan-node')).catch(() => null)
   const self = answer.peers.find((p) => p.id === answer.self)
-  if (self) out(`\ndashboard: ${dashboardUrl(self.url, key ? accessToken(key) : null)}\n`)
+  if (self) out(`\ndashboard: ${dashboardUrl(self.url, token)}\n`)
   return 0
 }

@@ -12,6 +12,9 @@ import type { Logger } from './log.js'
 
 export const SLOW_STRIKES = 3
 
+/** How long a /health probe waits before it calls the answer slow (or, off this machine, gone). */
+export const PROBE_TIMEOUT_MS = 1500
+
 export type Decision = { evict: false; strikes: number; note: string | null } | { evict: true; strikes: 0; reason: string }
 
 export const judge = (verdict: Verdict, strikesBefore: number): Decision => {

@@ -7,7 +7,8 @@
  * - pending structs (updates whose dependencies never came): each new update would retry merging them,
  *   quadratic in their number, so past a cap they are dropped and the writer closed;
  * - sync step 1 (a request for the whole doc): a token bucket per connection;
- * - connections and room creations per remote address, so one client cannot take every slot.
+ * - connections and room creations per remote address, so one client cannot take every slot; strangers
+ *   have their own connection budget, per address and in total (conn-slots.ts).
  */
 import * as Y from 'yjs'
 
@@ -18,7 +19,11 @@ export interface RoomLimits {
   /** Sync step 1 requests: burst, then one per refill period. */
   stepOneBurst: number
   stepOneRefillMs: number
+  /** People (the token) per remote address. Peer links are not counted against anything. */
   maxConnsPerAddress: number
+  /** Strangers (no token, no link proof): per remote address, and all of them together. */
+  maxStrangerConnsPerAddress: number
+  maxStrangerConns: number
   maxRoomsPerAddress: number
 }
 
@@ -30,6 +35,9 @@ export const DEFAULT_LIMITS: RoomLimits = {
   stepOneBurst: 8,
   stepOneRefillMs: 1000,
   maxConnsPerAddress: 256,
+  // A stranger only reads the directory: one socket per page or tool is all it needs.
+  maxStrangerConnsPerAddress: 32,
+  maxStrangerConns: 128,
   maxRoomsPerAddress: 32
 }
 

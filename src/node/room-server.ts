@@ -10,12 +10,15 @@ import type { WebSocket, RawData } from 'ws'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, handleMessage, WireError, type WireContext } from '../shared/wire.js'
 import type { AccessClass } from './access.js'
+import { chargedPerAddress, ConnectionSlots } from './conn-slots.js'
+import { DirectoryProjection } from './directory-projection.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import type { RoomFile } from './room-file.js'
 import { RoomPins } from './room-pins.js'
 import type { RoomStore } from './room-store.js'
 import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
+import { StepOneAnswers } from './step-one.js'
 import { toUint8 } from './ws-bytes.js'
 
 export interface Room {
@@ -31,6 +34,7 @@ export interface Room {
   logged: Set<string>
   /** This peer's files of the room (room-store.ts); null for the directory, or when the disk refused. */
   file: RoomFile | null
+  answers: StepOneAnswers
 }
 
 export interface ConnMeta {
@@ -63,19 +67,14 @@ export interface RoomServerEvents {
   'interest-changed': [name: string]
 }
 
-/**
- * Room allowances are per remote host. On loopback every local process shares 127.0.0.1, so the address
- * names no one client; there, only clients with the token (the user's own) can make rooms at all, and
- * the peer's total bound applies.
- */
-const chargedPerAddress = (address: string): boolean => !/^(127\.|::1$|::ffff:127\.)/.test(address)
-
 export class RoomServer extends EventEmitter<RoomServerEvents> {
   readonly rooms = new Map<string, Room>()
   readonly directory: Room
+  /** What strangers sync instead of the directory: the same entries without room names. Not in `rooms`. */
+  readonly strangerDirectory: Room
   readonly limits: RoomLimits
   private readonly meta = new Map<WebSocket, ConnMeta>()
-  private readonly connsByAddress: PerAddress
+  private readonly slots: ConnectionSlots
   private readonly roomsByAddress: PerAddress
   /** Rooms this peer's own agent wrote (room-pins.ts). */
   private readonly pinned: RoomPins
@@ -85,29 +84,36 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   constructor(private readonly opts: RoomServerOptions) {
     super()
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
-    this.connsByAddress = new PerAddress(this.limits.maxConnsPerAddress)
+    this.slots = new ConnectionSlots(this.limits)
     this.roomsByAddress = new PerAddress(this.limits.maxRoomsPerAddress)
     this.directory = this.createRoom(DIRECTORY_ROOM, null)
     const expired = (name: string) => (this.emit('interest-changed', name), this.release(name))
     this.pinned = new RoomPins({ idleMs: opts.pinIdleMs ?? 60_000, settled: (name) => this.settled(name), expired })
+    // The projection follows the real doc's events, and goes with it.
+    this.strangerDirectory = this.buildRoom(DIRECTORY_ROOM, new DirectoryProjection(this.directory.doc).doc, null)
   }
 
   /**
    * Whether a connection from `address` to `name` would be taken, without creating anything (a failed
    * handshake must not hold a slot): 'ok', or what is full.
    */
-  canHost(name: string, address: string): 'ok' | 'peer full' | 'address full' {
-    if (this.connsByAddress.count(address) >= this.limits.maxConnsPerAddress) return 'address full'
+  canHost(name: string, address: string, access: AccessClass): 'ok' | 'peer full' | 'address full' | 'strangers full' {
+    const slot = this.slots.check(access, address)
+    if (slot !== 'ok') return slot
     if (this.rooms.has(name)) return 'ok'
     if (this.rooms.size >= this.opts.maxRooms + 1) return 'peer full'
     return chargedPerAddress(address) && this.roomsByAddress.count(address) >= this.limits.maxRoomsPerAddress ? 'address full' : 'ok'
   }
 
-  /** The room, created on first use; null when the peer or the address is at its room limit. */
-  getRoom(name: string, address: string): Room | null {
+  /**
+   * The room, created on first use; null when the peer or the address is at its room limit. A stranger
+   * asking for the directory gets its projection, which names no rooms. This peer's own agent is a person.
+   */
+  getRoom(name: string, address: string, access: AccessClass = 'person'): Room | null {
+    if (name === DIRECTORY_ROOM && access === 'stranger') return this.strangerDirectory
     const room = this.rooms.get(name)
     if (room) return room
-    if (this.canHost(name, address) !== 'ok') return null
+    if (this.canHost(name, address, access) !== 'ok') return null
     if (!chargedPerAddress(address)) return this.createRoom(name, null)
     return this.roomsByAddress.admit(address) ? this.createRoom(name, address) : null
   }
@@ -164,13 +170,20 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   }
 
   private createRoom(name: string, creator: string | null): Room {
-    const doc = new Y.Doc({ gc: true })
+    const room = this.buildRoom(name, new Y.Doc({ gc: true }), creator)
+    this.rooms.set(name, room)
+    this.emit('rooms-changed')
+    return room
+  }
+
+  /** A room around `doc`, wired to its connections, not yet listed in `rooms`. */
+  private buildRoom(name: string, doc: Y.Doc, creator: string | null): Room {
     const awareness = new awarenessProtocol.Awareness(doc)
     awareness.setLocalState(null)
     const cap = name === DIRECTORY_ROOM ? this.limits.maxDirectoryBytes : this.limits.maxRoomBytes
     // Loaded before anything is served: a client's first sync already sees what the disk held.
     const file = name === DIRECTORY_ROOM ? null : (this.opts.store?.attach(name, doc) ?? null)
-    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set(), file }
+    const room: Room = { name, doc, awareness, conns: new Map(), budget: new DocBudget(doc, cap), creator, logged: new Set(), file, answers: new StepOneAnswers(doc) }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       const msg = encodeUpdate(update)
       for (const conn of room.conns.keys()) if (conn !== origin) this.send(conn, msg)
@@ -184,28 +197,28 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const msg = encodeAwareness(awareness, added.concat(updated, removed))
       for (const conn of room.conns.keys()) this.send(conn, msg)
     })
-    this.rooms.set(name, room)
-    this.emit('rooms-changed')
     return room
   }
 
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
-    if (!this.connsByAddress.admit(meta.address)) return ws.close(1013, 'too many connections from this address')
-    ws.once('close', () => this.connsByAddress.release(meta.address))
+    if (!this.slots.take(meta.access, meta.address)) return ws.close(1013, 'too many connections from this address')
+    ws.once('close', () => this.slots.release(meta.access, meta.address))
     room.conns.set(ws, new Set())
     this.meta.set(ws, meta)
     // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
-    const readOnly = room === this.directory && meta.access !== 'peer'
+    const readOnly = room.name === DIRECTORY_ROOM && meta.access !== 'peer'
     const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Frames still queued on a connection already cut cost nothing (each step 1 would encode the doc).
+      if (ws.readyState !== ws.OPEN) return
       if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
       const frame = toUint8(data)
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       try {
-        const reply = handleMessage(ctx, frame)
+        const reply = isStepOne(frame) ? room.answers.answer(frame, () => handleMessage(ctx, frame)) : handleMessage(ctx, frame)
         if (reply) this.send(ws, reply)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
@@ -258,7 +271,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.delete(ws)
     if (controlled && controlled.size > 0) awarenessProtocol.removeAwarenessStates(room.awareness, Array.from(controlled), null)
     this.release(room.name)
-    if (meta && meta.peerId === null && room !== this.directory) this.emit('interest-changed', room.name)
+    if (meta && meta.peerId === null && room.name !== DIRECTORY_ROOM) this.emit('interest-changed', room.name)
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }
 
@@ -287,7 +300,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.pinned.clear()
     for (const ws of this.meta.keys()) ws.terminate()
     const writes: Promise<void>[] = []
-    for (const room of this.rooms.values()) {
+    for (const room of [...this.rooms.values(), this.strangerDirectory]) {
       if (room.file) writes.push(room.file.close())
       room.awareness.destroy()
       room.doc.destroy()

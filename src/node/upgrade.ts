@@ -42,6 +42,14 @@ const refuse = (socket: Duplex, status: number, text: string): void => {
 const wantsCloseCodes = (req: IncomingMessage): boolean =>
   req.headers.origin !== undefined && (req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim() === BASE_PROTOCOL)
 
+/** Each way of being full: the HTTP status, the close code a page reads, and the reason it is given. */
+const FULL = {
+  'peer full': [503, CLOSE_CODES.peerFull, 'this peer holds its maximum of rooms'],
+  'address full': [429, CLOSE_CODES.hostFull, 'too many rooms or connections from this host'],
+  // Strangers' own budget: peers and people with the token are never refused because of it.
+  'strangers full': [503, CLOSE_CODES.peerFull, 'too many connections without the access token']
+} as const
+
 const roomName = (url: URL): string | null => {
   try {
     const name = decodeURIComponent(url.pathname.slice(1))
@@ -83,16 +91,16 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     // Strangers read the directory and nothing else.
     if (who.access === 'stranger' && name !== DIRECTORY_ROOM) return deny(req, socket, head, 401, 'Unauthorized', CLOSE_CODES.accessToken, 'access token required')
     const address = req.socket.remoteAddress ?? 'unknown'
-    const room = rooms.canHost(name, address)
+    const room = rooms.canHost(name, address, who.access)
     if (room !== 'ok') {
       log.debug(`upgrade refused: ${room}`)
-      const full = room === 'peer full'
-      return deny(req, socket, head, full ? 503 : 429, full ? 'Service Unavailable' : 'Too Many Requests', full ? CLOSE_CODES.peerFull : CLOSE_CODES.hostFull, full ? 'this peer holds its maximum of rooms' : 'too many rooms or connections from this host')
+      const [status, code, reason] = FULL[room]
+      return deny(req, socket, head, status, status === 503 ? 'Service Unavailable' : 'Too Many Requests', code, reason)
     }
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
     const peerId = who.peerId !== selfId ? who.peerId : null
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const hosted = rooms.getRoom(name, address)
+      const hosted = rooms.getRoom(name, address, who.access)
       if (!hosted) return ws.close(wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })

@@ -1,12 +1,16 @@
 /**
- * A bare y-websocket client of a peer's `_directory` room, for attacks: as a stranger (no headers), or
- * as a holder of the mesh key (the link header a peer sends). Built on the same wire table as the peers.
+ * A bare y-websocket client of a peer's `_directory` room, for attacks: as a stranger (no headers), as
+ * a holder of the mesh key (the link header a peer sends), or as a person (the access token). Built on
+ * the same wire table as the peers. `createConnection` carries the socket elsewhere (into a network
+ * namespace, test/trust-netns.test.ts).
  */
+import type { Duplex } from 'node:stream'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { encodeSyncStep1, encodeUpdate, handleMessage } from '../../src/shared/wire.js'
 import { LINK_HEADER, signLink } from '../../src/node/link-auth.js'
 import { onTestFinished } from 'vitest'
+import { tokenProtocols } from './peers.js'
 
 export interface DirectoryClient {
   doc: Y.Doc
@@ -16,10 +20,13 @@ export interface DirectoryClient {
   closed: Promise<number>
 }
 
-export const directoryClient = async (url: string, auth?: { key: Buffer; selfId: string; targetId: string }): Promise<DirectoryClient> => {
+export type DirectoryAuth = { key: Buffer; selfId: string; targetId: string } | { token: string }
+
+export const directoryClient = async (url: string, auth?: DirectoryAuth, createConnection?: () => Duplex): Promise<DirectoryClient> => {
   const doc = new Y.Doc()
-  const headers = auth ? { [LINK_HEADER]: signLink(auth.key, auth.selfId, auth.targetId).header } : {}
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/_directory`, { headers })
+  const headers = auth && 'key' in auth ? { [LINK_HEADER]: signLink(auth.key, auth.selfId, auth.targetId).header } : {}
+  const protocols = auth && 'token' in auth ? tokenProtocols(auth) : []
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/_directory`, protocols, { headers, ...(createConnection ? { createConnection: createConnection as never } : {}) })
   onTestFinished(() => ws.terminate())
   ws.on('error', () => {})
   const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)))

@@ -33,6 +33,7 @@ const BASE = {
   meshScript: [22920, 22929],
   trust: [22930, 22949],
   trustNetns: [22950, 22959],
+  trustLimits: [22960, 22969],
   // Clear of bench/scale.mjs (23000-23099) and pnpm chaos (23100-23139).
   mcp: [23200, 23219],
   mcpLifecycle: [23220, 23249],

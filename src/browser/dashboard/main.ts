@@ -42,7 +42,7 @@ const failed = (err: unknown) => {
 
 const wire = (mesh: Mesh) => {
   const connection = new ConnectionSection(mesh, { status: $('status'), statusDetail: $('status-detail'), via: $('via'), timings: $('timings'), log: $('connection-log') })
-  const poller: PeerPoller = new PeerPoller(mesh, { events: (events) => (historyList.merge(events), historyList.render()), changed: () => (peers.render(), historyList.render()) })
+  const poller: PeerPoller = new PeerPoller(mesh, { events: (events) => (historyList.merge(events), historyList.render()), changed: () => (peers.render(), historyList.render(), rooms.render()) })
   const historyList = new HistorySection(mesh, $('history'), () => poller.tokenRefused)
   const peers = new PeersSection(mesh, poller, $('peers').querySelector('tbody')!)
   const rooms = new RoomsSection(mesh, $('rooms'), $('room-view'), $('room-name'), () => poller.tokenRefused)

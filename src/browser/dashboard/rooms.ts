@@ -37,6 +37,8 @@ export class RoomsSection {
   render(): void {
     const names = new Map(this.mesh.peers.map((p) => [p.id, p.name]))
     const rows = roomRows(this.mesh.peers)
+    // Without the token the peers name no rooms (a stranger's directory has none): say so, not "no rooms".
+    if (!this.mesh.token || this.tokenRefused()) return patchChildren(this.list, [el('li', `${this.noToken('room names are')}: open the dashboard link a peer printed (…/#token=…)`, { class: 'muted' })])
     if (!rows.length) return patchChildren(this.list, [el('li', 'no rooms yet: a room appears when an agent or a page opens one', { class: 'muted' })])
     // An unchanged row keeps its button, whose listener shows the same room.
     patchChildren(
@@ -50,14 +52,18 @@ export class RoomsSection {
     )
   }
 
+  /** Why this page cannot see rooms: it has no token, or the peers refused it. */
+  private noToken(what: string): string {
+    return this.mesh.token ? 'the peers refused this page\'s access token' : `${what} for people with the access token`
+  }
+
   /** Shows `name` live; read-only: the page never writes to the doc. Needs the access token. */
   show(name: string): void {
     this.shown?.stop()
     this.shown = null
     this.title.textContent = name
     if (!this.mesh.token || this.tokenRefused()) {
-      const why = this.mesh.token ? 'the peers refused this page\'s access token' : 'rooms are for people with the access token'
-      this.view.replaceChildren(el('p', `${why}: open the dashboard link a peer printed (…/#token=…)`, { class: 'muted' }))
+      this.view.replaceChildren(el('p', `${this.noToken('rooms are')}: open the dashboard link a peer printed (…/#token=…)`, { class: 'muted' }))
       return this.render()
     }
     // No awareness state: the page watches; it is no collaborator for the room's other clients to show.
