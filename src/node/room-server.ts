@@ -20,6 +20,7 @@ import type { RoomStore } from './room-store.js'
 import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { StepOneAnswers } from './step-one.js'
 import { toUint8 } from './ws-bytes.js'
+import { drainSockets, sendFrame } from './ws-send.js'
 
 export interface Room {
   name: string
@@ -275,25 +276,10 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (meta?.peerId && room === this.directory) this.emit('peer-conn-closed', meta.peerId, code)
   }
 
-  private send(ws: WebSocket, msg: Uint8Array): void {
-    if (ws.readyState !== ws.OPEN) return
-    if (ws.bufferedAmount > (this.opts.maxBufferedBytes ?? 8 * 1024 * 1024)) {
-      this.opts.log.warn('closing a connection that stopped reading')
-      ws.terminate()
-      return
-    }
-    ws.send(msg, (err) => {
-      if (err) ws.terminate()
-    })
-  }
+  private send = (ws: WebSocket, msg: Uint8Array): void => sendFrame(ws, msg, this.opts.maxBufferedBytes ?? 8 * 1024 * 1024, this.opts.log)
 
   /** Waits until every connection has handed its queued bytes to the kernel, or maxMs passes. */
-  async drain(maxMs: number): Promise<void> {
-    const until = Date.now() + maxMs
-    while (Date.now() < until && [...this.meta.keys()].some((ws) => ws.readyState === ws.OPEN && ws.bufferedAmount > 0)) {
-      await new Promise((r) => setTimeout(r, 5))
-    }
-  }
+  drain = (maxMs: number): Promise<void> => drainSockets(() => this.meta.keys(), maxMs)
 
   /** Cuts every connection and writes each room's last state to disk (taken before the docs go). */
   async close(): Promise<void> {

@@ -1,0 +1,27 @@
+/**
+ * Sending on a room connection, and waiting for what is queued: the room server's one way to write.
+ * A client that stops reading is cut off once `maxBuffered` bytes wait for it, so a slow reader
+ * never grows the peer's memory without bound.
+ */
+import type { WebSocket } from 'ws'
+import type { Logger } from './log.js'
+
+export const sendFrame = (ws: WebSocket, msg: Uint8Array, maxBuffered: number, log: Logger): void => {
+  if (ws.readyState !== ws.OPEN) return
+  if (ws.bufferedAmount > maxBuffered) {
+    log.warn('closing a connection that stopped reading')
+    ws.terminate()
+    return
+  }
+  ws.send(msg, (err) => {
+    if (err) ws.terminate()
+  })
+}
+
+/** Waits until every socket has handed its queued bytes to the kernel, or maxMs passes. */
+export const drainSockets = async (sockets: () => Iterable<WebSocket>, maxMs: number): Promise<void> => {
+  const until = Date.now() + maxMs
+  while (Date.now() < until && [...sockets()].some((ws) => ws.readyState === ws.OPEN && ws.bufferedAmount > 0)) {
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
