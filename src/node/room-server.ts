@@ -219,7 +219,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       try {
-        const reply = isStepOne(frame) ? room.answers.answer(frame, () => handleMessage(ctx, frame)) : handleMessage(ctx, frame)
+        // A pushed reader's answer depends on its push, not on the frame alone: never via the cache.
+        const shared = isStepOne(frame) && !ctx.pushedAt
+        const reply = shared ? room.answers.answer(frame, () => handleMessage(ctx, frame)) : handleMessage(ctx, frame)
         if (reply) this.send(ws, reply)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
