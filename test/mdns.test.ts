@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
-import { getJson, registryIds, report, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+import { getJson, registryIds, report, spawnPeer, tempHome, tokenProtocols, waitFor, type PeerProc } from './helpers/peers.js'
 import { tempDir } from './helpers/temp.js'
 import { directoryClient } from './helpers/directory-client.js'
 import { WebSocket } from 'ws'
@@ -207,6 +207,28 @@ describe('mDNS on a LAN of network namespaces', () => {
     const witness = await directoryClient(peers[0]!.url)
     expect(typeof witness.doc.getMap('peers').get(peers[1]!.id)).toBe('object')
     for (const p of peers) expect(await registryIds(p)).toEqual(ids)
+
+    // A LAN host with the token may create 32 rooms on a peer, and no more; another host still can.
+    // (Loopback clients are this machine's own and are not charged per address.)
+    ip('addr', 'add', `${NET}.253/24`, 'dev', rootVeth)
+    const outcome = (room: string, localAddress: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${peers[0]!.url.replace('http', 'ws')}/${room}`, tokenProtocols(peers[0]!), { localAddress })
+        ws.on('error', () => {})
+        ws.once('open', () => resolve(101))
+        ws.once('unexpected-response', (_q, res) => (resolve(res.statusCode!), ws.terminate()))
+        held.push(ws)
+      })
+    const held: WebSocket[] = []
+    try {
+      const first = await Promise.all(Array.from({ length: 32 }, (_, i) => outcome(`lan-cap-${i}`, `${NET}.254`)))
+      expect(first.every((s) => s === 101)).toBe(true)
+      expect(await outcome('lan-cap-32', `${NET}.254`)).toBe(429)
+      expect(await outcome('lan-cap-other-host', `${NET}.253`)).toBe(101)
+      expect((await getJson<{ id: string }>(`${peers[0]!.url}/health`)).id).toBe(peers[0]!.id)
+    } finally {
+      for (const ws of held) ws.terminate()
+    }
     await stopAll(peers)
   })
 })
