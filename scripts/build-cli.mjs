@@ -34,8 +34,8 @@ await build({
   target: 'node20',
   // SOURCEMAP=1 (scripts/build.mjs) adds maps; run with node --enable-source-maps to read stack traces.
   sourcemap: process.env.SOURCEMAP === '1',
-  // Less to parse before `initialize` can be answered.
-  minify: true,
+  // Less to parse before `initialize` can be answered (NO_MINIFY=1 keeps names, for reading CPU profiles).
+  minify: process.env.NO_MINIFY !== '1',
   // ws's optional native helpers: absent is fine, ws checks at run time.
   external: ['bufferutil', 'utf-8-validate'],
   // CommonJS dependencies (bonjour-service) call require; ESM chunks need one.

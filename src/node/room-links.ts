@@ -21,6 +21,8 @@ import type { RoomServer } from './room-server.js'
 import { roomHomes } from './topology.js'
 import { urlInScope, type Scope } from './url-scope.js'
 
+const ROOM_LINK_HANDSHAKE_MS = 10_000
+
 export interface RoomLinksOptions {
   selfId: string
   rooms: RoomServer
@@ -141,7 +143,10 @@ export class RoomLinks {
       key: this.opts.key,
       keepalive: this.opts.keepalive,
       overLimit: (frame) => this.opts.rooms.overLimit(room, frame)?.reason ?? null,
-      handshakeTimeoutMs: 2000,
+      // Not the directory's 2 s: a room link decides no liveness (the directory does), and when many
+      // rooms open at once on a loaded machine a short timeout failed handshakes the far peer was
+      // about to answer, and every retry added to the load that had delayed it.
+      handshakeTimeoutMs: ROOM_LINK_HANDSHAKE_MS,
       onUp: () => l.retries.delete(target.id),
       onDown: (down, reason) => {
         if (l.links.get(target.id) !== down) return

@@ -22,6 +22,8 @@ import { PEERS_URI, ROOM_URI_PREFIX, userRooms } from './uris.js'
 
 // The MCP SDK is loaded with the first session, not at start (see session-open.ts).
 const sessionModule = () => import('./session-open.js')
+/** How long a change to this peer's room list may wait to be published (it is batched with others). */
+const ROOM_LIST_COALESCE_MS = 250
 
 export interface McpHostOptions {
   peer: Promise<Peer>
@@ -121,8 +123,19 @@ export class McpHost implements SessionHost {
   }
 
   agentChanged(): void {
-    this.later('publish', 10, () => void this.opts.peer.then((p) => this.publish(p), () => {}))
+    this.later('publish', 10, this.publishNow)
   }
+
+  /**
+   * The rooms this peer holds changed. Each entry update reaches every peer over every link, and a burst
+   * of rooms opening (64 rooms on 32 peers at once) published one update per room per peer that held
+   * it, which starved the room links' handshakes: the list is coalesced over 250 ms instead.
+   */
+  private roomsChanged(): void {
+    this.later('publish-rooms', ROOM_LIST_COALESCE_MS, this.publishNow)
+  }
+
+  private publishNow = (): void => void this.opts.peer.then((p) => this.publish(p), () => {})
 
   sessionClosed(session: AgentSession): void {
     this.sessions.delete(session)
@@ -150,7 +163,7 @@ export class McpHost implements SessionHost {
     const onRooms = () => {
       this.watchRooms(peer)
       this.each((s) => s.listChanged())
-      this.agentChanged()
+      this.roomsChanged()
     }
     map.observe(onDirectory)
     peer.inbox.on('message', onMessage)
