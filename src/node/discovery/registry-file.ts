@@ -43,7 +43,7 @@ export class RegistryFileDiscovery implements NodeDiscovery {
     this.sink = sink
     try {
       // 40 peers starting at once on 2 cores queue for the lock for several seconds (each holder needs
-      // CPU it shares with 39 others; measured up to 24 s to all ready on Node 20.10). The first
+      // CPU it shares with 39 others; measured 8.7-8.9 s to all ready on Node 20.15 and 20.20). The first
       // registration is worth that wait; the sweep's later writes keep the short default.
       await this.opts.registry.upsert(this.opts.self, START_LOCK_TIMEOUT_MS)
     } catch (err) {
