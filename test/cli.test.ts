@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
 import { allSee, getJson, runCli, spawnPeer, tempHome, waitFor } from './helpers/peers.js'
+import { tempDir } from './helpers/temp.js'
 
 const oneLineError = (r: { code: number | null; stdout: string; stderr: string }) => {
   expect(r.code).toBe(1)
@@ -22,6 +23,17 @@ describe('peer-plan-node CLI', () => {
     const version = await runCli(['--version'], { home })
     expect(version.code).toBe(0)
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('an older Node than engines allows is refused with one line', async () => {
+    const home = tempHome()
+    // Node 20.10 is not at hand in CI: the process is told it is 20.10 before the CLI's first line runs.
+    const pretend = join(tempDir(), 'pretend-node-20.10.mjs')
+    await writeFile(pretend, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.10.0' } })\nObject.defineProperty(process, 'version', { value: 'v20.10.0' })\n")
+    const r = await runCli(['--version'], { home, env: { NODE_OPTIONS: `--import ${pretend}` } })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trim()).toBe('peer-plan-node: needs Node 20.15 or later; this is v20.10.0')
   })
 
   it.each([
