@@ -234,13 +234,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.opts.keepalive.watch(ws)
     if (meta.peerId === null) this.emit('interest-changed', room.name)
 
-    this.send(ws, encodeSyncStep1(room.doc))
     // A reader of the directory (a page) is sent it at once, not after its own step 1 comes in: that
-    // saves the page a round trip. Its step 1 then gets only what changed since.
+    // saves the page a round trip. Its step 1 then gets only what changed since. It is not asked for its
+    // own state (step 1): whatever it sent back would be dropped, after the page had encoded it.
     if (readOnly) {
       ctx.pushedAt = Y.encodeStateVector(room.doc)
       this.send(ws, encodeSyncStep2(room.doc))
-    }
+    } else this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
     if (states.size > 0) this.send(ws, encodeAwareness(room.awareness, Array.from(states.keys())))
   }
