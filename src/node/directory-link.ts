@@ -11,6 +11,7 @@ import { encodeSyncStep1, encodeUpdate, handleMessage } from '../shared/wire.js'
 import type { Keepalive } from './keepalive.js'
 import { checkProof, LINK_HEADER, PROOF_HEADER, signLink } from './link-auth.js'
 import { toUint8 } from './ws-bytes.js'
+import { drainSockets } from './ws-send.js'
 
 export interface LinkOptions {
   selfId: string
@@ -125,10 +126,7 @@ export class DirectoryLink {
   }
 
   /** Resolves once everything queued on the socket has been handed to the kernel, or after maxMs. */
-  async drain(maxMs: number): Promise<void> {
-    const until = Date.now() + maxMs
-    while (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount > 0 && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 5))
-    }
+  drain(maxMs: number): Promise<void> {
+    return drainSockets(() => [this.ws], maxMs)
   }
 }

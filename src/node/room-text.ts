@@ -6,6 +6,7 @@
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import { BASE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from './access-token.js'
+import { drainSockets } from './ws-send.js'
 import * as Y from 'yjs'
 import { MAX_ROOM_TEXT, ROOM_TEXT } from '../shared/protocol.js'
 
@@ -47,8 +48,7 @@ export const withRemoteRoom = async <T>(url: string, room: string, token: string
     })
     const result = act(doc)
     const ws = provider.ws as unknown as WebSocket | null
-    const until = Date.now() + timeoutMs
-    while (ws && ws.readyState === WebSocket.OPEN && ws.bufferedAmount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+    if (ws) await drainSockets(() => [ws], timeoutMs)
     return result
   } finally {
     provider.destroy()

@@ -1,5 +1,6 @@
 /**
- * Sending on a room connection, and waiting for what is queued: the room server's one way to write.
+ * Sending on a room connection, and waiting for what is queued: the one way the room server writes,
+ * and the one wait for queued bytes (room server, directory and room links, the agent's room client).
  * A client that stops reading is cut off once `maxBuffered` bytes wait for it, so a slow reader
  * never grows the peer's memory without bound.
  */
