@@ -58,13 +58,11 @@ export class Mesh implements HintSink {
   private readonly guard: DirectoryGuard
   private readonly dialler: Dialler
   private readonly prober: Prober
-  private readonly probeTimeoutMs: number
   private running = false
   private sweepTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly opts: MeshOptions) {
     this.self = opts.self
-    this.probeTimeoutMs = PROBE_TIMEOUT_MS
     this.registration = new SelfRegistration(opts.doc, opts.self, opts.log)
     this.guard = new DirectoryGuard({ doc: opts.doc, selfId: opts.self.id, scope: opts.scope, log: opts.log })
     this.dialler = new Dialler({
@@ -77,7 +75,7 @@ export class Mesh implements HintSink {
     this.prober = new Prober({
       known: this.known,
       hostId: opts.hostId,
-      timeoutMs: this.probeTimeoutMs,
+      timeoutMs: PROBE_TIMEOUT_MS,
       log: opts.log,
       running: () => this.running,
       // A live peer whose link fell is dialled again soon; a gone one is dialled ever more rarely (its
@@ -164,7 +162,7 @@ export class Mesh implements HintSink {
       return this.dialler.schedule(0)
     }
     record.probing = true
-    void fetchHealth(hint.url, { timeoutMs: this.probeTimeoutMs })
+    void fetchHealth(hint.url, { timeoutMs: PROBE_TIMEOUT_MS })
       .then((health) => {
         if (health.id !== hint.id) throw new Error(`it is peer ${health.id}`)
         if (!this.running) return

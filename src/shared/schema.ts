@@ -32,17 +32,15 @@ export type AgentInfo = z.infer<typeof agentInfoSchema>
 /** Agents one peer lists at once (its own stdio agent plus socket clients). */
 export const MAX_AGENTS = 16
 
-const peerUrl = z.string().check(z.maxLength(256), z.regex(/^http:\/\/[^/\s]+$/))
-
 /** A peer's base URL (http://host:port), as entries carry it. */
-export const peerUrlSchema = peerUrl
+export const peerUrlSchema = z.string().check(z.maxLength(256), z.regex(/^http:\/\/[^/\s]+$/))
 
 export const peerEntrySchema = z.object({
   id: z.string().check(z.regex(PEER_ID_PATTERN)),
   name: str(1, 128),
-  url: peerUrl,
+  url: peerUrlSchema,
   /** A peer that started outside the full port range and later took a range port still serves its first URL. */
-  overflowUrl: z.optional(peerUrl),
+  overflowUrl: z.optional(peerUrlSchema),
   host: str(1, 64),
   port,
   pid: z.number().check(z.int(), z.positive()),
