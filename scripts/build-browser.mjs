@@ -13,7 +13,7 @@ const result = await build({
   format: 'esm',
   platform: 'browser',
   target: 'chrome110',
-  minify: true,
+  minify: process.env.NO_MINIFY !== '1',
   // Source maps only when asked (scripts/build.mjs): they would be most of the package.
   sourcemap: process.env.SOURCEMAP === '1',
   metafile: true,

@@ -4,7 +4,7 @@
  * which has no hot channel.
  */
 import { DEV_BASE, DEV_REGISTRY_EVENT } from '../shared/protocol.js'
-import { registryResponseSchema, type RegistryResponse } from '../shared/schema.js'
+import { parseRegistryResponse, type RegistryResponse } from '../shared/schema.js'
 import { getJson } from '../shared/health-client.js'
 
 /** The part of Vite's `import.meta.hot` this needs. */
@@ -27,8 +27,8 @@ export const watchDevRegistry = (onChange: (registry: RegistryResponse) => void,
   const url = `${opts.base ?? DEV_BASE}/registry`
   const life = new AbortController()
   const take = (data: unknown) => {
-    const parsed = registryResponseSchema.safeParse(data)
-    if (parsed.success && !life.signal.aborted) onChange(parsed.data)
+    const parsed = parseRegistryResponse(data)
+    if (parsed && !life.signal.aborted) onChange(parsed)
   }
   const poll = () => getJson(new URL(url, globalThis.location.href).href, { signal: life.signal, timeoutMs: 3000 }).then(take, () => {})
   void poll()

@@ -71,15 +71,21 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
 
   // The scan waits up to scanDelayMs for the registry (or the cache) to answer or fail: on loopback a
-  // dead first port is refused in a few ms, so the scan then starts at once.
+  // dead first port is refused in a few ms, so the scan then starts at once. The registry endpoint waits
+  // the same way behind a bootstrap list or a cache: those name peers that very likely still live, and
+  // one request alone comes back sooner than two side by side on a fresh page's main thread. A cache
+  // with no record fails at once, and the registry is asked at once then.
   const scanDelayMs = options.scanDelayMs ?? 25
-  const networkSources = (delay: number): Entry[] =>
-    dev ? [dev.source] : [registrySource(host, ports[0], probeTimeoutMs), { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: delay }]
-  const sources: Entry[] = dev ? [dev.source] : [
+  const networkSources = (delay: number, registryDelay = 0): Entry[] =>
+    dev ? [dev.source] : [
+      { source: registrySource(host, ports[0], probeTimeoutMs), startAfterMs: registryDelay },
+      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: delay }
+    ]
+  const preferred: Entry[] = dev ? [] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
-    ...(cacheKey ? [cacheSource(cacheKey, probeTimeoutMs)] : []),
-    ...networkSources(scanDelayMs)
+    ...(cacheKey ? [cacheSource(cacheKey, probeTimeoutMs)] : [])
   ]
+  const sources: Entry[] = [...preferred, ...networkSources(scanDelayMs, preferred.length ? scanDelayMs : 0)]
 
   const deadline = AbortSignal.timeout(timeoutMs)
   // The requests are on their way before the Mesh (its doc, its view) is built: that work overlaps them.

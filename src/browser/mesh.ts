@@ -14,7 +14,7 @@ import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
-import { mirrorMap, seedMap } from './mirror.js'
+import { mirrorMap } from './mirror.js'
 import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
@@ -32,6 +32,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private currentId = ''
   private provider: WebsocketProvider | null = null
   private failing = false
+  /** Whether a peer's directory was ever attached: only the first syncs into `this.doc` itself. */
+  private attached = false
   private destroyed = false
   private readonly life = new AbortController()
   private heartbeat: ReturnType<typeof setInterval> | null = null
@@ -68,10 +70,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /**
    * Shows the whole mesh as `found` answered it (its /registry list, verified by the source), before any
-   * WebSocket: `peers` and `current` hold it at once. In the next task the live directory attaches
-   * (`follow`) and the list goes into the doc: joinMesh's caller gets the list without waiting for a cold
-   * page's first Yjs transaction (1-2 ms). The entries are known already, so writing them fires no
-   * event; the live doc merges into the same map later and only what differs changes.
+   * WebSocket: `peers` and `current` hold it at once, and the live directory attaches (`follow`) in the
+   * next task, after joinMesh's caller has the list. The list is not written into the doc: the live doc
+   * arrives into it, and an entry it brings that equals the known one fires no event, so only what
+   * changed meanwhile is told. (Writing the list first cost a cold page 3-5 ms of Yjs work while its
+   * socket opened, and the live merge then had to compare every entry twice.)
    */
   seed(found: Found & { peers: PeerEntry[] }, follow: () => void): void {
     for (const p of found.peers) this.known.set(p.id, p)
@@ -79,14 +82,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.currentBase = found.url
     this.currentId = found.id
     this.current = this.known.get(found.id) ?? null
-    setTimeout(() => {
-      if (this.destroyed) return
-      // The socket first: its handshake then travels while the list is written (the live doc is only
-      // merged once it has synced, which takes a round trip at least, so after this).
-      follow()
-      this.view.vouch(found.peers)
-      seedMap(found.peers, directoryMap(this.doc))
-    }, 0)
+    setTimeout(() => this.destroyed || follow(), 0)
   }
 
   /** Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would. */
@@ -96,19 +92,26 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   /**
    * Follows a peer's directory; resolves when synced, rejects if the socket fails first. The page only
-   * reads the directory (peers drop a page's writes), so each attach syncs a fresh wire doc and
-   * `this.doc` mirrors it: after a failover, entries the new peer does not have leave the page's view
-   * too, and events still come once each, from `this.doc`'s changes.
+   * reads the directory (peers drop a page's writes). The first peer syncs straight into `this.doc`,
+   * which holds nothing yet. Every later attach (a failover) syncs a fresh wire doc that `this.doc`
+   * mirrors, so entries the new peer does not have leave the page's view too; either way events come
+   * once each, from `this.doc`'s changes.
    */
   attach(found: Found, timeoutMs: number): Promise<void> {
     this.dropProvider()
-    const wire = new Y.Doc()
+    const wire = this.attached ? new Y.Doc() : this.doc
+    this.attached = true
     const protocols = this.directoryToken ? tokenProtocols(this.directoryToken) : []
     const provider = new WebsocketProvider(wsBase(this.deps.reach(found.url)), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000, protocols })
+    // The page only reads: a peer drops its writes and its awareness. Unhooked, it no longer encodes
+    // every update it receives a second time for a send that never happens (2.4 ms of a cold page's
+    // live attach), nor sends an awareness state nobody reads.
+    wire.off('update', provider._updateHandler)
+    provider.awareness.setLocalState(null)
     const mirror = () => {
-      if (this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
+      if (wire !== this.doc && this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
     }
-    directoryMap(wire).observe(mirror)
+    if (wire !== this.doc) directoryMap(wire).observe(mirror)
     this.provider = provider
     this.currentBase = found.url
     this.currentId = found.id
@@ -121,7 +124,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         clearTimeout(timer)
         if (this.provider === provider) this.provider = null
         provider.destroy()
-        wire.destroy()
+        if (wire !== this.doc) wire.destroy()
         reject(err)
       }
       provider.on('sync', (synced: boolean) => {
@@ -167,8 +170,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
       const before = this.known.get(key)
       if (now && !before) added.push(now)
       if (!now && before) removed.push(before)
-      // The seeded list writes into the doc the very entries `peers` already shows: no change to tell.
-      changed ||= now !== before
+      // The live doc brings the very entries the /registry answer showed: no change to tell. Both went
+      // through the same parser, so equal entries serialize alike.
+      changed ||= (now ?? null) !== (before ?? null) && !(now && before && JSON.stringify(now) === JSON.stringify(before))
       if (now) this.known.set(key, now)
       else this.known.delete(key)
     }
@@ -258,7 +262,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
 
   private dropProvider(): void {
     this.provider?.destroy()
-    this.provider?.doc.destroy()
+    if (this.provider?.doc !== this.doc) this.provider?.doc.destroy()
     this.provider = null
   }
 

@@ -1,9 +1,8 @@
 /**
  * Keeping the page's directory doc equal to the wire doc of whichever peer it follows, touching only the
  * keys that differ: a key whose entry is the same (whatever the order of its fields, and whatever fields
- * this page's schema does not know) is left alone, so it fires no event. That is what lets the list
- * from /registry stand in the doc before the live directory arrives: the live doc then changes only
- * what changed meanwhile.
+ * this page's schema does not know) is left alone, so it fires no event. After a failover the new
+ * peer's directory then changes only what differs from the old one's.
  */
 import type * as Y from 'yjs'
 import { parsePeerEntry } from '../shared/schema.js'
@@ -29,12 +28,5 @@ export const mirrorMap = (from: Y.Map<unknown>, to: Y.Map<unknown>): void => {
     from.forEach((value, key) => {
       if (!to.has(key) || !same(to.get(key), value)) to.set(key, value)
     })
-  })
-}
-
-/** Writes entries (a /registry answer) into `to`, keyed by id, in one transaction. */
-export const seedMap = (entries: readonly { id: string }[], to: Y.Map<unknown>): void => {
-  to.doc!.transact(() => {
-    for (const e of entries) if (!to.has(e.id)) to.set(e.id, e)
   })
 }

@@ -4,11 +4,22 @@
  * busy event loop on a loaded machine) cut it with terminate(), which fires its 'close' and so whatever
  * liveness check hangs off that. One timer serves every socket, and it runs only while some socket is
  * watched: an idle peer holds no keepalive timer.
+ *
+ * A browser answers pings without telling the page, and y-websocket's client closes a connection that
+ * brought no message for 30 s (its messageReconnectTimeout). A writer's own awareness renewal comes back
+ * to it every 15 s, but a reader (a page following the directory) has no awareness the room relays, so
+ * a quiet directory had every page drop its peer and fail over every 30 s. Such a socket is given a
+ * `nudge`, a frame the client reads as traffic and that changes nothing, sent every NUDGE_MS.
  */
 import type { WebSocket } from 'ws'
 
+/** Well inside y-websocket's 30 s, with room for a busy peer or page. */
+export const NUDGE_MS = 10_000
+
 interface Watched {
   since: number
+  nudge: Uint8Array | null
+  nudgedAt: number
   alive: boolean
   missed: number
   onDead: () => void
@@ -21,10 +32,14 @@ export class Keepalive {
 
   constructor(private readonly intervalMs: number) {}
 
-  /** Starts pinging ws; `onDead` runs once, just before the socket is terminated for missing pongs. */
-  watch(ws: WebSocket, onDead: () => void = () => {}): void {
+  /**
+   * Starts pinging ws; `onDead` runs once, just before the socket is terminated for missing pongs.
+   * `nudge`, if given, is sent every NUDGE_MS (see above).
+   */
+  watch(ws: WebSocket, onDead: () => void = () => {}, nudge: Uint8Array | null = null): void {
     if (this.sockets.has(ws)) return
-    const w: Watched = { since: Date.now(), alive: true, missed: 0, onDead, onPong: () => (w.alive = true) }
+    const now = Date.now()
+    const w: Watched = { since: now, nudge, nudgedAt: now, alive: true, missed: 0, onDead, onPong: () => (w.alive = true) }
     ws.on('pong', w.onPong)
     ws.once('close', () => this.unwatch(ws))
     this.sockets.set(ws, w)
@@ -62,6 +77,10 @@ export class Keepalive {
       w.alive = false
       try {
         ws.ping()
+        if (w.nudge && now - w.nudgedAt >= NUDGE_MS) {
+          w.nudgedAt = now
+          ws.send(w.nudge)
+        }
       } catch {
         this.unwatch(ws)
         ws.terminate()

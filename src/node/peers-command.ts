@@ -4,7 +4,7 @@
  * answers is printed. Exit 0 with the table, 1 with one line saying no peer answered.
  */
 import { getJson } from '../shared/health-client.js'
-import { registryResponseSchema, type RegistryResponse } from '../shared/schema.js'
+import { parseRegistryResponse, type RegistryResponse } from '../shared/schema.js'
 import type { PeerConfig } from './config.js'
 import { accessToken, dashboardUrl } from './access-token.js'
 import { createLogger } from './log.js'
@@ -14,9 +14,9 @@ import { RegistryFile } from './registry-file.js'
 
 /** With the token, the answer names each peer's rooms; a stranger's would not. */
 const fetchRegistry = async (url: string, timeoutMs: number, token: string | null): Promise<RegistryResponse> => {
-  const parsed = registryResponseSchema.safeParse(await getJson(`${url}/registry`, { timeoutMs, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) }))
-  if (!parsed.success) throw new Error('not a peer-plan peer')
-  return parsed.data
+  const parsed = parseRegistryResponse(await getJson(`${url}/registry`, { timeoutMs, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) }))
+  if (!parsed) throw new Error('not a peer-plan peer')
+  return parsed
 }
 
 /** The first of `urls` whose /registry answers (all asked at once). */

@@ -48,20 +48,8 @@ export class DirectoryView {
     this.map.observe(this.onChange)
   }
 
-  /** Entry objects already validated by their caller (a parsed /registry answer), by identity. */
-  private readonly vouched = new WeakSet<object>()
-
-  /**
-   * Marks entries that were just validated, so writing them into the map does not validate them again.
-   * A Y.Map hands back the very object set locally; anything that arrives over the wire is a new object.
-   */
-  vouch(entries: readonly PeerEntry[]): void {
-    for (const e of entries) this.vouched.add(e)
-  }
-
   private apply(key: string): void {
-    const value = this.map.get(key)
-    const entry = value && typeof value === 'object' && this.vouched.has(value) ? (value as PeerEntry) : parsePeerEntry(value)
+    const entry = parsePeerEntry(this.map.get(key))
     if (entry && entry.id === key) this.entries.set(key, entry)
     else this.entries.delete(key)
   }

@@ -4,7 +4,10 @@
  * zod/mini rather than zod: the browser bundle carries these, and mini tree-shakes to a few KiB.
  */
 import * as z from 'zod/mini'
+import { checkPeerEntry, checkRegistryResponse, MAX_AGENTS, PEER_URL_MAX, PEER_URL_PATTERN } from './entry-check.js'
 import { PEER_ID_PATTERN } from './peer-id.js'
+
+export { MAX_AGENTS }
 
 const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
 const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max))
@@ -29,11 +32,8 @@ export const agentInfoSchema = z.object({
 })
 export type AgentInfo = z.infer<typeof agentInfoSchema>
 
-/** Agents one peer lists at once (its own stdio agent plus socket clients). */
-export const MAX_AGENTS = 16
-
 /** A peer's base URL (http://host:port), as entries carry it. */
-export const peerUrlSchema = z.string().check(z.maxLength(256), z.regex(/^http:\/\/[^/\s]+$/))
+export const peerUrlSchema = z.string().check(z.maxLength(PEER_URL_MAX), z.regex(PEER_URL_PATTERN))
 
 export const peerEntrySchema = z.object({
   id: z.string().check(z.regex(PEER_ID_PATTERN)),
@@ -85,8 +85,11 @@ export const healthResponseSchema = z.extend(peerEntrySchema, {
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 
-/** Parses an entry; returns null rather than throwing, since one bad entry must not cost the good ones. */
-export const parsePeerEntry = (value: unknown): PeerEntry | null => {
-  const r = peerEntrySchema.safeParse(value)
-  return r.success ? r.data : null
-}
+/**
+ * Parses an entry; returns null rather than throwing, since one bad entry must not cost the good ones.
+ * This is peerEntrySchema's rule without zod's machinery (entry-check.ts says why; a test holds them equal).
+ */
+export const parsePeerEntry = (value: unknown): PeerEntry | null => checkPeerEntry(value)
+
+/** Parses a GET /registry answer (registryResponseSchema's rule, as parsePeerEntry), or null. */
+export const parseRegistryResponse = (value: unknown): RegistryResponse | null => checkRegistryResponse(value)

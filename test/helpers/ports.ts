@@ -54,7 +54,8 @@ const BASE = {
   // npm pack -> a scratch project -> npx peer-plan-node (test/package.test.ts).
   pack: [23740, 23749],
   dashboardFull: [23760, 23779],
-  dashboardEvents: [23780, 23789]
+  dashboardEvents: [23780, 23789],
+  browserQuiet: [23790, 23799]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

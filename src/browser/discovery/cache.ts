@@ -4,10 +4,11 @@
  * and the list the page shows is that answer, never the cache (so a cached peer that has since died is
  * never shown as live). localStorage rather than IndexedDB: the read is synchronous, so the cached
  * peer is asked before anything else leaves; opening IndexedDB in a fresh page held that request back
- * by 5-7 ms. The record is a few hundred bytes.
+ * by 5-7 ms. The record is a few hundred bytes. It is checked by hand, not with zod: the check runs
+ * before the first request can leave, and zod's first parses in a fresh page cost more than the rest
+ * of the record's handling (the URLs get the same rule as entries' urls, from entry-check.ts).
  */
-import * as z from 'zod/mini'
-import { peerUrlSchema } from '../../shared/schema.js'
+import { isPeerUrl } from '../../shared/entry-check.js'
 import { firstRegistry, type DiscoverySource } from './source.js'
 
 /** How long the last current peer is asked alone; a dead one is refused in ~1 ms and frees the rest at once. */
@@ -24,10 +25,6 @@ export interface CachedMesh {
   savedAt: number
 }
 
-const recordSchema = z.object({ current: z.optional(z.unknown()), urls: z.array(z.unknown()).check(z.maxLength(MAX_URLS)) })
-
-// One parse per page: zod's compiled fast path would cost more than it saves (jitless).
-const asUrl = (value: unknown): string | null => (peerUrlSchema.safeParse(value, { jitless: true }).success ? (value as string) : null)
 
 /** localStorage, or null where a page has none (a sandboxed frame, a worker) or may not use it. */
 const storage = (): Storage | null => {
@@ -40,15 +37,16 @@ const storage = (): Storage | null => {
 
 /** The URLs to ask for `key`, the page's last current peer first; [] when nothing usable is cached. */
 export const loadCachedUrls = (key: string): string[] => {
-  let parsed: ReturnType<typeof recordSchema.safeParse>
+  let record: unknown
   try {
-    parsed = recordSchema.safeParse(JSON.parse(storage()?.getItem(storageKey(key)) ?? 'null'), { jitless: true })
+    record = JSON.parse(storage()?.getItem(storageKey(key)) ?? 'null')
   } catch {
     return []
   }
-  if (!parsed.success) return []
-  const urls = [asUrl(parsed.data.current), ...parsed.data.urls.map(asUrl)]
-  return [...new Set(urls.filter((u): u is string => u !== null))]
+  if (typeof record !== 'object' || record === null) return []
+  const { current, urls } = record as { current?: unknown; urls?: unknown }
+  if (!Array.isArray(urls) || urls.length > MAX_URLS) return []
+  return [...new Set([current, ...urls].filter(isPeerUrl))]
 }
 
 /** Remembers the mesh for the next page; a full or forbidden storage just means no cache. */

@@ -4,7 +4,7 @@
  * origin, so the peers need no --allow-origin for the page.
  */
 import { devRelayPath } from '../../shared/protocol.js'
-import { registryResponseSchema } from '../../shared/schema.js'
+import { parseRegistryResponse } from '../../shared/schema.js'
 import { getJson, type DiscoverySource, type Reach } from './source.js'
 
 export interface DevServer {
@@ -24,10 +24,10 @@ export const devServerSource = (origin: string, base: string, timeoutMs: number)
   via: 'dev-server',
   async find(signal) {
     const url = `${origin}${base}/registry`
-    const parsed = registryResponseSchema.safeParse(await getJson(url, signal, timeoutMs))
-    if (!parsed.success) throw new Error(`${url}: not a peer-plan registry (is peerPlan() from peer-plan/vite in vite.config's plugins?)`)
-    const self = parsed.data.peers.find((p) => p.id === parsed.data.self)
+    const parsed = parseRegistryResponse(await getJson(url, signal, timeoutMs))
+    if (!parsed) throw new Error(`${url}: not a peer-plan registry (is peerPlan() from peer-plan/vite in vite.config's plugins?)`)
+    const self = parsed.peers.find((p) => p.id === parsed.self)
     if (!self) throw new Error(`${url}: the answering peer is not in its own list`)
-    return { url: self.url, id: self.id, peers: parsed.data.peers }
+    return { url: self.url, id: self.id, peers: parsed.peers }
   }
 })

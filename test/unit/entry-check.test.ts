@@ -1,0 +1,123 @@
+/**
+ * entry-check.ts is schema.ts's entry rule written out by hand (for speed); zod stays the specification.
+ * These run both on the same inputs, valid and broken, one field at a time and in random mixes, and ask
+ * for the same verdict and the same output.
+ */
+import { describe, expect, it } from 'vitest'
+import { checkAgentInfo, checkPeerEntry, checkRegistryResponse, isPeerUrl } from '../../src/shared/entry-check.js'
+import { agentInfoSchema, peerEntrySchema, peerUrlSchema, registryResponseSchema } from '../../src/shared/schema.js'
+
+const zodOr = <T>(r: { success: boolean; data?: T }): T | null => (r.success ? r.data! : null)
+
+const agent = () => ({ session: 's1', client: 'claude-code', version: '1.0', title: 'Claude Code', capabilities: ['roots', 'experimental:claude/channel'], ready: true, workspace: 'app', transport: 'stdio', since: 1700000000000 })
+const entry = () => ({
+  id: 'a1b2c3d4e5f60718', name: 'peer-1234', url: 'http://127.0.0.1:1234', overflowUrl: 'http://127.0.0.1:40001', host: '127.0.0.1', port: 1234, pid: 4242,
+  pidStart: 3084999, hostId: '0f868a34-434a', version: '0.1.0', protocol: 1, startedAt: 1796304076663, rooms: ['notes', ''], storedRooms: ['old'],
+  capabilities: ['y-websocket'], agents: [agent()]
+})
+
+const s = (n: number) => 'x'.repeat(n)
+const ints = (min: number, max: number) => [min - 1, min, max, max + 1, 1.5, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]
+const strs = (min: number, max: number) => [s(Math.max(0, min - 1)), s(min), s(max), s(max + 1), 1, null, [], {}, true]
+const arrs = (max: number, item: unknown) => [[], Array(max).fill(item), Array(max + 1).fill(item), [1], [null], 'a', {}, null]
+const ABSENT = Symbol('absent')
+
+/** Bad, edge and good values for each field; ABSENT removes the key, undefined sets it to undefined. */
+const entryValues: Record<string, unknown[]> = {
+  id: ['abcd', 'abc', s(64), s(65), 'ab cd', 'a/bc', 'A_b-9', 7, null, ABSENT],
+  name: [...strs(1, 128), ABSENT, undefined],
+  url: ['http://127.0.0.1:1', 'https://x', 'http://a/b', 'http://a b', 'http://' + s(249), 'http://' + s(250), '', 5, ABSENT],
+  overflowUrl: ['http://[::1]:9', 'ftp://x', 7, null, ABSENT, undefined],
+  host: [...strs(1, 64), ABSENT],
+  port: [...ints(1, 65535), ABSENT],
+  pid: [...ints(1, Number.MAX_SAFE_INTEGER), ABSENT],
+  pidStart: [...ints(0, Number.MAX_SAFE_INTEGER), ABSENT, undefined],
+  hostId: [...strs(1, 128), ABSENT],
+  version: [...strs(1, 64), ABSENT],
+  protocol: [...ints(1, Number.MAX_SAFE_INTEGER), ABSENT],
+  startedAt: [...ints(0, Number.MAX_SAFE_INTEGER), ABSENT],
+  rooms: [...arrs(256, s(128)), [s(129)], ABSENT, undefined],
+  storedRooms: [...arrs(256, ''), [s(129)], ABSENT, undefined],
+  capabilities: [...arrs(64, s(64)), [s(65)], ABSENT, undefined],
+  agents: [...arrs(16, agent()), [{ ...agent(), ready: 'yes' }], ABSENT, undefined],
+  extra: ['dropped', { nested: 1 }]
+}
+const agentValues: Record<string, unknown[]> = {
+  session: [...strs(1, 64), ABSENT],
+  client: [...strs(1, 128), ABSENT],
+  version: [...strs(0, 64), ABSENT, undefined],
+  title: [...strs(0, 128), ABSENT, undefined],
+  capabilities: [...arrs(16, s(64)), [''], [s(65)], ABSENT],
+  ready: [true, false, 0, 'true', null, ABSENT],
+  workspace: [...strs(1, 128), ABSENT, undefined],
+  transport: ['stdio', 'socket', 'http', '', null, ABSENT],
+  since: [...ints(0, Number.MAX_SAFE_INTEGER), ABSENT],
+  extra: [1]
+}
+
+const withValue = (base: Record<string, unknown>, key: string, value: unknown) => {
+  const out = { ...base }
+  if (value === ABSENT) delete out[key]
+  else out[key] = value
+  return out
+}
+
+/** A small seeded PRNG (mulberry32), so a failure names an input that can be run again. */
+const prng = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const expectSameEntry = (v: unknown) => expect(checkPeerEntry(v), JSON.stringify(v)?.slice(0, 300)).toStrictEqual(zodOr(peerEntrySchema.safeParse(v)))
+
+describe('checkPeerEntry agrees with peerEntrySchema', () => {
+  it('on a valid entry, and strips unknown keys as zod does', () => {
+    const e = { ...entry(), extra: 1, agents: [{ ...agent(), extra: 2 }] }
+    expect(checkPeerEntry(e)).not.toBeNull()
+    expectSameEntry(e)
+  })
+  it.each(Object.keys(entryValues))('on every edge value of %s', (key) => {
+    for (const value of entryValues[key]!) expectSameEntry(withValue(entry(), key, value))
+  })
+  it.each(Object.keys(agentValues))("on every edge value of an agent's %s", (key) => {
+    for (const value of agentValues[key]!) {
+      const a = withValue(agent(), key, value)
+      expect(checkAgentInfo(a)).toStrictEqual(zodOr(agentInfoSchema.safeParse(a)))
+      expectSameEntry({ ...entry(), agents: [a] })
+    }
+  })
+  it('on non-objects', () => {
+    for (const v of [null, undefined, 1, 'x', [], [entry()], true, Object.create(null)]) expectSameEntry(v)
+  })
+  it('on 5000 random mixes of edge values', () => {
+    const rand = prng(12)
+    const keys = Object.keys(entryValues)
+    for (let i = 0; i < 5000; i++) {
+      let e: Record<string, unknown> = entry()
+      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+        const key = keys[Math.floor(rand() * keys.length)]!
+        const values = entryValues[key]!
+        e = withValue(e, key, values[Math.floor(rand() * values.length)])
+      }
+      expectSameEntry(e)
+    }
+  })
+})
+
+describe('checkRegistryResponse agrees with registryResponseSchema', () => {
+  it.each([
+    ['a whole answer', { self: 'a1b2c3d4e5f60718', peers: [entry(), entry()] }],
+    ['an empty mesh', { self: '', peers: [] }],
+    ['one bad entry', { self: 'x', peers: [entry(), { ...entry(), port: 0 }] }],
+    ['no self', { peers: [entry()] }],
+    ['peers not a list', { self: 'x', peers: {} }],
+    ['self not a string', { self: 1, peers: [] }],
+    ['extra keys', { self: 'x', peers: [], more: true }]
+  ])('on %s', (_name, v) => expect(checkRegistryResponse(v)).toStrictEqual(zodOr(registryResponseSchema.safeParse(v))))
+})
+
+describe('isPeerUrl agrees with peerUrlSchema', () => {
+  it.each(entryValues.url!.filter((v) => v !== ABSENT))('on %j', (v) => expect(isPeerUrl(v)).toBe(peerUrlSchema.safeParse(v).success))
+})
