@@ -32,14 +32,25 @@ describe('firstRegistry with a stagger', () => {
   it('asks the first URL alone; when it answers, the others are never asked', async () => {
     const a = await registryServer('a')
     const b = await registryServer('b')
-    const found = await firstRegistry([a.url, b.url], never, 2000, LONG)
+    const found = await firstRegistry([a.url, b.url], never, 2000, { head: 1, ms: LONG })
     expect(found.id).toBe('a')
     expect(b.hits.count).toBe(0)
   })
 
   it('a refused first URL releases the others at once', async () => {
     const b = await registryServer('b')
-    const found = await firstRegistry([await refusedUrl(), b.url], never, 2000, LONG)
+    const found = await firstRegistry([await refusedUrl(), b.url], never, 2000, { head: 1, ms: LONG })
     expect(found.id).toBe('b')
+  })
+
+  it('asks a head of two at once; the rest only once both failed', async () => {
+    const b = await registryServer('b')
+    const c = await registryServer('c')
+    const found = await firstRegistry([await refusedUrl(), b.url, c.url], never, 2000, { head: 2, ms: LONG })
+    expect(found.id).toBe('b')
+    expect(c.hits.count).toBe(0)
+    const d = await registryServer('d')
+    const again = await firstRegistry([await refusedUrl(), await refusedUrl(), d.url], never, 2000, { head: 2, ms: LONG })
+    expect(again.id).toBe('d')
   })
 })

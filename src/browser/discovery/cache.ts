@@ -64,6 +64,6 @@ export const cacheSource = (key: string, timeoutMs: number): DiscoverySource => 
     const urls = loadCachedUrls(key)
     if (urls.length === 0) return Promise.reject(new Error('no cached peers'))
     // The page's last peer first, alone for a moment: it is very likely still alive.
-    return firstRegistry(urls, signal, timeoutMs, CACHE_STAGGER_MS)
+    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: CACHE_STAGGER_MS })
   }
 })

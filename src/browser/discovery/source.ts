@@ -51,25 +51,32 @@ export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
 
+/** Happy Eyeballs for a list of URLs: the first `head` are asked at once, the rest once all of those failed or `ms` passed. */
+export interface Stagger {
+  head: number
+  ms: number
+}
+
 /**
  * The first of several base URLs to answer; the others are cancelled. Rejects listing each failure.
- * With `staggerMs`, the first URL is asked alone and the rest only once it has failed or staggerMs has
- * passed (Happy Eyeballs): a dozen parallel requests cost a fresh page 20-40 ms of its own, more than
- * one request to a peer that is very likely alive.
+ * With a `stagger`, the first URLs are asked alone and the rest only once they have failed or its time
+ * has passed (Happy Eyeballs): a dozen parallel requests cost a fresh page 20-40 ms of its own, more
+ * than one or two requests to peers that are very likely alive.
  */
-const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, signal: AbortSignal) => Promise<Found>, staggerMs = 0): Promise<Found> => {
+const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, signal: AbortSignal) => Promise<Found>, stagger: Stagger | null = null): Promise<Found> => {
   if (urls.length === 0) throw new Error('nothing to try')
   const local = new AbortController()
   const both = AbortSignal.any([signal, local.signal])
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    const head = ask(urls[0]!, both)
-    const gate = staggerMs <= 0 ? Promise.resolve() : new Promise<void>((release) => {
-      timer = setTimeout(release, staggerMs)
-      head.catch(() => release())
+    const heads = urls.slice(0, stagger ? stagger.head : urls.length).map((url) => ask(url, both))
+    const gate = !stagger ? Promise.resolve() : new Promise<void>((release) => {
+      timer = setTimeout(release, stagger.ms)
+      let failed = 0
+      for (const h of heads) h.catch(() => ++failed === heads.length && release())
     })
-    const rest = urls.slice(1).map((url) => gate.then(() => ask(url, both)))
-    return await Promise.any([head, ...rest])
+    const rest = urls.slice(heads.length).map((url) => gate.then(() => ask(url, both)))
+    return await Promise.any([...heads, ...rest])
   } catch (err) {
     const errors: Error[] = (err as AggregateError).errors ?? [err]
     const reasons = [...new Set(errors.map((e) => e.message))]
@@ -89,7 +96,7 @@ export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: num
  * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in
  * the same round trip as a bare /health would take.
  */
-export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, staggerMs = 0): Promise<Found> =>
-  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs), staggerMs)
+export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null): Promise<Found> =>
+  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs), stagger)
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
