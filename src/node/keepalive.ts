@@ -30,7 +30,10 @@ export class Keepalive {
   private readonly sockets = new Map<WebSocket, Watched>()
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly nudgeMs = NUDGE_MS
+  ) {}
 
   /**
    * Starts pinging ws; `onDead` runs once, just before the socket is terminated for missing pongs.
@@ -77,7 +80,7 @@ export class Keepalive {
       w.alive = false
       try {
         ws.ping()
-        if (w.nudge && now - w.nudgedAt >= NUDGE_MS) {
+        if (w.nudge && now - w.nudgedAt >= this.nudgeMs) {
           w.nudgedAt = now
           ws.send(w.nudge)
         }

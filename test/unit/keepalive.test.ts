@@ -50,6 +50,21 @@ describe('Keepalive', () => {
     expect(ka.size).toBe(0)
   })
 
+  it('sends a nudge to a socket that has one, and none to the others', async () => {
+    const reader = await pair()
+    const writer = await pair()
+    const ka = new Keepalive(10, 40)
+    onTestFinished(() => ka.close())
+    const got = { reader: [] as number[][], writer: 0 }
+    reader.client.on('message', (data: Buffer) => got.reader.push([...data]))
+    writer.client.on('message', () => got.writer++)
+    ka.watch(reader.server, undefined, Uint8Array.of(1, 1, 0))
+    ka.watch(writer.server)
+    await until(() => got.reader.length >= 2, 'two nudges')
+    expect(got.reader).toEqual([[1, 1, 0], [1, 1, 0]])
+    expect(got.writer).toBe(0)
+  })
+
   it('holds no timer when it watches nothing', async () => {
     const { server } = await pair()
     const ka = new Keepalive(10)
