@@ -79,7 +79,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const networkSources = (delay: number, registryDelay = 0): Entry[] =>
     dev ? [dev.source] : [
       { source: registrySource(host, ports[0], probeTimeoutMs), startAfterMs: registryDelay },
-      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: delay }
+      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: registryDelay + delay }
     ]
   const preferred: Entry[] = dev ? [] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),

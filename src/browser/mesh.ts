@@ -70,12 +70,10 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   /**
-   * Shows the whole mesh as `found` answered it (its /registry list, verified by the source), before any
-   * WebSocket: `peers` and `current` hold it at once, and the live directory attaches (`follow`) in the
-   * next task, after joinMesh's caller has the list. The list is not written into the doc: the live doc
-   * arrives into it, and an entry it brings that equals the known one fires no event, so only what
-   * changed meanwhile is told. (Writing the list first cost a cold page 3-5 ms of Yjs work while its
-   * socket opened, and the live merge then had to compare every entry twice.)
+   * Shows the whole mesh as `found` answered it (verified by the source) before any WebSocket; the live
+   * directory attaches (`follow`) in the next task, after joinMesh's caller has the list. The list is not
+   * written into the doc (that cost a cold page 3-5 ms): the live doc arrives into it, and an entry equal
+   * to the listed one fires no event, so only what changed meanwhile is told.
    */
   seed(found: Found & { peers: PeerEntry[] }, follow: () => void): void {
     for (const p of found.peers) this.known.set(p.id, p)
@@ -92,11 +90,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   /**
-   * Follows a peer's directory; resolves when synced, rejects if the socket fails first. The page only
-   * reads the directory (peers drop a page's writes). The first peer syncs straight into `this.doc`,
-   * which holds nothing yet. Every later attach (a failover) syncs a fresh wire doc that `this.doc`
-   * mirrors, so entries the new peer does not have leave the page's view too; either way events come
-   * once each, from `this.doc`'s changes.
+   * Follows a peer's directory; resolves when synced, rejects if the socket fails first. The first peer
+   * syncs straight into `this.doc` (empty yet); a later one (failover) into a fresh wire doc that
+   * `this.doc` mirrors, so entries it lacks leave the view too. Events come once each, from `this.doc`.
    */
   attach(found: Found, timeoutMs: number): Promise<void> {
     this.dropProvider()
@@ -136,6 +132,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         done = true
         clearTimeout(timer)
         mirror()
+        this.dropUnlisted()
         this.current = this.view.get(found.id)
         if (Number.isNaN(this.timings.directorySynced)) this.timings.directorySynced = performance.now() - this.deps.startedAt
         this.markLive()
@@ -186,6 +183,19 @@ export class Mesh extends ObservableV2<MeshEvents> {
     for (const p of added) this.emit('peer-added', [p])
     if (changed) this.emit('change', [peers])
     this.scheduleSave()
+  }
+
+  /**
+   * A listed peer the synced directory lacks (it left meanwhile, or a failover's peer never knew it)
+   * leaves with its event: no key of the doc changed for it, so onDirectoryChange never saw it.
+   */
+  private dropUnlisted(): void {
+    const gone = [...this.known.values()].filter((p) => !this.view.has(p.id))
+    if (gone.length === 0) return
+    for (const p of gone) this.known.delete(p.id)
+    this.peers = [...this.view.peers()]
+    for (const p of gone) this.emit('peer-removed', [p])
+    this.emit('change', [this.peers])
   }
 
   private scheduleSave(): void {

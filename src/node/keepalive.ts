@@ -6,10 +6,12 @@
  * watched: an idle peer holds no keepalive timer.
  *
  * A browser answers pings without telling the page, and y-websocket's client closes a connection that
- * brought no message for 30 s (its messageReconnectTimeout). A writer's own awareness renewal comes back
- * to it every 15 s, but a reader (a page following the directory) has no awareness the room relays, so
- * a quiet directory had every page drop its peer and fail over every 30 s. Such a socket is given a
- * `nudge`, a frame the client reads as traffic and that changes nothing, sent every NUDGE_MS.
+ * brought no message for 30 s (its messageReconnectTimeout). A client with an awareness state hears its
+ * own renewal come back every 15 s; one without (a page following the directory, whose awareness is
+ * not relayed, or a room opened with presence: false) hears nothing on a quiet doc, so every page
+ * dropped its peer and failed over every 30 s. A client's socket is given a `nudge`, a frame the client
+ * reads as traffic and that changes nothing, sent every NUDGE_MS. Peer links need none: Node's ws sees
+ * the pings.
  */
 import type { WebSocket } from 'ws'
 

@@ -231,7 +231,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       if (over) this.breach(ws, room, over.code, over.reason)
     })
     ws.on('close', (code: number) => this.dropConnection(ws, room, code))
-    this.opts.keepalive.watch(ws, undefined, readOnly ? encodeAwareness(room.awareness, []) : null) // a reader's nudge: keepalive.ts
+    this.opts.keepalive.watch(ws, undefined, meta.peerId === null ? encodeAwareness(room.awareness, []) : null) // a client's nudge: keepalive.ts
     if (meta.peerId === null) this.emit('interest-changed', room.name)
 
     // A reader of the directory (a page) is sent it at once, not after its own step 1 comes in: that

@@ -24,8 +24,23 @@ type Check = (value: unknown) => { ok: true; value: unknown } | null
 
 const OK = <T>(value: T) => ({ ok: true as const, value })
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (min: number, max: number): Check => (v) => (typeof v === 'string' && v.length >= min && v.length <= max ? OK(v) : null)
-const matching = (pattern: RegExp, max = Infinity): Check => (v) => (typeof v === 'string' && v.length <= max && pattern.test(v) ? OK(v) : null)
+
+/** A string's length as zod counts it: in code points (a surrogate pair is one), not UTF-16 units. */
+const codePoints = (s: string): number => {
+  let n = s.length
+  for (let i = 0; i < s.length - 1; i++) {
+    if ((s.charCodeAt(i) & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n--
+      i++
+    }
+  }
+  return n
+}
+// Code points are at most the units and at least half of them, so most strings need no count.
+const atMost = (s: string, max: number): boolean => s.length <= max || (s.length <= 2 * max && codePoints(s) <= max)
+const atLeast = (s: string, min: number): boolean => s.length >= 2 * min || (s.length >= min && codePoints(s) >= min)
+const str = (min: number, max: number): Check => (v) => (typeof v === 'string' && atLeast(v, min) && atMost(v, max) ? OK(v) : null)
+const matching = (pattern: RegExp, max = Infinity): Check => (v) => (typeof v === 'string' && atMost(v, max) && pattern.test(v) ? OK(v) : null)
 /** z.int(): a safe integer, then the bounds. */
 const int = (min: number, max = Number.MAX_SAFE_INTEGER): Check => (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? OK(v) : null)
 const bool: Check = (v) => (typeof v === 'boolean' ? OK(v) : null)

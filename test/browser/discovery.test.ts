@@ -106,8 +106,7 @@ describe('joinMesh() discovery in real Chromium', () => {
       w.events = []
       mesh.on('peer-added', (p: any) => w.events.push(`added ${p.id}`))
       mesh.on('peer-removed', (p: any) => w.events.push(`removed ${p.id}`))
-      // The list is written into the page's doc after this code runs, and the live doc merges behind it:
-      // neither is a second list.
+      // The live doc arrives into the page's doc after this code runs: it is not a second list.
       mesh.on('change', () => w.events.push('change'))
       await mesh.live
       return { atResolve, timings: mesh.timings, status: mesh.status, eventsWhenLive: [...w.events], peersWhenLive: mesh.peers.map((p: any) => p.id) }
@@ -126,6 +125,34 @@ describe('joinMesh() discovery in real Chromium', () => {
     await extra.exited
     await waitFor(() => page.evaluate((id) => !(window as any).mesh.peers.some((p: any) => p.id === id), extra.id), 'the page to see it leave')
     expect((await page.evaluate(() => (window as any).events)).filter((e: string) => e !== 'change')).toEqual([`added ${extra.id}`, `removed ${extra.id}`])
+    await ctx.close()
+  })
+
+  it('a listed peer that the live directory lacks leaves the page with one peer-removed', async () => {
+    const { ctx, page } = await pageOn(browser, peers[0]!.url)
+    const ids = peers.map((p) => p.id).sort()
+    const r = await page.evaluate(async (base) => {
+      const w = window as any
+      // A /registry answer that still lists a peer which left before the live directory synced.
+      const answer = await (await fetch(`${base}/registry`)).json()
+      const gone = { ...answer.peers[0], id: 'gone0000', name: 'gone', url: 'http://127.0.0.1:1', port: 1 }
+      const found = { url: base, id: answer.self, peers: [...answer.peers, gone] }
+      const deps = { cacheKey: null, probeTimeoutMs: 400, token: null, heartbeatMs: 60_000, startedAt: performance.now(), reach: (u: string) => u, rediscover: () => Promise.reject(new Error('none')) }
+      const mesh = new w.peerPlan.Mesh({ firstAnswer: NaN, peersKnown: NaN, directorySynced: NaN, sources: [], failovers: [] }, deps)
+      const events: string[] = []
+      mesh.on('peer-added', (p: any) => events.push(`added ${p.id}`))
+      mesh.on('peer-removed', (p: any) => events.push(`removed ${p.id}`))
+      mesh.on('change', () => events.push('change'))
+      mesh.seed(found, () => mesh.follow(found, 3000))
+      const listed = mesh.peers.map((p: any) => p.id)
+      await mesh.live
+      const out = { listed, events, peers: mesh.peers.map((p: any) => p.id) }
+      mesh.destroy()
+      return out
+    }, peers[0]!.url)
+    expect(r.listed).toContain('gone0000')
+    expect(r.events).toEqual(['removed gone0000', 'change'])
+    expect(r.peers.sort()).toEqual(ids)
     await ctx.close()
   })
 

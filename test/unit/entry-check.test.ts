@@ -18,7 +18,11 @@ const entry = () => ({
 
 const s = (n: number) => 'x'.repeat(n)
 const ints = (min: number, max: number) => [min - 1, min, max, max + 1, 1.5, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]
-const strs = (min: number, max: number) => [s(Math.max(0, min - 1)), s(min), s(max), s(max + 1), 1, null, [], {}, true]
+// Astral characters and lone surrogates too: zod counts a length in code points, not UTF-16 units.
+const astral = (n: number) => '\u{1F600}'.repeat(n)
+const strs = (min: number, max: number) => [
+  s(Math.max(0, min - 1)), s(min), s(max), s(max + 1), astral(max), astral(max) + 'x', astral(Math.max(1, min)), '\ud800'.repeat(max + 1), '\udc00\ud800', 1, null, [], {}, true
+]
 const arrs = (max: number, item: unknown) => [[], Array(max).fill(item), Array(max + 1).fill(item), [1], [null], 'a', {}, null]
 const ABSENT = Symbol('absent')
 
@@ -26,7 +30,7 @@ const ABSENT = Symbol('absent')
 const entryValues: Record<string, unknown[]> = {
   id: ['abcd', 'abc', s(64), s(65), 'ab cd', 'a/bc', 'A_b-9', 7, null, ABSENT],
   name: [...strs(1, 128), ABSENT, undefined],
-  url: ['http://127.0.0.1:1', 'https://x', 'http://a/b', 'http://a b', 'http://' + s(249), 'http://' + s(250), '', 5, ABSENT],
+  url: ['http://127.0.0.1:1', 'https://x', 'http://a/b', 'http://a b', 'http://' + s(249), 'http://' + s(250), 'http://' + astral(249), 'http://' + astral(250), '', 5, ABSENT],
   overflowUrl: ['http://[::1]:9', 'ftp://x', 7, null, ABSENT, undefined],
   host: [...strs(1, 64), ABSENT],
   port: [...ints(1, 65535), ABSENT],

@@ -75,7 +75,8 @@ const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, s
       let failed = 0
       for (const h of heads) h.catch(() => ++failed === heads.length && release())
     })
-    const rest = urls.slice(heads.length).map((url) => gate.then(() => ask(url, both)))
+    // A gate opened by the heads' cancellation asks no one.
+    const rest = urls.slice(heads.length).map((url) => gate.then(() => (both.aborted ? Promise.reject(new Error('cancelled')) : ask(url, both))))
     return await Promise.any([...heads, ...rest])
   } catch (err) {
     const errors: Error[] = (err as AggregateError).errors ?? [err]
