@@ -65,6 +65,7 @@ export const renderTable = (result) => {
       s.connections !== undefined ? `${s.connections} conns (full mesh ${s.connections_full_mesh}), ${s.rss_mib_per_peer} MiB/peer` : '',
       s.live_p50_ms !== undefined ? `live p50 ${fmt(s.live_p50_ms)}` : '',
       s.peers_listed_min !== undefined ? `pages listed >= ${s.peers_listed_min} of ${s.n} (${s.in_range} in range)` : '',
+      s.converged_after_last_ready_ms !== undefined ? `mesh converged ${(s.converged_after_last_ready_ms / 1000).toFixed(1)} s after the last ready` : '',
       s.rss_mib !== undefined ? `RSS ${fmt(s.rss_mib)} MiB${s.rss_ratio !== undefined ? ` (${s.rss_ratio}x floor-node-start's)` : ''}` : '',
       s.open_ports !== undefined ? `${s.open_ports} of 11 ports open` : '',
       s.p50_by_round_ms ? `p50 by round ${s.p50_by_round_ms.map(fmt).join(' / ')}` : '',

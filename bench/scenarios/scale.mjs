@@ -81,9 +81,12 @@ const join64 = async (ctx, browser) => {
   // In batches: 64 concurrent starts on a 2-core machine measure the machine, not the join.
   const peers = []
   for (let k = 0; k < n; k += 16) peers.push(...(await Promise.all(Array.from({ length: Math.min(16, n - k) }, () => spawnPeer({ home, args: ['--ports', `${P.join64[0]}-${P.join64[1]}`] }).then(followDirectory)))))
-  await until(() => peers.every((p) => lists(p, n)), 'join@64 to converge', 120000)
+  // 64 cold starts on 2 cores converge in 20-120 s here, and have taken longer: the wait is generous,
+  // and how long it took is reported beside the join (it is the setup, not what is timed).
+  const lastReady = Math.max(...peers.map((p) => p.readyAt))
+  const converged = (await until(() => peers.every((p) => lists(p, n)), 'join@64 to converge', 600_000)) - lastReady
   const r = await registryJoins(ctx, browser, peers, 'join@64', P.join64, n, false)
   // The page's count is reported as it is (the least over the runs), not checked: this is what join@64 asks.
-  ctx.record('join@64', r.xs, { n, peers_listed_min: Math.min(...r.listed), live_p50_ms: summarize(r.lives).p50_ms, in_range: peers.filter((p) => p.port >= P.join64[0] && p.port <= P.join64[1]).length, via: countVia(r.vias) })
+  ctx.record('join@64', r.xs, { n, converged_after_last_ready_ms: Math.round(converged), peers_listed_min: Math.min(...r.listed), live_p50_ms: summarize(r.lives).p50_ms, in_range: peers.filter((p) => p.port >= P.join64[0] && p.port <= P.join64[1]).length, via: countVia(r.vias) })
   await stopFollowed(peers)
 }
