@@ -96,7 +96,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
    */
   attach(found: Found, timeoutMs: number): Promise<void> {
     this.dropProvider()
-    const wire = this.attached ? new Y.Doc() : this.doc
+    const mirrored = this.attached
+    const wire = mirrored ? new Y.Doc() : this.doc
     this.attached = true
     const protocols = this.directoryToken ? tokenProtocols(this.directoryToken) : []
     // The page only reads: a peer drops its writes and its awareness. So the provider gets an awareness
@@ -108,9 +109,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
     const provider = new WebsocketProvider(wsBase(this.deps.reach(found.url)), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000, protocols, awareness })
     wire.off('update', provider._updateHandler)
     const mirror = () => {
-      if (wire !== this.doc && this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
+      if (mirrored && this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
     }
-    if (wire !== this.doc) directoryMap(wire).observe(mirror)
+    if (mirrored) directoryMap(wire).observe(mirror)
     this.provider = provider
     this.currentBase = found.url
     this.currentId = found.id
@@ -124,7 +125,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         if (this.provider === provider) this.provider = null
         provider.destroy()
         awareness.destroy()
-        if (wire !== this.doc) wire.destroy()
+        if (mirrored) wire.destroy()
         reject(err)
       }
       provider.on('sync', (synced: boolean) => {

@@ -89,7 +89,7 @@ export type HealthResponse = z.infer<typeof healthResponseSchema>
  * Parses an entry; returns null rather than throwing, since one bad entry must not cost the good ones.
  * This is peerEntrySchema's rule without zod's machinery (entry-check.ts says why; a test holds them equal).
  */
-export const parsePeerEntry = (value: unknown): PeerEntry | null => checkPeerEntry(value)
+export const parsePeerEntry: (value: unknown) => PeerEntry | null = checkPeerEntry
 
 /** Parses a GET /registry answer (registryResponseSchema's rule, as parsePeerEntry), or null. */
-export const parseRegistryResponse = (value: unknown): RegistryResponse | null => checkRegistryResponse(value)
+export const parseRegistryResponse: (value: unknown) => RegistryResponse | null = checkRegistryResponse

@@ -25,7 +25,6 @@ export interface CachedMesh {
   savedAt: number
 }
 
-
 /** localStorage, or null where a page has none (a sandboxed frame, a worker) or may not use it. */
 const storage = (): Storage | null => {
   try {
