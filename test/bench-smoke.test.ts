@@ -6,10 +6,11 @@ import { tempDir } from './helpers/temp.js'
 import { testScope } from './helpers/scope.js'
 
 const RUN = resolve(import.meta.dirname, '../bench/run.mjs')
+const COLD = resolve(import.meta.dirname, '../bench/cold-costs.mjs')
 
-/** Runs the bench to completion; a test that ends first SIGTERMs it, so it takes its peers and browser with it. */
-const runBench = async (args: string[]) => {
-  const bench = startProcess(process.execPath, [RUN, ...args])
+/** Runs a bench script to completion; a test that ends first SIGTERMs it, so it takes its peers and browser with it. */
+const runBench = async (args: string[], script = RUN) => {
+  const bench = startProcess(process.execPath, [script, ...args])
   testScope().defer(() => bench.stop('SIGTERM', 10_000))
   const { code } = await bench.exited
   return { code, stdout: bench.stdout(), stderr: bench.stderr() }
@@ -43,5 +44,19 @@ describe('pnpm bench', () => {
     expect(json.machine.chromium).toMatch(/^Chromium \d+\./)
     expect(json.mode).toBe('quick')
     expect(await readFile(join(out, 'latest.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*registry[\s\S]*<\/svg>\s*$/)
+  })
+
+  it('pnpm bench:cold: writes cold and compiled timings, and what they leave under each goal', async () => {
+    const out = join(tempDir(), 'cold.json')
+    const { code, stdout, stderr } = await runBench(['--runs', '2', '--out', out], COLD)
+    expect(code, stderr).toBe(0)
+    const json = JSON.parse(await readFile(out, 'utf8'))
+    expect(Object.keys(json.scenarios).sort()).toEqual(['check', 'floorCold', 'floorWarm', 'joinCold', 'joinWarm', 'storage'])
+    for (const [name, s] of Object.entries(json.scenarios as Record<string, { runs: number; p50_ms: number; mean_ms: number }>)) {
+      expect(s.runs, name).toBe(2)
+      expect(Number.isFinite(s.p50_ms) && Number.isFinite(s.mean_ms), name).toBe(true)
+    }
+    expect(json.derived.cached_allowance_at_1_2x_ms).toBeCloseTo(0.2 * json.scenarios.floorCold.p50_ms, 1)
+    expect(stdout).toContain(`| localStorage, first read (context restored with a record) | ${json.scenarios.storage.p50_ms} |`)
   })
 })

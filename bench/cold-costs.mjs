@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+/**
+ * pnpm bench:cold: what a fresh page pays for running code it has never run, beside the same work with
+ * the code already compiled. It explains the distance between `registry`/`cached` and `floor-fetch` in
+ * the reference run (issue 12), with no peer-plan change behind it: every sample is a fresh browser
+ * context, as there.
+ *
+ * - floor: one fetch to a trivial server, first in the page; then a second to another trivial server
+ *   (a new connection, a fetch the page has made before).
+ * - join: joinMesh() through /registry of a 10-peer mesh, first in the page; then a second against
+ *   another 10-peer mesh (new connections, compiled code). Each until the full list (timings.peersKnown).
+ * - localStorage: the first read in a context restored with a cache record (as `cached`'s contexts are).
+ * - entry check: parseRegistryResponse() of a real 10-peer /registry answer, first call in the page.
+ *
+ *   node bench/cold-costs.mjs [--runs 30] [--out FILE]
+ *
+ * The default run writes bench/results/cold-costs.json (quoted by the README); another --runs writes a
+ * scratch file unless --out names one. Ports 24900-24929 (the bench's block; run it alone).
+ */
+import { writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { freshPage, launch, loadLibrary } from './lib/browser.mjs'
+import { startTrivialHttp } from './lib/floors.mjs'
+import { makeHome, spawnPeer, stopAll, until } from './lib/peers.mjs'
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, out: { type: 'string' } } })
+const RUNS = Number(values.runs)
+const OUT = resolve(values.out ?? (RUNS === 30 ? fileURLToPath(new URL('./results/cold-costs.json', import.meta.url)) : join(tmpdir(), `peer-plan-cold-costs-${RUNS}.json`)))
+const MESH_A = [24900, 24910]
+const MESH_B = [24912, 24922]
+const FLOORS = [24925, 24926]
+const t0 = performance.now()
+const progress = (s) => process.stderr.write(`[bench:cold ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`)
+
+/** Ten peers of their own home (their own mesh); `extra` args for each. */
+const startMesh = async ([first, last], extra = []) => {
+  const home = makeHome()
+  const peers = []
+  for (let i = 0; i < 10; i++) peers.push(await spawnPeer({ home, args: ['--ports', `${first}-${last}`, ...extra] }))
+  return peers
+}
+
+/** p50 and mean: Chromium's clock here ticks in 0.1 ms, so the mean of many runs is the finer figure. */
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const r2 = (x) => Math.round(x * 100) / 100
+  return { runs: s.length, p50_ms: r2(s[Math.floor(s.length / 2)]), mean_ms: r2(s.reduce((a, b) => a + b, 0) / s.length) }
+}
+
+/** In a fresh page: floor fetch, join, second floor fetch, second join (see the top of this file). */
+const coldAndWarm = (page) =>
+  page.evaluate(async ({ floors, meshA, meshB }) => {
+    const fetchOnce = async (port) => {
+      const t = performance.now()
+      await (await fetch(`http://127.0.0.1:${port}/x`, { cache: 'no-store' })).json()
+      return performance.now() - t
+    }
+    const joinOnce = async (ports) => {
+      const m = await window.peerPlan.joinMesh({ ports, cache: false })
+      const listed = m.timings.peersKnown
+      if (m.peers.length !== 10 || m.via !== 'registry') throw new Error(`joined ${m.peers.length} peers via ${m.via}`)
+      await m.live
+      m.destroy()
+      // Let the closed mesh's teardown finish before the next timing starts.
+      await new Promise((r) => setTimeout(r, 50))
+      return listed
+    }
+    const floorCold = await fetchOnce(floors[0])
+    const joinCold = await joinOnce(meshA)
+    const floorWarm = await fetchOnce(floors[1])
+    const joinWarm = await joinOnce(meshB)
+    return { floorCold, joinCold, floorWarm, joinWarm }
+  }, { floors: FLOORS, meshA: MESH_A, meshB: MESH_B })
+
+const firstStorageRead = async (browser, origin) => {
+  const record = JSON.stringify({ current: `${origin}`, urls: Array.from({ length: 10 }, (_, i) => `http://127.0.0.1:${MESH_A[0] + i}`), savedAt: Date.now() })
+  const ctx = await browser.newContext({ storageState: { cookies: [], origins: [{ origin, localStorage: [{ name: 'peer-plan:last-known:bench', value: record }] }] } })
+  try {
+    const page = await ctx.newPage()
+    await page.goto(`${origin}/health`)
+    return await page.evaluate(() => {
+      const t = performance.now()
+      localStorage.getItem('peer-plan:last-known:bench')
+      return performance.now() - t
+    })
+  } finally {
+    await ctx.close()
+  }
+}
+
+const firstEntryCheck = async (browser, origin, registryUrl) => {
+  const { ctx, page } = await freshPage(browser, `${origin}/health`)
+  try {
+    await loadLibrary(page)
+    return await page.evaluate(async (url) => {
+      const answer = await (await fetch(url, { cache: 'no-store' })).json()
+      const t = performance.now()
+      const parsed = window.peerPlan.parseRegistryResponse(answer)
+      const ms = performance.now() - t
+      if (parsed?.peers.length !== 10) throw new Error('the /registry answer did not check')
+      return ms
+    }, registryUrl)
+  } finally {
+    await ctx.close()
+  }
+}
+
+const main = async () => {
+  const meshA = await startMesh(MESH_A)
+  const origin = `http://127.0.0.1:${meshA[9].port}`
+  // Mesh B serves mesh A's page: it has its own range, so its peers must be told that origin.
+  const meshB = await startMesh(MESH_B, ['--allow-origin', origin])
+  const floors = await Promise.all(FLOORS.map(startTrivialHttp))
+  const browser = await launch()
+  try {
+    await until(async () => (await (await fetch(`${meshA[0].url}/registry`)).json()).peers.length === 10, 'mesh A to list 10 peers', 30000, 50)
+    await until(async () => (await (await fetch(`${meshB[0].url}/registry`)).json()).peers.length === 10, 'mesh B to list 10 peers', 30000, 50)
+    const rows = { floorCold: [], joinCold: [], floorWarm: [], joinWarm: [], storage: [], check: [] }
+    progress(`${RUNS} rounds, each: a page with two joins and two floor fetches, a localStorage read, an entry check`)
+    for (let i = 0; i < RUNS; i++) {
+      const { ctx, page } = await freshPage(browser, `${origin}/health`)
+      await loadLibrary(page)
+      const r = await coldAndWarm(page)
+      await ctx.close()
+      for (const k of ['floorCold', 'joinCold', 'floorWarm', 'joinWarm']) rows[k].push(r[k])
+      rows.storage.push(await firstStorageRead(browser, origin))
+      rows.check.push(await firstEntryCheck(browser, origin, `${meshA[0].url}/registry`))
+    }
+    return report(rows)
+  } finally {
+    await browser.close()
+    floors.forEach((f) => f.close())
+    await stopAll([...meshA, ...meshB], 'SIGTERM')
+  }
+}
+
+const report = (rows) => {
+  const s = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, stats(v)]))
+  const r2 = (x) => Math.round(x * 100) / 100
+  const derived = {
+    cold_page_over_floor_ms: r2(s.joinCold.p50_ms - s.floorCold.p50_ms),
+    warm_page_over_floor_ms: r2(s.joinWarm.p50_ms - s.floorWarm.p50_ms),
+    cached_allowance_at_1_2x_ms: r2(0.2 * s.floorCold.p50_ms),
+    registry_allowance_at_1_3x_ms: r2(0.3 * s.floorCold.p50_ms)
+  }
+  const results = { when: new Date().toISOString(), cpus: cpus().length, runs: RUNS, scenarios: s, derived }
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
+  const line = (what, x) => `| ${what} | ${x.p50_ms} | ${x.mean_ms} |`
+  process.stdout.write([
+    '| what (fresh browser context each run) | p50 ms | mean ms |',
+    '| --- | --- | --- |',
+    line('one fetch to a trivial server, first in the page', s.floorCold),
+    line('joinMesh() via /registry until the list, first in the page', s.joinCold),
+    line('one fetch to another trivial server, second in the page', s.floorWarm),
+    line('joinMesh() against another mesh, second in the page', s.joinWarm),
+    line('localStorage, first read (context restored with a record)', s.storage),
+    line('parseRegistryResponse() of a 10-peer answer, first call', s.check),
+    '',
+    `The page's code over the floor: ${derived.cold_page_over_floor_ms} ms cold, ${derived.warm_page_over_floor_ms} ms compiled.`,
+    `At this floor, 1.2x leaves ${derived.cached_allowance_at_1_2x_ms} ms and 1.3x ${derived.registry_allowance_at_1_3x_ms} ms.`,
+    `Written to ${OUT}`,
+    ''
+  ].join('\n'))
+}
+
+await main()
+process.exit(0)
