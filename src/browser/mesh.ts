@@ -1,12 +1,10 @@
 /**
- * A browser's live view of the mesh: one y-websocket connection to one peer's _directory room (the
+ * A browser's live view of the mesh: one WebSocket (y-websocket's protocol) to one peer's _directory room (the
  * `current` peer), the directory doc it keeps in sync, and events as peers come and go. If `current`
  * dies, the same doc moves to another live peer, so the directory stays intact and every event fires
  * exactly once (events come from doc changes, never from a reconnect).
  */
 import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import { Awareness } from 'y-protocols/awareness'
 import { ObservableV2 } from 'lib0/observable'
 import { byId, DirectoryView, directoryMap } from '../shared/directory.js'
 import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
@@ -15,6 +13,7 @@ import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
+import { DirectoryReader } from './directory-reader.js'
 import { mirrorMap } from './mirror.js'
 import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
@@ -31,7 +30,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
   readonly timings: MeshTimings
   private currentBase = ''
   private currentId = ''
-  private provider: WebsocketProvider | null = null
+  private reader: DirectoryReader | null = null
+  /** The doc `reader` syncs into: `this.doc`, or a failover's fresh doc that `this.doc` mirrors. */
+  private wire: Y.Doc | null = null
   private failing = false
   /** Whether a peer's directory was ever attached: only the first syncs into `this.doc` itself. */
   private attached = false
@@ -95,59 +96,48 @@ export class Mesh extends ObservableV2<MeshEvents> {
    * `this.doc` mirrors, so entries it lacks leave the view too. Events come once each, from `this.doc`.
    */
   attach(found: Found, timeoutMs: number): Promise<void> {
-    this.dropProvider()
+    this.dropReader()
     const mirrored = this.attached
     const wire = mirrored ? new Y.Doc() : this.doc
     this.attached = true
     const protocols = this.directoryToken ? tokenProtocols(this.directoryToken) : []
-    // The page only reads: a peer drops its writes and its awareness. So the provider gets an awareness
-    // with no state (set before the provider listens, which would encode the change for nobody), and is
-    // unhooked from the doc's updates: it encoded every update it received a second time for a send
-    // that never happens (2.4 ms of a cold page's live attach).
-    const awareness = new Awareness(wire)
-    awareness.setLocalState(null)
-    const provider = new WebsocketProvider(wsBase(this.deps.reach(found.url)), DIRECTORY_ROOM, wire, { disableBc: true, maxBackoffTime: 1000, protocols, awareness })
-    wire.off('update', provider._updateHandler)
-    const mirror = () => {
-      if (mirrored && this.provider === provider && provider.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
-    }
-    if (mirrored) directoryMap(wire).observe(mirror)
-    this.provider = provider
     this.currentBase = found.url
     this.currentId = found.id
     return new Promise<void>((resolve, reject) => {
       let done = false
+      const mirror = () => {
+        if (this.reader === reader && reader.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
+      }
       const timer = setTimeout(() => fail(new Error(`${found.url}: directory did not sync within ${timeoutMs} ms`)), timeoutMs)
       const fail = (err: Error) => {
         if (done) return
         done = true
         clearTimeout(timer)
-        if (this.provider === provider) this.provider = null
-        provider.destroy()
-        awareness.destroy()
-        if (mirrored) wire.destroy()
+        if (this.reader === reader) this.dropReader()
         reject(err)
       }
-      provider.on('sync', (synced: boolean) => {
-        if (!synced || done) return
+      const synced = () => {
+        if (done) return
         done = true
         clearTimeout(timer)
-        mirror()
+        if (mirrored) mirror()
         this.dropUnlisted()
         this.current = this.view.get(found.id)
         if (Number.isNaN(this.timings.directorySynced)) this.timings.directorySynced = performance.now() - this.deps.startedAt
         this.markLive()
         this.setStatus({ status: 'connected', detail: found.url })
         resolve()
-      })
-      provider.on('connection-close', (event) => {
-        if (event?.code === CLOSE_CODES.accessToken) this.directoryToken = null
-        if (!done) return fail(new Error(`${found.url}: connection closed before the directory synced`))
-        if (this.provider === provider) void this.failover(`lost ${found.url}`)
-      })
-      provider.on('connection-error', () => {
-        if (!done) fail(new Error(`${found.url}: could not connect`))
-      })
+      }
+      const closed = (code: number | null, why: string) => {
+        if (code === CLOSE_CODES.accessToken) this.directoryToken = null
+        // 1006: the socket never opened, or dropped without a close frame.
+        if (!done) return fail(new Error(`${found.url}: ${code === 1006 ? 'could not connect' : `connection closed before the directory synced (${why})`}`))
+        if (this.reader === reader) void this.failover(`lost ${found.url}`)
+      }
+      const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, wire, { onSynced: synced, onClosed: closed })
+      this.reader = reader
+      this.wire = wire
+      if (mirrored) directoryMap(wire).observe(mirror)
     })
   }
 
@@ -223,7 +213,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     this.failing = true
     const t0 = performance.now()
     const lost = this.currentBase
-    this.dropProvider()
+    this.dropReader()
     this.setStatus({ status: 'reconnecting', detail: reason })
     for (let attempt = 0; !this.destroyed; attempt++) {
       const candidates = this.peers.map((p) => p.url).filter((u) => u !== lost || attempt > 0)
@@ -275,12 +265,11 @@ export class Mesh extends ObservableV2<MeshEvents> {
     return this.currentBase
   }
 
-  private dropProvider(): void {
-    this.provider?.destroy()
-    // Passed in, so not the provider's to end: its timer would outlive it.
-    this.provider?.awareness.destroy()
-    if (this.provider?.doc !== this.doc) this.provider?.doc.destroy()
-    this.provider = null
+  private dropReader(): void {
+    this.reader?.destroy()
+    this.reader = null
+    if (this.wire && this.wire !== this.doc) this.wire.destroy()
+    this.wire = null
   }
 
   override destroy(): void {
@@ -290,7 +279,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
     if (this.heartbeat) clearInterval(this.heartbeat)
     if (this.saveTimer) clearTimeout(this.saveTimer)
     directoryMap(this.doc).unobserve(this.onDirectoryChange)
-    this.dropProvider()
+    this.dropReader()
     this.setStatus({ status: 'destroyed' })
     super.destroy()
     this.view.destroy()

@@ -32,6 +32,8 @@ export interface WireContext {
    * reader's first step 1 is answered with only what came after it, not with everything again.
    */
   pushedAt?: Uint8Array | null
+  /** Told of an update that did not apply (y-protocols logs it and reads on). */
+  updateFailed?: (err: Error) => void
 }
 
 type Handler = (encoder: encoding.Encoder, decoder: decoding.Decoder, ctx: WireContext) => void
@@ -40,7 +42,7 @@ const handlers: Handler[] = []
 
 handlers[messageSync] = (encoder, decoder, ctx) => {
   encoding.writeVarUint(encoder, messageSync)
-  if (!ctx.readOnly) return void syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin)
+  if (!ctx.readOnly) return void syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin, ctx.updateFailed)
   const type = decoding.readVarUint(decoder)
   if (type === syncProtocol.messageYjsSyncStep1 && ctx.pushedAt) {
     decoding.readVarUint8Array(decoder)
@@ -92,6 +94,9 @@ export const handleMessage = (ctx: WireContext, data: Uint8Array): Uint8Array | 
   // A lone type byte means the handler had nothing to say.
   return encoding.length(encoder) > 1 ? encoding.toUint8Array(encoder) : null
 }
+
+/** Whether a frame is sync step 2 (a state, asked for or pushed): a reader has synced when it applied one. */
+export const isSyncStepTwo = (frame: Uint8Array): boolean => frame[0] === messageSync && frame[1] === syncProtocol.messageYjsSyncStep2
 
 export const encodeSyncStep1 = (doc: Y.Doc): Uint8Array => {
   const encoder = encoding.createEncoder()

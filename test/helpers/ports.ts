@@ -55,7 +55,9 @@ const BASE = {
   pack: [23740, 23749],
   dashboardFull: [23760, 23779],
   dashboardEvents: [23780, 23789],
-  browserQuiet: [23790, 23799]
+  browserQuiet: [23790, 23799],
+  // A port nothing listens on (test/unit/directory-reader.test.ts: a refused connection).
+  directoryReader: [23800, 23800]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
