@@ -85,7 +85,8 @@ const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, s
     throw new SourceError(`${urls.length} tried: ${reasons.join('; ')}`, refusedBy)
   } finally {
     clearTimeout(timer)
-    local.abort()
+    // After the answer is handed over, as raceSources cancels its losers (race.ts says why).
+    setTimeout(() => local.abort(), 0)
   }
 }
 
