@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
@@ -34,6 +34,24 @@ describe('peer-plan-node CLI', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toBe('')
     expect(r.stderr.trim()).toBe('peer-plan-node: needs Node 20.15 or later; this is v20.10.0')
+  })
+
+  it('a peer with no agent and mDNS off loads no zod, no MCP SDK and no mDNS code', async () => {
+    const home = tempHome()
+    const dir = tempDir()
+    const loaded = join(dir, 'loaded.txt')
+    // Node's module hooks see every ESM file the process loads, dynamic imports too.
+    const hooks = `import { appendFileSync } from 'node:fs'\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(loaded)}, url + '\\n'); return next(url, context) }\n`
+    const register = join(dir, 'register.mjs')
+    await writeFile(register, `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})\n`)
+    await spawnPeer({ home, args: ['--ports', range(PORTS.cli)], env: { NODE_OPTIONS: `--import ${register}` } })
+    const files = (await readFile(loaded, 'utf8')).split('\n').filter((u) => u.includes('/dist/cli/'))
+    expect(files.length).toBeGreaterThan(3)
+    for (const url of files) {
+      expect(url).not.toMatch(/\/(session-open|mdns|inbox-schema)-/)
+      // zod's core marks each schema instance with _zod; none of its code is in what was loaded.
+      expect(await readFile(new URL(url), 'utf8'), url).not.toContain('_zod')
+    }
   })
 
   it.each([

@@ -5,10 +5,9 @@
 import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { z } from 'zod'
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
 import { LOG_LEVELS, type LogLevel } from './log.js'
-import { readRegularFileSync, UnsafeFileError } from './regular-file.js'
+import { ConfigError, readConfigFile } from './config-file.js'
 
 export const MDNS_SCOPES = ['off', 'loopback', 'lan'] as const
 export type MdnsScope = (typeof MDNS_SCOPES)[number]
@@ -39,7 +38,7 @@ export interface PeerConfig {
   roomIdleMs: number
 }
 
-export class ConfigError extends Error {}
+export { ConfigError }
 
 export type CliRequest = { kind: 'run'; config: PeerConfig } | { kind: 'peers'; config: PeerConfig } | { kind: 'help' } | { kind: 'version' }
 
@@ -77,21 +76,6 @@ Every peer also serves MCP on the Unix socket $PEER_PLAN_HOME/run/<id>.sock.
 Logs go to stderr; stdout is reserved for MCP's JSON-RPC.
 `
 
-const fileSchema = z
-  .object({
-    port: z.union([z.number(), z.string()]).optional(),
-    ports: z.union([z.string(), z.tuple([z.number(), z.number()])]).optional(),
-    host: z.string().optional(),
-    home: z.string().optional(),
-    name: z.string().optional(),
-    allowOrigins: z.array(z.string()).optional(),
-    mdns: z.string().optional(),
-    logLevel: z.string().optional(),
-    secretFile: z.string().optional(),
-    mcp: z.string().optional(),
-    roomIdle: z.union([z.number(), z.string()]).optional()
-  })
-  .strict()
 
 const parsePortNumber = (raw: string | number, where: string): number => {
   const s = String(raw).trim()
@@ -171,33 +155,6 @@ const parseEnum = <T extends string>(raw: string, allowed: readonly T[], where: 
   return v
 }
 
-const readConfigFile = (path: string, required: boolean): z.infer<typeof fileSchema> => {
-  let text: string | null
-  try {
-    // A user's own config may be a symlink (dotfile managers); a FIFO, a device or another user's file is refused.
-    text = readRegularFileSync(path, { maxBytes: 1024 * 1024, follow: true, trustRoot: true })
-  } catch (err) {
-    if (err instanceof UnsafeFileError) throw new ConfigError(`config file ${err.message}; refusing it`)
-    throw new ConfigError(`config file ${path}: ${(err as Error).message}`)
-  }
-  if (text === null) {
-    if (!required) return {}
-    throw new ConfigError(`config file ${path}: no such file`)
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    throw new ConfigError(`config file ${path}: invalid JSON (${(err as Error).message})`)
-  }
-  const r = fileSchema.safeParse(json)
-  if (!r.success) {
-    const issue = r.error.issues[0]!
-    const key = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '')
-    throw new ConfigError(`config file ${path}: ${key ? `${key}: ` : ''}${issue.message}`)
-  }
-  return r.data
-}
 
 /** The subcommand among the positionals, if any; anything else there is a ConfigError. */
 const commandOf = (positionals: string[]): (typeof COMMANDS)[number] | undefined => {

@@ -7,7 +7,7 @@
  */
 import type * as Y from 'yjs'
 import { directoryMap } from '../shared/directory.js'
-import { parsePeerEntry } from '../shared/schema.js'
+import { checkPeerEntry as parsePeerEntry } from '../shared/entry-check.js'
 import type { Logger } from './log.js'
 import { urlInScope, type Scope } from './url-scope.js'
 

@@ -5,7 +5,7 @@
  * malformed is a 4xx that stores nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Inbox, wireMessageSchema } from './inbox.js'
+import type { Inbox } from './inbox.js'
 
 /** A message of MAX_TEXT_BYTES plus its envelope fits well within this. */
 export const MAX_INBOX_BODY = 64 * 1024
@@ -40,9 +40,10 @@ const readCapped = (req: IncomingMessage, max: number): Promise<Buffer | null> =
     req.on('error', reject)
   })
 
-export const createInboxRoute =
-  ({ selfId, inbox, authorize }: InboxRouteOptions) =>
-  async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+export const createInboxRoute = ({ selfId, inbox, authorize }: InboxRouteOptions) => {
+  // Loaded on the first message (inbox-schema.ts says why), once per route.
+  let schema: Promise<typeof import('./inbox-schema.js')> | null = null
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.headers.origin !== undefined) return answer(res, 403, { error: 'browsers may not post to /inbox' }, true)
     if (!authorize(req)) return answer(res, 401, { error: 'the mesh access token is required (Authorization: Bearer)' }, true)
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return answer(res, 415, { error: 'expected application/json' }, true)
@@ -55,6 +56,7 @@ export const createInboxRoute =
     } catch {
       return answer(res, 400, { error: 'invalid JSON' })
     }
+    const { wireMessageSchema } = await (schema ??= import('./inbox-schema.js'))
     const parsed = wireMessageSchema.safeParse(json)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
@@ -64,3 +66,4 @@ export const createInboxRoute =
     const { seq, duplicate } = inbox.add(parsed.data)
     answer(res, 200, { ok: true, seq, duplicate })
   }
+}

@@ -5,29 +5,12 @@
  * retries (same message id) is not delivered twice.
  */
 import { EventEmitter } from 'node:events'
-import { z } from 'zod'
-import { PEER_ID_PATTERN } from '../shared/peer-id.js'
+import type { WireMessage } from './inbox-schema.js'
 
 /** Largest message text, in UTF-8 bytes. */
 export const MAX_TEXT_BYTES = 16 * 1024
 
-export const wireMessageSchema = z.object({
-  v: z.literal(1),
-  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-  to: z.string().regex(PEER_ID_PATTERN),
-  from: z.object({
-    id: z.string().regex(PEER_ID_PATTERN),
-    name: z.string().min(1).max(128),
-    agent: z.string().max(128).optional(),
-    session: z.string().max(64).optional()
-  }),
-  text: z
-    .string()
-    .min(1)
-    .refine((t) => Buffer.byteLength(t) <= MAX_TEXT_BYTES, `text is over ${MAX_TEXT_BYTES} bytes`),
-  sentAt: z.number().int().nonnegative()
-})
-export type WireMessage = z.infer<typeof wireMessageSchema>
+export type { WireMessage } from './inbox-schema.js'
 
 export interface InboxMessage extends WireMessage {
   seq: number

@@ -4,7 +4,8 @@
  * answers is printed. Exit 0 with the table, 1 with one line saying no peer answered.
  */
 import { getJson } from '../shared/health-client.js'
-import { parseRegistryResponse, type RegistryResponse } from '../shared/schema.js'
+import { checkRegistryResponse as parseRegistryResponse } from '../shared/entry-check.js'
+import type { RegistryResponse } from '../shared/schema.js'
 import type { PeerConfig } from './config.js'
 import { accessToken, dashboardUrl } from './access-token.js'
 import { createLogger } from './log.js'

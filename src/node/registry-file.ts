@@ -11,7 +11,8 @@ import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './ato
 import { withFileLock } from './file-lock.js'
 import type { Logger } from './log.js'
 import { UnsafeFileError } from './regular-file.js'
-import { parsePeerEntry, registryFileSchema, type PeerEntry } from '../shared/schema.js'
+import { checkPeerEntry as parsePeerEntry } from '../shared/entry-check.js'
+import type { PeerEntry } from '../shared/schema.js'
 
 /** ~300 bytes an entry: thousands of peers; a larger file is not this machine's servers.json. */
 export const MAX_REGISTRY_BYTES = 4 * 1024 * 1024
@@ -109,12 +110,13 @@ export const parseRegistry = (text: string | null): RegistryRead => {
   } catch (err) {
     return { peers: [], problem: `invalid JSON (${(err as Error).message})` }
   }
-  const shape = registryFileSchema.safeParse(json)
-  if (!shape.success) return { peers: [], problem: 'not of the form {"peers": [...]}' }
+  // registryFileSchema's rule: an object whose `peers` is an array (each entry is checked below).
+  const list = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { peers?: unknown }).peers : undefined
+  if (!Array.isArray(list)) return { peers: [], problem: 'not of the form {"peers": [...]}' }
   const peers: PeerEntry[] = []
   const seen = new Set<string>()
   let bad = 0
-  for (const raw of shape.data.peers) {
+  for (const raw of list) {
     const entry = parsePeerEntry(raw)
     if (!entry || seen.has(entry.id)) bad++
     else {

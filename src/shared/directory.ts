@@ -5,7 +5,8 @@
  */
 import * as Y from 'yjs'
 import { DIRECTORY_MAP } from './protocol.js'
-import { parsePeerEntry, type PeerEntry } from './schema.js'
+import { checkPeerEntry as parsePeerEntry } from './entry-check.js'
+import type { PeerEntry } from './schema.js'
 
 export const directoryMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(DIRECTORY_MAP)
 

@@ -11,7 +11,7 @@
  * does), so a change to one that misses the other fails there.
  */
 import { PEER_ID_PATTERN } from './peer-id.js'
-import type { AgentInfo, PeerEntry, RegistryResponse } from './schema.js'
+import type { AgentInfo, HealthResponse, PeerEntry, RegistryResponse } from './schema.js'
 
 /** Agents one peer lists at once (its own stdio agent plus socket clients). */
 export const MAX_AGENTS = 16
@@ -104,7 +104,7 @@ const agentInfo = objectOf({
   since: req(int(0))
 })
 
-const peerEntry = objectOf({
+const peerEntryFields = {
   id: req(matching(PEER_ID_PATTERN)),
   name: req(str(1, 128)),
   url: req(peerUrl),
@@ -121,6 +121,22 @@ const peerEntry = objectOf({
   storedRooms: opt(arrayOf(str(0, 128), 256)),
   capabilities: opt(arrayOf(str(0, 64), 64)),
   agents: opt(arrayOf(agentInfo, MAX_AGENTS))
+}
+const peerEntry = objectOf(peerEntryFields)
+
+/** z.number(): finite. */
+const num: Check = (v) => (typeof v === 'number' && Number.isFinite(v) ? OK(v) : null)
+const anyStr = str(0, Infinity)
+
+// healthResponseSchema: the entry extended (its `rooms` replaced in place, as z.extend does).
+const healthResponse = objectOf({
+  ...peerEntryFields,
+  ok: req((v) => (v === true ? OK(v) : null)),
+  peers: req(int(0)),
+  links: req(objectOf({ outbound: req(num), inbound: req(num) })),
+  rooms: opt(arrayOf(anyStr, Infinity)),
+  roomLinks: opt(objectOf({ outbound: req(num), inbound: req(num), connecting: opt(num), retrying: opt(num) })),
+  roomTimers: opt(num)
 })
 
 const registryResponse = objectOf({ self: req(str(0, Infinity)), peers: req(arrayOf(peerEntry, Infinity)) })
@@ -133,5 +149,8 @@ export const checkAgentInfo = (value: unknown): AgentInfo | null => (agentInfo(v
 
 /** A GET /registry answer as registryResponseSchema would parse it, or null. */
 export const checkRegistryResponse = (value: unknown): RegistryResponse | null => (registryResponse(value)?.value as RegistryResponse | undefined) ?? null
+
+/** A GET /health answer as healthResponseSchema would parse it, or null. */
+export const checkHealthResponse = (value: unknown): HealthResponse | null => (healthResponse(value)?.value as HealthResponse | undefined) ?? null
 
 export const isPeerUrl = (value: unknown): value is string => peerUrl(value) !== null

@@ -3,7 +3,8 @@
  * failover): both have fetch. Every failure is a HealthError with a short phrase a log or a
  * MeshDiscoveryError can quote; `timedOut` tells a silent peer from one that refused.
  */
-import { healthResponseSchema, type HealthResponse } from './schema.js'
+import { checkHealthResponse } from './entry-check.js'
+import type { HealthResponse } from './schema.js'
 
 export class HealthError extends Error {
   constructor(
@@ -57,7 +58,7 @@ export const getJson = async (url: string, opts: GetOptions): Promise<unknown> =
 
 /** GET <base>/health, validated. */
 export const fetchHealth = async (base: string, opts: GetOptions): Promise<HealthResponse> => {
-  const parsed = healthResponseSchema.safeParse(await getJson(`${base}/health`, opts))
-  if (!parsed.success) throw new HealthError('not a peer-plan peer')
-  return parsed.data
+  const parsed = checkHealthResponse(await getJson(`${base}/health`, opts))
+  if (!parsed) throw new HealthError('not a peer-plan peer')
+  return parsed
 }

@@ -6,8 +6,10 @@
  * Every peer holds a replica of the directory, so every peer records the same directory facts; `key`
  * names the fact, so a page that reads several peers merges their histories without doubles.
  */
-import * as z from 'zod/mini'
+import type { MeshEvent } from './events-schema.js'
 import type { PeerEntry } from './schema.js'
+
+export type { EventsResponse, MeshEvent } from './events-schema.js'
 
 /** Events a peer keeps; older ones are dropped. */
 export const MAX_EVENTS = 200
@@ -15,39 +17,8 @@ export const MAX_EVENTS = 200
 /** Message counts are kept per (sender, recipient, minute of sending). */
 export const MESSAGE_BUCKET_MS = 60_000
 
-const name = z.string().check(z.maxLength(128))
-
-export const meshEventSchema = z.object({
-  /** This peer's running number; a page asks for the events after the last one it has. */
-  seq: z.number().check(z.int(), z.positive()),
-  /** Names the fact: equal on every peer that recorded it. */
-  key: z.string().check(z.maxLength(300)),
-  kind: z.enum(['peer-joined', 'peer-left', 'peer-returned', 'agent-joined', 'agent-workspace', 'agent-left', 'room-appeared', 'messages']),
-  /** ms since the epoch: the entry's own time where it has one (startedAt, an agent's since), else when seen. */
-  at: z.number().check(z.int(), z.nonnegative()),
-  /** The peer the event is about (for messages: the sender). */
-  peer: z.string().check(z.maxLength(64)),
-  name,
-  /** agent: its client and workspace; room: its name; messages: the recipient's name. */
-  detail: z.optional(z.string().check(z.maxLength(300))),
-  /** messages: the recipient's id, and how many arrived in that minute. */
-  to: z.optional(z.string().check(z.maxLength(64))),
-  count: z.optional(z.number().check(z.int(), z.positive()))
-})
-export type MeshEvent = z.infer<typeof meshEventSchema>
-
 /** A new event before the log numbers it. */
 export type EventDraft = Omit<MeshEvent, 'seq'>
-
-export const eventsResponseSchema = z.object({
-  self: z.string(),
-  /** The newest event's seq (0 when none). */
-  seq: z.number().check(z.int(), z.nonnegative()),
-  /** The oldest seq still kept: a page that asked for less missed the ones in between. */
-  first: z.number().check(z.int(), z.nonnegative()),
-  events: z.array(meshEventSchema).check(z.maxLength(MAX_EVENTS))
-})
-export type EventsResponse = z.infer<typeof eventsResponseSchema>
 
 const agentLabel = (a: NonNullable<PeerEntry['agents']>[number]) => `${a.client}${a.workspace ? ` in ${a.workspace}` : ''}`
 

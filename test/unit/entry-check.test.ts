@@ -4,8 +4,8 @@
  * for the same verdict and the same output.
  */
 import { describe, expect, it } from 'vitest'
-import { checkAgentInfo, checkPeerEntry, checkRegistryResponse, isPeerUrl } from '../../src/shared/entry-check.js'
-import { agentInfoSchema, peerEntrySchema, peerUrlSchema, registryResponseSchema } from '../../src/shared/schema.js'
+import { checkAgentInfo, checkHealthResponse, checkPeerEntry, checkRegistryResponse, isPeerUrl } from '../../src/shared/entry-check.js'
+import { agentInfoSchema, healthResponseSchema, peerEntrySchema, peerUrlSchema, registryResponseSchema } from '../../src/shared/schema.js'
 
 const zodOr = <T>(r: { success: boolean; data?: T }): T | null => (r.success ? r.data! : null)
 
@@ -125,3 +125,45 @@ describe('checkRegistryResponse agrees with registryResponseSchema', () => {
 describe('isPeerUrl agrees with peerUrlSchema', () => {
   it.each(entryValues.url!.filter((v) => v !== ABSENT))('on %j', (v) => expect(isPeerUrl(v)).toBe(peerUrlSchema.safeParse(v).success))
 })
+
+const health = () => ({
+  ...entry(), ok: true, peers: 3, links: { outbound: 2, inbound: 1 }, rooms: ['notes', s(300)],
+  roomLinks: { outbound: 1, inbound: 0, connecting: 0, retrying: 1 }, roomTimers: 2
+})
+const nums = [0, -1, 1.5, NaN, Infinity, -Infinity, '1', null, ABSENT]
+const healthValues: Record<string, unknown[]> = {
+  ok: [true, false, 'true', 1, null, ABSENT],
+  peers: [...ints(0, Number.MAX_SAFE_INTEGER), ABSENT],
+  links: [{ outbound: 1, inbound: 1 }, { outbound: 1 }, { outbound: NaN, inbound: 1 }, { outbound: 1, inbound: 1, more: 1 }, [], null, ABSENT],
+  rooms: [[], [s(500)], Array(300).fill('r'), [1], 'notes', ABSENT, undefined],
+  roomLinks: [{ outbound: 1, inbound: 1 }, { outbound: 1, inbound: 1, connecting: Infinity }, { outbound: 1, inbound: 1, retrying: '1' }, { inbound: 1 }, null, ABSENT, undefined],
+  roomTimers: [...nums, undefined],
+  port: [0, 65536, ABSENT],
+  agents: [[{ ...agent(), ready: 1 }], ABSENT]
+}
+
+describe('checkHealthResponse agrees with healthResponseSchema', () => {
+  const same = (v: unknown) => expect(checkHealthResponse(v), JSON.stringify(v)?.slice(0, 300)).toStrictEqual(zodOr(healthResponseSchema.safeParse(v)))
+  it('on a whole answer, and strips unknown keys as zod does', () => {
+    expect(checkHealthResponse({ ...health(), extra: 1 })).not.toBeNull()
+    same({ ...health(), extra: 1 })
+  })
+  it.each(Object.keys(healthValues))('on every edge value of %s', (key) => {
+    for (const value of healthValues[key]!) same(withValue(health(), key, value))
+  })
+  it('on 2000 random mixes of edge values', () => {
+    const rand = prng(34)
+    const pool = { ...entryValues, ...healthValues }
+    const keys = Object.keys(pool)
+    for (let i = 0; i < 2000; i++) {
+      let h: Record<string, unknown> = health()
+      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+        const key = keys[Math.floor(rand() * keys.length)]!
+        const values = pool[key as keyof typeof pool]!
+        h = withValue(h, key, values[Math.floor(rand() * values.length)])
+      }
+      same(h)
+    }
+  })
+})
+

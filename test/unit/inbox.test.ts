@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Inbox, MAX_TEXT_BYTES, wireMessageSchema, type WireMessage } from '../../src/node/inbox.js'
+import { Inbox, MAX_TEXT_BYTES, type WireMessage } from '../../src/node/inbox.js'
+import { wireMessageSchema } from '../../src/node/inbox-schema.js'
 
 const msg = (n: number, text = `m${n}`): WireMessage => ({ v: 1, id: `msg-${String(n).padStart(6, '0')}`, to: 'aaaaaaaaaaaaaaaa', from: { id: 'bbbbbbbbbbbbbbbb', name: 'b' }, text, sentAt: n })
 

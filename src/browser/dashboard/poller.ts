@@ -5,7 +5,7 @@
  * plus one at once for each peer it has not asked yet.
  */
 import { fetchHealth, getJson, HealthError } from '../../shared/health-client.js'
-import { eventsResponseSchema, type MeshEvent } from '../../shared/mesh-events.js'
+import { eventsResponseSchema, type MeshEvent } from '../../shared/events-schema.js'
 import type { PeerEntry } from '../../shared/schema.js'
 import type { Mesh } from '../mesh.js'
 

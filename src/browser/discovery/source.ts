@@ -3,7 +3,8 @@
  * modules: a source gives a hint that has answered; liveness afterwards comes from the live connection.
  */
 import { fetchHealth, getJson as fetchJson, HealthError } from '../../shared/health-client.js'
-import { parseRegistryResponse, type HealthResponse, type PeerEntry } from '../../shared/schema.js'
+import { checkRegistryResponse as parseRegistryResponse } from '../../shared/entry-check.js'
+import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
 
 export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap' | 'dev-server'
 

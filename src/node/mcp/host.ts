@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net'
 import type * as Y from 'yjs'
 import { DIRECTORY_MAP } from '../../shared/protocol.js'
-import { MAX_AGENTS } from '../../shared/schema.js'
+import { MAX_AGENTS } from '../../shared/entry-check.js'
 import type { PeerConfig } from '../config.js'
 import type { InboxMessage } from '../inbox.js'
 import type { Logger } from '../log.js'
