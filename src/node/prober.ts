@@ -3,7 +3,8 @@
  * the peer lives; `judge` turns that and the peer's history into a decision: keep it (and, if it was our
  * own link that fell, dial again after a short backoff), or evict it. A running peer whose /health is
  * merely slow is evicted only after SLOW_STRIKES slow answers in a row: under load (32 peers starting on
- * 2 cores) a busy peer is not a dead one.
+ * 2 cores) a busy peer is not a dead one. While the whole machine is overloaded a slow answer is no
+ * strike at all; a peer whose process is stopped or gone is evicted at once as ever.
  */
 import type { PeerEntry } from '../shared/schema.js'
 import type { KnownPeers } from './known-peers.js'
@@ -20,6 +21,8 @@ export type Decision = { evict: false; strikes: number; note: string | null } | 
 export const judge = (verdict: Verdict, strikesBefore: number): Decision => {
   if (verdict.alive === true) return { evict: false, strikes: 0, note: null }
   if (verdict.alive === 'slow') {
+    // Not a strike: on an overloaded machine every peer is slow (liveness.ts, OVERLOADED_PER_CORE).
+    if (verdict.overloaded) return { evict: false, strikes: strikesBefore, note: `slow on an overloaded machine, not counted: ${verdict.reason}` }
     const strikes = strikesBefore + 1
     if (strikes < SLOW_STRIKES) return { evict: false, strikes, note: `slow (${strikes}/${SLOW_STRIKES}): ${verdict.reason}` }
     return { evict: true, strikes: 0, reason: `${verdict.reason} (${strikes} times in a row)` }

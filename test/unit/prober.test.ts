@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { PeerEntry } from '../../src/shared/schema.js'
 import { KnownPeers } from '../../src/node/known-peers.js'
@@ -77,6 +79,17 @@ describe('probePeer verdicts, on real processes', () => {
     expect(v.alive).toBe(false)
     expect((v as { reason: string }).reason).toMatch(/^\/health: /)
   })
+
+  it('a live process whose /health hangs is slow; on an overloaded machine, says so', async () => {
+    // A loopback server that takes the connection and never answers.
+    const server = createServer(() => {})
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    onTestFinished(() => void server.close())
+    const port = (server.address() as AddressInfo).port
+    const hung = entry({ url: `http://127.0.0.1:${port}`, port })
+    expect(await probePeer(hung, { hostId, timeoutMs: 100, load: () => 0.5 })).toEqual({ alive: 'slow', reason: '/health: no answer in 100 ms' })
+    expect(await probePeer(hung, { hostId, timeoutMs: 100, load: () => 9 })).toEqual({ alive: 'slow', reason: '/health: no answer in 100 ms (load 9.0 per core)', overloaded: true })
+  })
 })
 
 describe('judge', () => {
@@ -99,6 +112,11 @@ describe('judge', () => {
 
   it('evicts a gone peer at once', () => {
     expect(judge({ alive: false, reason: 'x' }, 0)).toEqual({ evict: true, strikes: 0, reason: 'x' })
+  })
+
+  it('a slow answer on an overloaded machine is no strike, and keeps the strikes there were', () => {
+    const busy: Verdict = { alive: 'slow', reason: 'no answer in 1500 ms (load 12.0 per core)', overloaded: true }
+    for (const strikes of [0, SLOW_STRIKES - 1]) expect(judge(busy, strikes)).toMatchObject({ evict: false, strikes })
   })
 })
 
