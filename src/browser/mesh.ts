@@ -5,7 +5,6 @@
  * exactly once (events come from doc changes, never from a reconnect).
  */
 import * as Y from 'yjs'
-import { ObservableV2 } from 'lib0/observable'
 import { byId, DirectoryView, directoryMap } from '../shared/directory.js'
 import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
@@ -14,13 +13,14 @@ import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { DirectoryReader } from './directory-reader.js'
+import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
 import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
 export type { MeshDeps, MeshEvents, MeshStatus, MeshTimings, StatusEvent } from './mesh-types.js'
 
-export class Mesh extends ObservableV2<MeshEvents> {
+export class Mesh extends ListenerSafeObservable<MeshEvents> {
   readonly doc = new Y.Doc()
   peers: PeerEntry[] = []
   current: PeerEntry | null = null
@@ -31,6 +31,8 @@ export class Mesh extends ObservableV2<MeshEvents> {
   private currentBase = ''
   private currentId = ''
   private reader: DirectoryReader | null = null
+  /** Fails the attach in progress, if any: a dropped reader tells no hooks, so its attach is ended here. */
+  private abandon: ((err: Error) => void) | null = null
   /** The doc `reader` syncs into: `this.doc`, or a failover's fresh doc that `this.doc` mirrors. */
   private wire: Y.Doc | null = null
   private failing = false
@@ -113,6 +115,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         if (done) return
         done = true
         clearTimeout(timer)
+        if (this.abandon === fail) this.abandon = null
         if (this.reader === reader) this.dropReader()
         reject(err)
       }
@@ -120,6 +123,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
         if (done) return
         done = true
         clearTimeout(timer)
+        if (this.abandon === fail) this.abandon = null
         if (mirrored) mirror()
         this.dropUnlisted()
         this.current = this.view.get(found.id)
@@ -136,6 +140,7 @@ export class Mesh extends ObservableV2<MeshEvents> {
       }
       const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, wire, { onSynced: synced, onClosed: closed })
       this.reader = reader
+      this.abandon = fail
       this.wire = wire
       if (mirrored) directoryMap(wire).observe(mirror)
     })
@@ -266,6 +271,9 @@ export class Mesh extends ObservableV2<MeshEvents> {
   }
 
   private dropReader(): void {
+    const abandon = this.abandon
+    this.abandon = null
+    abandon?.(new Error(`${this.currentBase}: left before the directory synced`))
     this.reader?.destroy()
     this.reader = null
     if (this.wire && this.wire !== this.doc) this.wire.destroy()

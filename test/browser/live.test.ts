@@ -42,6 +42,25 @@ describe('a page following the mesh live', () => {
     expect((await view(page)).peers.sort()).toEqual(peers.map((p) => p.id).sort())
   })
 
+  it('a listener that throws costs the page nothing: no failover, and the next events still come', async () => {
+    const failovers = () => page.evaluate(() => ({ n: (window as any).mesh.timings.failovers.length, status: (window as any).mesh.status }))
+    const before = await failovers()
+    await page.evaluate(() => {
+      const w = window as any
+      w.buggy = () => {
+        throw new Error('a buggy listener')
+      }
+      w.mesh.on('peer-added', w.buggy)
+    })
+    for (let i = 0; i < 2; i++) {
+      const added = await spawn()
+      peers.push(added)
+      await waitFor(async () => count((await view(page)).events, 'added', added.id) === 1, 'peer-added past the throwing listener')
+    }
+    expect(await failovers()).toEqual({ n: before.n, status: 'connected' })
+    await page.evaluate(() => (window as any).mesh.off('peer-added', (window as any).buggy))
+  })
+
   it('sees a SIGKILLed peer disappear', async () => {
     const { current } = await view(page)
     const victim = peers.find((p) => p.id !== current)!

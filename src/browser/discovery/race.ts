@@ -99,7 +99,7 @@ export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: A
         (found) => {
           state[i]!.done = true
           state[i]!.found = found
-          attempts.push({ via: source.via, ok: true, detail: `${found.url} (${found.id})`, ms: performance.now() - t0 })
+          if (!settled) attempts.push({ via: source.via, ok: true, detail: `${found.url} (${found.id})`, ms: performance.now() - t0 })
           decide()
         },
         (err: Error) => {
