@@ -21,8 +21,9 @@ export type Verdict = { alive: true } | { alive: false; reason: string } | { ali
 
 /**
  * More runnable work than this per core (the 1-minute load average) and every peer here is slow: a
- * slow answer then says nothing about the peer. 64 peers starting at once on 2 cores ran at 25-70,
- * and evicted live peers for it, three slow answers in a row each; the evictions fed the storm.
+ * slow answer then says little about the peer (prober.ts asks for OVERLOADED_STRIKES of them). 64
+ * peers starting at once on 2 cores ran at 25-70, and evicted live peers for it, three slow answers
+ * in a row each; the evictions fed the storm.
  */
 export const OVERLOADED_PER_CORE = 2
 

@@ -3,8 +3,8 @@
  * the peer lives; `judge` turns that and the peer's history into a decision: keep it (and, if it was our
  * own link that fell, dial again after a short backoff), or evict it. A running peer whose /health is
  * merely slow is evicted only after SLOW_STRIKES slow answers in a row: under load (32 peers starting on
- * 2 cores) a busy peer is not a dead one. While the whole machine is overloaded a slow answer is no
- * strike at all; a peer whose process is stopped or gone is evicted at once as ever.
+ * 2 cores) a busy peer is not a dead one. While the whole machine is overloaded it takes
+ * OVERLOADED_STRIKES; a peer whose process is stopped or gone is evicted at once as ever.
  */
 import type { PeerEntry } from '../shared/schema.js'
 import type { KnownPeers } from './known-peers.js'
@@ -12,6 +12,12 @@ import { probePeer, type Verdict } from './liveness.js'
 import type { Logger } from './log.js'
 
 export const SLOW_STRIKES = 3
+/**
+ * While the machine is overloaded, how many slow answers in a row evict: every peer is slow then, so
+ * more are needed; but not unboundedly many, since a hung peer may be what loads the machine (a task
+ * stuck in D state counts in the load average) or the load may be a container's host's.
+ */
+export const OVERLOADED_STRIKES = 10
 
 /** How long a /health probe waits before it calls the answer slow (or, off this machine, gone). */
 export const PROBE_TIMEOUT_MS = 1500
@@ -21,10 +27,10 @@ export type Decision = { evict: false; strikes: number; note: string | null } | 
 export const judge = (verdict: Verdict, strikesBefore: number): Decision => {
   if (verdict.alive === true) return { evict: false, strikes: 0, note: null }
   if (verdict.alive === 'slow') {
-    // Not a strike: on an overloaded machine every peer is slow (liveness.ts, OVERLOADED_PER_CORE).
-    if (verdict.overloaded) return { evict: false, strikes: strikesBefore, note: `slow on an overloaded machine, not counted: ${verdict.reason}` }
+    // On an overloaded machine every peer is slow (liveness.ts, OVERLOADED_PER_CORE): more are needed.
+    const limit = verdict.overloaded ? OVERLOADED_STRIKES : SLOW_STRIKES
     const strikes = strikesBefore + 1
-    if (strikes < SLOW_STRIKES) return { evict: false, strikes, note: `slow (${strikes}/${SLOW_STRIKES}): ${verdict.reason}` }
+    if (strikes < limit) return { evict: false, strikes, note: `slow (${strikes}/${limit}): ${verdict.reason}` }
     return { evict: true, strikes: 0, reason: `${verdict.reason} (${strikes} times in a row)` }
   }
   return { evict: true, strikes: 0, reason: verdict.reason }

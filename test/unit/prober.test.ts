@@ -6,7 +6,7 @@ import type { PeerEntry } from '../../src/shared/schema.js'
 import { KnownPeers } from '../../src/node/known-peers.js'
 import { probePeer, type Verdict } from '../../src/node/liveness.js'
 import { createLogger } from '../../src/node/log.js'
-import { judge, Prober, SLOW_STRIKES } from '../../src/node/prober.js'
+import { judge, OVERLOADED_STRIKES, Prober, SLOW_STRIKES } from '../../src/node/prober.js'
 import { machineId, selfIdentity } from '../../src/node/process-identity.js'
 
 const hostId = machineId()
@@ -114,9 +114,16 @@ describe('judge', () => {
     expect(judge({ alive: false, reason: 'x' }, 0)).toEqual({ evict: true, strikes: 0, reason: 'x' })
   })
 
-  it('a slow answer on an overloaded machine is no strike, and keeps the strikes there were', () => {
+  it(`on an overloaded machine, a slow peer is kept until its ${OVERLOADED_STRIKES}th slow answer in a row`, () => {
     const busy: Verdict = { alive: 'slow', reason: 'no answer in 1500 ms (load 12.0 per core)', overloaded: true }
-    for (const strikes of [0, SLOW_STRIKES - 1]) expect(judge(busy, strikes)).toMatchObject({ evict: false, strikes })
+    let strikes = 0
+    const decisions: boolean[] = []
+    for (let i = 0; i < OVERLOADED_STRIKES; i++) {
+      const d = judge(busy, strikes)
+      decisions.push(d.evict)
+      strikes = d.strikes
+    }
+    expect(decisions).toEqual([...Array(OVERLOADED_STRIKES - 1).fill(false), true])
   })
 })
 
