@@ -3,14 +3,16 @@
  * that peer answered it (one round trip: every source asks /registry); the live directory doc attaches
  * behind it (`mesh.live`) and follows the mesh from then on.
  */
+import { warmRegistryCheck } from '../shared/entry-check.js'
 import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
-import { cacheSource } from './discovery/cache.js'
+import { cacheSource, loadCachedUrls } from './discovery/cache.js'
 import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
-import { MeshDiscoveryError, raceSources, type Entry } from './discovery/race.js'
+import { HeadStart } from './discovery/head-start.js'
+import { MeshDiscoveryError, raceSources, type Entry, type RaceResult } from './discovery/race.js'
 import { registrySource } from './discovery/registry.js'
 import { scanSource } from './discovery/scan.js'
-import { direct, type Reach } from './discovery/source.js'
+import { baseUrl, direct, registryUrl, type Reach } from './discovery/source.js'
 import { Mesh } from './mesh.js'
 
 export interface JoinOptions {
@@ -57,8 +59,19 @@ const devServerOf = (options: JoinOptions, timeoutMs: number): { source: Entry; 
   return { source: devServerSource(origin, base, timeoutMs), reach: devRelay(origin, base) }
 }
 
-export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
-  const t0 = performance.now()
+interface JoinPlan {
+  host: string
+  ports: readonly [number, number]
+  timeoutMs: number
+  probeTimeoutMs: number
+  dev: { source: Entry; reach: Reach } | null
+  cacheKey: string | null
+  /** The cached peers' URLs, the page's last current peer first ([] without a usable cache). */
+  cached: string[]
+}
+
+/** What the options decide before the first request leaves: checked first, and cheap. */
+const planJoin = (options: JoinOptions): JoinPlan => {
   const host = options.host ?? DEFAULT_HOST
   const ports = options.ports ?? DEFAULT_PORTS
   if (!(Number.isInteger(ports[0]) && Number.isInteger(ports[1]) && ports[0] >= 1 && ports[0] <= ports[1] && ports[1] <= 65535)) {
@@ -66,35 +79,51 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   }
   const timeoutMs = options.timeoutMs ?? 5000
   const probeTimeoutMs = options.probeTimeoutMs ?? 400
-  const graceMs = options.graceMs ?? 100
   const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000))
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
+  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached: cacheKey ? loadCachedUrls(cacheKey) : [] }
+}
 
+export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
+  const t0 = performance.now()
+  const plan = planJoin(options)
+  // The request the race would send first leaves now, before the race is built (head-start.ts says
+  // why): the cached current peer's /registry, else the registry endpoint's. A bootstrap list is asked
+  // all at once when the race starts, and the dev server is a single request: those get none.
+  const first = options.bootstrap?.length || plan.dev ? null : (plan.cached[0] ?? baseUrl(plan.host, plan.ports[0]))
+  const early = first ? new HeadStart(registryUrl(first), plan.probeTimeoutMs) : null
+  return race(options, plan, early, t0)
+}
+
+/** The sources in order of preference, each asked as join.ts's header says; the Mesh built meanwhile. */
+const race = async (options: JoinOptions, plan: JoinPlan, early: HeadStart | null, t0: number): Promise<Mesh> => {
+  const { host, ports, timeoutMs, probeTimeoutMs, dev } = plan
+  const graceMs = options.graceMs ?? 100
   // The scan waits up to scanDelayMs for the registry (or the cache) to answer or fail: on loopback a
   // dead first port is refused in a few ms, so the scan then starts at once. The registry endpoint waits
   // the same way behind a bootstrap list or a cache: those name peers that very likely still live, and
   // one request alone comes back sooner than two side by side on a fresh page's main thread. A cache
   // with no record fails at once, and the registry is asked at once then.
   const scanDelayMs = options.scanDelayMs ?? 25
-  const networkSources = (delay: number, registryDelay = 0): Entry[] =>
+  const networkSources = (delay: number, registryDelay = 0, head: HeadStart | null = null): Entry[] =>
     dev ? [dev.source] : [
-      { source: registrySource(host, ports[0], probeTimeoutMs), startAfterMs: registryDelay },
+      { source: registrySource(host, ports[0], probeTimeoutMs, head), startAfterMs: registryDelay },
       { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: registryDelay + delay }
     ]
   const preferred: Entry[] = dev ? [] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
-    ...(cacheKey ? [cacheSource(cacheKey, probeTimeoutMs)] : [])
+    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, early)] : [])
   ]
-  const sources: Entry[] = [...preferred, ...networkSources(scanDelayMs, preferred.length ? scanDelayMs : 0)]
+  const sources: Entry[] = [...preferred, ...networkSources(scanDelayMs, preferred.length ? scanDelayMs : 0, early)]
 
   const deadline = AbortSignal.timeout(timeoutMs)
   // The requests are on their way before the Mesh (its doc, its view) is built: that work overlaps them.
   const racing = raceSources(sources, { graceMs, signal: deadline })
-  racing.catch(() => {})
+  racing.then(() => early?.release(), () => early?.release())
   const mesh = new Mesh(
     { firstAnswer: NaN, peersKnown: NaN, directorySynced: NaN, sources: [], failovers: [] },
     {
-      cacheKey,
+      cacheKey: plan.cacheKey,
       probeTimeoutMs,
       token: options.token ?? null,
       heartbeatMs: 2000,
@@ -103,6 +132,8 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
       rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
     }
   )
+  // The page waits for the network now: the answer's check is compiled meanwhile (entry-check.ts).
+  warmRegistryCheck()
   let first: Awaited<typeof racing>
   try {
     first = await racing
@@ -110,6 +141,11 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     mesh.destroy()
     throw err
   }
+  return settle(mesh, first, timeoutMs, t0)
+}
+
+/** The race's winner into the Mesh: its list at once when it brought one, else its synced directory. */
+const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: number): Promise<Mesh> => {
   mesh.via = first.via
   mesh.timings.firstAnswer = first.ms
   mesh.timings.sources.push(...first.attempts)

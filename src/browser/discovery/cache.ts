@@ -9,6 +9,7 @@
  * of the record's handling (the URLs get the same rule as entries' urls, from entry-check.ts).
  */
 import { isPeerUrl } from '../../shared/entry-check.js'
+import type { HeadStart } from './head-start.js'
 import { firstRegistry, type DiscoverySource } from './source.js'
 
 /** How long the last current peer is asked alone; a dead one is refused in ~1 ms and frees the rest at once. */
@@ -57,12 +58,12 @@ export const saveCache = (key: string, value: CachedMesh): void => {
   }
 }
 
-export const cacheSource = (key: string, timeoutMs: number): DiscoverySource => ({
+/** The cached peers `urls` (loadCachedUrls: joinMesh reads them before anything else, for its head start). */
+export const cacheSource = (urls: string[], timeoutMs: number, early?: HeadStart | null): DiscoverySource => ({
   via: 'cache',
   find(signal) {
-    const urls = loadCachedUrls(key)
     if (urls.length === 0) return Promise.reject(new Error('no cached peers'))
     // The page's last peer first, alone for a moment: it is very likely still alive.
-    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: CACHE_STAGGER_MS })
+    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: CACHE_STAGGER_MS }, early)
   }
 })

@@ -1,12 +1,13 @@
 /** GET /registry on the first port of the range: one request that returns the whole mesh. */
 import { HealthError } from '../../shared/health-client.js'
-import { baseUrl, fetchRegistry, SourceError, type DiscoverySource } from './source.js'
+import type { HeadStart } from './head-start.js'
+import { baseUrl, direct, fetchRegistry, SourceError, type DiscoverySource } from './source.js'
 
-export const registrySource = (host: string, port: number, timeoutMs: number): DiscoverySource => ({
+export const registrySource = (host: string, port: number, timeoutMs: number, early?: HeadStart | null): DiscoverySource => ({
   via: 'registry',
   find: (signal) => {
     const base = baseUrl(host, port)
-    return fetchRegistry(base, signal, timeoutMs).catch((err: Error) => {
+    return fetchRegistry(base, signal, timeoutMs, direct, early).catch((err: Error) => {
       throw err instanceof HealthError && err.originRefused ? new SourceError(err.message, [base]) : err
     })
   }

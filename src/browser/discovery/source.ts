@@ -5,6 +5,7 @@
 import { fetchHealth, getJson as fetchJson, HealthError } from '../../shared/health-client.js'
 import { checkRegistryResponse as parseRegistryResponse } from '../../shared/entry-check.js'
 import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
+import type { HeadStart } from './head-start.js'
 
 export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap' | 'dev-server'
 
@@ -40,14 +41,18 @@ export interface DiscoverySource {
   find(signal: AbortSignal): Promise<Found>
 }
 
-/** GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). */
-export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> => fetchJson(url, { signal, timeoutMs })
+/**
+ * GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). With a head
+ * start that sent this very request, its response is read instead.
+ */
+export const getJson = (url: string, signal: AbortSignal, timeoutMs: number, early?: HeadStart | null): Promise<unknown> =>
+  fetchJson(url, { signal, timeoutMs, sent: early?.take(url, signal) })
 
 export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<HealthResponse> => fetchHealth(reach(base), { signal, timeoutMs })
 
 /** GET <base>/registry: the peer's id and the whole directory, in one round trip. */
-export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<Found> => {
-  const parsed = parseRegistryResponse(await getJson(`${reach(base)}/registry`, signal, timeoutMs))
+export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null): Promise<Found> => {
+  const parsed = parseRegistryResponse(await getJson(registryUrl(reach(base)), signal, timeoutMs, early))
   if (!parsed) throw new Error(`${base}/registry: not a peer-plan registry`)
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
@@ -99,7 +104,10 @@ export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: num
  * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in
  * the same round trip as a bare /health would take.
  */
-export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null): Promise<Found> =>
-  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs), stagger)
+export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null, early?: HeadStart | null): Promise<Found> =>
+  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs, direct, early), stagger)
+
+/** Where a peer's /registry is: the URL a head start is sent to and taken by. */
+export const registryUrl = (base: string): string => `${base}/registry`
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
