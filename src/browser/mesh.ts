@@ -15,6 +15,7 @@ import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-type
 import { DirectoryReader } from './directory-reader.js'
 import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
+import { warmDirectoryPath } from './warm-directory.js'
 import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
@@ -140,6 +141,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
       }
       const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, wire, { onSynced: synced, onClosed: closed })
       this.reader = reader
+      // A page's first attach runs cold code; the handshake leaves it the time (warm-directory.ts).
+      if (!mirrored) warmDirectoryPath()
       this.abandon = fail
       this.wire = wire
       if (mirrored) directoryMap(wire).observe(mirror)
