@@ -24,7 +24,10 @@ describe('pnpm bench', () => {
     expect(stderr).toMatch(/\[bench [\d.]+s\] registry: p50/)
     expect(stdout).toMatch(/\| registry +\| 5 /)
     const json = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8'))
-    expect(Object.keys(json.scenarios)).toEqual(['registry'])
+    // A join comes with its paired floors, taken in the same loop (bench/scenarios/joins.mjs).
+    expect(Object.keys(json.scenarios)).toEqual(['registry', 'floor-fetch-paired', 'floor-ws-paired'])
+    expect(json.scenarios['floor-fetch-paired'].runs).toBe(5)
+    expect(json.scenarios['floor-ws-paired'].runs).toBe(5)
     const s = json.scenarios.registry
     expect(s.runs).toBe(5)
     for (const k of ['min_ms', 'p50_ms', 'p95_ms', 'max_ms']) {
@@ -40,6 +43,7 @@ describe('pnpm bench', () => {
     const row = stdout.split('\n').find((l) => l.startsWith('| registry '))
     expect(row?.split('|').map((c) => c.trim()).slice(1, 4), stdout).toEqual(['registry', '5', s.p50_ms >= 100 ? String(Math.round(s.p50_ms)) : s.p50_ms.toFixed(1)])
     expect(row).toContain(`via ${Object.entries(s.via).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    expect(row).toContain(`(floor-fetch-paired) | ${(s.p50_ms / json.scenarios['floor-fetch-paired'].p50_ms).toFixed(2)}x`)
     expect(json.machine.cpus).toBeGreaterThan(0)
     expect(json.machine.chromium).toMatch(/^Chromium \d+\./)
     expect(json.mode).toBe('quick')

@@ -23,3 +23,22 @@ export const startTrivialWs = (port) =>
     server.on('error', reject)
     server.listen(port, '127.0.0.1', () => resolve({ close: () => (wss.close(), server.close()) }))
   })
+
+/** In a page: one cross-origin fetch of `url` read as JSON, in ms (the floor-fetch sample). */
+export const fetchOnce = async (url) => {
+  const t = performance.now()
+  await (await fetch(url, { cache: 'no-store' })).json()
+  return performance.now() - t
+}
+
+/** In a page: one WebSocket open to `url`, in ms (the floor-ws sample). */
+export const openOnce = (url) =>
+  new Promise((resolve, reject) => {
+    const t = performance.now()
+    const ws = new WebSocket(url)
+    ws.onopen = () => {
+      resolve(performance.now() - t)
+      ws.close()
+    }
+    ws.onerror = () => reject(new Error('ws failed'))
+  })

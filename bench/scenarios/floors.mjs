@@ -2,14 +2,14 @@
  * Floors: what the machine and Chromium cost with none of peer-plan, each measured the way the scenario
  * it stands under is (fresh contexts; the scan floor has the scan's shape: 11 ports, the first empty).
  */
-import { startTrivialHttp, startTrivialWs } from '../lib/floors.mjs'
+import { fetchOnce, openOnce, startTrivialHttp, startTrivialWs } from '../lib/floors.mjs'
 import { freshPage } from '../lib/browser.mjs'
 import { summarize } from '../lib/stats.mjs'
 
 export const runFloors = async (ctx, browser) => {
   const { wantsAny, wants, runs, record, progress, ports: P } = ctx
-  // seed-scan-ws opens its pages on the floor's page server too.
-  if (!wantsAny('floor-fetch', 'floor-ws', 'floor-scan', 'seed-scan-ws')) return () => {}
+  // seed-scan-ws opens its pages on the floor's page server too; the fetch joins pair with its servers.
+  if (!wantsAny('floor-fetch', 'floor-ws', 'floor-scan', 'seed-scan-ws', 'registry', 'registry-live', 'cached', 'cached-live')) return () => {}
   const servers = [await startTrivialHttp(P.floorPage), await startTrivialHttp(P.floorFetch), await startTrivialWs(P.floorWs)]
   for (let port = P.floorScanOpen[0]; port <= P.floorScanOpen[1]; port++) servers.push(await startTrivialHttp(port))
   const inFreshPage = async (fn, arg) => {
@@ -27,12 +27,10 @@ export const runFloors = async (ctx, browser) => {
   }
   if (wants('floor-fetch')) {
     progress('floor-fetch: one cross-origin fetch from a fresh page')
-    const fetchOnce = async (url) => { const t = performance.now(); await (await fetch(url, { cache: 'no-store' })).json(); return performance.now() - t }
     record('floor-fetch', await repeat(() => inFreshPage(fetchOnce, `http://127.0.0.1:${P.floorFetch}/x`)))
   }
   if (wants('floor-ws')) {
     progress('floor-ws: one WebSocket open from a fresh page')
-    const openOnce = (url) => new Promise((res, rej) => { const t = performance.now(); const ws = new WebSocket(url); ws.onopen = () => { res(performance.now() - t); ws.close() }; ws.onerror = () => rej(new Error('ws failed')) })
     record('floor-ws', await repeat(() => inFreshPage(openOnce, `ws://127.0.0.1:${P.floorWs}/`)))
   }
   if (wants('floor-scan')) {

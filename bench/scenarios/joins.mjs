@@ -4,8 +4,14 @@
  * the full peer list known (`<name>`) and the live directory attached (`<name>-live`). Every run is a
  * fresh browser context, cold connections; `cached` restores the cache written by an earlier page into
  * each new context (playwright's storageState), so it is as cold as its floor.
+ *
+ * Each join is paired with its floors, taken in the same loop (join, bare fetch, bare WebSocket, each
+ * in its own fresh context of the same kind: the same origin, the library loaded): `floor-fetch-paired`
+ * and `floor-ws-paired`. The machine's speed drifts over a run; floors taken at the start (floors.mjs,
+ * before any peer runs) fell on another moment than the joins they stood under.
  */
 import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
+import { fetchOnce, openOnce } from '../lib/floors.mjs'
 import { until } from '../lib/peers.mjs'
 
 /** How often each source won: with the default 100 ms grace a slow preferred source can lose to a fast one. */
@@ -15,11 +21,26 @@ export const checkJoin = (name, r, n) => {
   if (r.peers !== n) throw new Error(`${name}: joinMesh resolved with ${r.peers} peers, expected ${n} (${r.sources})`)
 }
 
-/** Runs `runs` joins, each in the context `newContext()` gives; records `name` (list) and `name-live`. */
-const joinRuns = async (ctx, name, newContext, options, n) => {
+/** In a fresh context as `newContext()` gives (library loaded, as for a join): `fn(arg)` timed in the page. */
+const pairedFloor = async (newContext, fn, arg) => {
+  const { ctx: c, page } = await newContext()
+  await loadLibrary(page)
+  try {
+    return await page.evaluate(fn, arg)
+  } finally {
+    await c.close()
+  }
+}
+
+/**
+ * Runs `runs` joins, each in the context `newContext()` gives; records `name` (list) and `name-live`,
+ * and adds a bare fetch and a bare WebSocket open, each in a context of the same kind, to `paired`.
+ */
+const joinRuns = async (ctx, name, newContext, options, n, paired) => {
   const lists = []
   const lives = []
   const vias = []
+  const { floorFetch, floorWs } = ctx.ports
   for (let i = 0; i < ctx.runs; i++) {
     const { ctx: c, page } = await newContext()
     await loadLibrary(page)
@@ -29,6 +50,8 @@ const joinRuns = async (ctx, name, newContext, options, n) => {
     lives.push(r.synced)
     vias.push(r.via)
     await c.close()
+    paired.fetch.push(await pairedFloor(newContext, fetchOnce, `http://127.0.0.1:${floorFetch}/x`))
+    paired.ws.push(await pairedFloor(newContext, openOnce, `ws://127.0.0.1:${floorWs}/`))
   }
   if (ctx.wants(name)) ctx.record(name, lists, { via: countVia(vias) })
   if (ctx.wants(`${name}-live`)) ctx.record(`${name}-live`, lives, { via: countVia(vias) })
@@ -49,13 +72,16 @@ export const runJoins = async (ctx, browser, mesh) => {
   const { wantsAny, progress, ports: P } = ctx
   const origin = `${mesh[mesh.length - 1].url}/health`
   const fresh = () => freshPage(browser, origin)
+  const paired = { fetch: [], ws: [] }
+  // The scan's floor is floor-scan (its shape: 11 ports, 10 open); these pair only with the fetch joins.
+  const scanPaired = { fetch: [], ws: [] }
   if (wantsAny('registry', 'registry-live')) {
-    progress('registry: fresh context, joinMesh, first port alive')
-    await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10)
+    progress('registry: fresh context, joinMesh, first port alive (each paired with a bare fetch and WebSocket)')
+    await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10, paired)
   }
   if (wantsAny('scan', 'scan-live')) {
     progress('scan: fresh context, joinMesh, first port empty')
-    await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10)
+    await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10, scanPaired)
   }
   if (wantsAny('cached', 'cached-live')) {
     progress('cached: fresh context holding the cache an earlier page wrote')
@@ -66,6 +92,8 @@ export const runJoins = async (ctx, browser, mesh) => {
       await page.goto(origin)
       return { ctx: c, page }
     }
-    await joinRuns(ctx, 'cached', seeded, { ports: P.mesh }, 10)
+    await joinRuns(ctx, 'cached', seeded, { ports: P.mesh }, 10, paired)
   }
+  if (paired.fetch.length) ctx.record('floor-fetch-paired', paired.fetch)
+  if (paired.ws.length) ctx.record('floor-ws-paired', paired.ws)
 }
