@@ -3,7 +3,6 @@
  * that peer answered it (one round trip: every source asks /registry); the live directory doc attaches
  * behind it (`mesh.live`) and follows the mesh from then on.
  */
-import { warmRegistryCheck } from '../shared/entry-check.js'
 import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
 import { cacheSource, loadCachedUrls } from './discovery/cache.js'
@@ -12,7 +11,7 @@ import { HeadStart } from './discovery/head-start.js'
 import { MeshDiscoveryError, raceSources, type Entry, type RaceResult } from './discovery/race.js'
 import { registrySource } from './discovery/registry.js'
 import { scanSource } from './discovery/scan.js'
-import { baseUrl, direct, registryUrl, type Reach } from './discovery/source.js'
+import { baseUrl, direct, type Reach } from './discovery/source.js'
 import { Mesh } from './mesh.js'
 
 export interface JoinOptions {
@@ -68,6 +67,7 @@ interface JoinPlan {
   cacheKey: string | null
   /** The cached peers' URLs, the page's last current peer first ([] without a usable cache). */
   cached: string[]
+  scanDelayMs: number
 }
 
 /** What the options decide before the first request leaves: checked first, and cheap. */
@@ -81,67 +81,99 @@ const planJoin = (options: JoinOptions): JoinPlan => {
   const probeTimeoutMs = options.probeTimeoutMs ?? 400
   const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000))
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
-  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached: cacheKey ? loadCachedUrls(cacheKey) : [] }
+  const cached = cacheKey ? loadCachedUrls(cacheKey) : []
+  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs: options.scanDelayMs ?? 25 }
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   const t0 = performance.now()
   const plan = planJoin(options)
-  // The request the race would send first leaves now, before the race is built (head-start.ts says
-  // why): the cached current peer's /registry, else the registry endpoint's. A bootstrap list is asked
-  // all at once when the race starts, and the dev server is a single request: those get none.
-  const first = options.bootstrap?.length || plan.dev ? null : (plan.cached[0] ?? baseUrl(plan.host, plan.ports[0]))
-  const early = first ? new HeadStart(registryUrl(first), plan.probeTimeoutMs) : null
-  return race(options, plan, early, t0)
-}
-
-/** The sources in order of preference, each asked as join.ts's header says; the Mesh built meanwhile. */
-const race = async (options: JoinOptions, plan: JoinPlan, early: HeadStart | null, t0: number): Promise<Mesh> => {
-  const { host, ports, timeoutMs, probeTimeoutMs, dev } = plan
-  const graceMs = options.graceMs ?? 100
-  // The scan waits up to scanDelayMs for the registry (or the cache) to answer or fail: on loopback a
-  // dead first port is refused in a few ms, so the scan then starts at once. The registry endpoint waits
-  // the same way behind a bootstrap list or a cache: those name peers that very likely still live, and
-  // one request alone comes back sooner than two side by side on a fresh page's main thread. A cache
-  // with no record fails at once, and the registry is asked at once then.
-  const scanDelayMs = options.scanDelayMs ?? 25
-  const networkSources = (delay: number, registryDelay = 0, head: HeadStart | null = null): Entry[] =>
-    dev ? [dev.source] : [
-      { source: registrySource(host, ports[0], probeTimeoutMs, head), startAfterMs: registryDelay },
-      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: registryDelay + delay }
-    ]
-  const preferred: Entry[] = dev ? [] : [
-    ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
-    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, early)] : [])
-  ]
-  const sources: Entry[] = [...preferred, ...networkSources(scanDelayMs, preferred.length ? scanDelayMs : 0, early)]
-
-  const deadline = AbortSignal.timeout(timeoutMs)
-  // The requests are on their way before the Mesh (its doc, its view) is built: that work overlaps them.
-  const racing = raceSources(sources, { graceMs, signal: deadline })
-  racing.then(() => early?.release(), () => early?.release())
+  // The request the race would send first leaves now (head-start.ts says why): to the cached current
+  // peer, else to the registry endpoint. A bootstrap list is asked all at once, and the dev server is
+  // its only source: those get none.
+  const head = options.bootstrap?.length || plan.dev ? null : (plan.cached[0] ?? baseUrl(plan.host, plan.ports[0]))
+  const early = head ? new HeadStart(head, plan.cached[0] ? 'cache' : 'registry', plan.probeTimeoutMs) : null
+  const sources = sourcesOf(options, plan)
+  // Built while the first answer travels; cheap, since its doc waits for the first attach (mesh.ts).
   const mesh = new Mesh(
     { firstAnswer: NaN, peersKnown: NaN, directorySynced: NaN, sources: [], failovers: [] },
     {
       cacheKey: plan.cacheKey,
-      probeTimeoutMs,
+      probeTimeoutMs: plan.probeTimeoutMs,
       token: options.token ?? null,
       heartbeatMs: 2000,
       startedAt: t0,
-      reach: dev?.reach ?? direct,
-      rediscover: (signal) => raceSources(networkSources(0), { graceMs: 0, signal }).then((r) => r.found)
+      reach: plan.dev?.reach ?? direct,
+      rediscover: (signal) => raceSources(sources.network(0, 0, null), { graceMs: 0, signal }).then((r) => r.found)
     }
   )
-  // The page waits for the network now: the answer's check is compiled meanwhile (entry-check.ts).
-  warmRegistryCheck()
-  let first: Awaited<typeof racing>
+  let first: RaceResult
   try {
-    first = await racing
+    // The head start alone first: it wins whenever it answers, being the most preferred source asked,
+    // and nothing else would be asked before scanDelayMs. The race is built only if it fails or is late.
+    first = (early && (await headAnswer(early, plan.scanDelayMs, t0))) ?? (await race(options, plan, sources, early, t0))
   } catch (err) {
     mesh.destroy()
     throw err
   }
-  return settle(mesh, first, timeoutMs, t0)
+  return settle(mesh, first, plan.timeoutMs, t0)
+}
+
+/** The head start's answer as the race would give it, if it came within `ms`; null if it failed or did not. */
+const headAnswer = (early: HeadStart, ms: number, t0: number): Promise<RaceResult | null> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms)
+    early.answer.then(
+      (found) => {
+        clearTimeout(timer)
+        const at = performance.now() - t0
+        resolve({ found, via: early.via, ms: at, attempts: [{ via: early.via, ok: true, detail: `${found.url} (${found.id})`, ms: at }] })
+      },
+      () => {
+        clearTimeout(timer)
+        resolve(null)
+      }
+    )
+  })
+
+/**
+ * The sources in order of preference. The registry endpoint waits up to scanDelayMs behind a bootstrap
+ * list or a cache (those name peers that very likely still live, and one request alone comes back
+ * sooner than two side by side on a fresh page's main thread); the scan waits as long again behind the
+ * registry endpoint (on loopback a dead first port is refused in a few ms, which starts the scan at
+ * once). `network(registryAt, scanAt, head)`: those two, at those times from now.
+ */
+const sourcesOf = (options: JoinOptions, plan: JoinPlan) => {
+  const { host, ports, probeTimeoutMs, dev } = plan
+  const network = (registryAt: number, scanAt: number, head: HeadStart | null): Entry[] =>
+    dev ? [dev.source] : [
+      { source: registrySource(host, ports[0], probeTimeoutMs, head), startAfterMs: registryAt },
+      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: scanAt }
+    ]
+  const preferred = (head: HeadStart | null): Entry[] => dev ? [] : [
+    ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
+    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, head)] : [])
+  ]
+  return { network, preferred }
+}
+
+/**
+ * Every source, raced (race.ts), once the head start has failed or is late: each starts when it would
+ * have had the race been built at the join's start, and the source the head start stands in for takes
+ * its answer (an untaken one is cancelled when the race ends).
+ */
+const race = async (options: JoinOptions, plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early: HeadStart | null, t0: number): Promise<RaceResult> => {
+  const since = performance.now() - t0
+  const scanDelayMs = plan.scanDelayMs
+  const preferred = sources.preferred(early)
+  const registryAt = preferred.length ? scanDelayMs : 0
+  const entries = [...preferred, ...sources.network(Math.max(0, registryAt - since), Math.max(0, registryAt + scanDelayMs - since), early)]
+  const deadline = AbortSignal.timeout(Math.max(1, Math.round(plan.timeoutMs - since)))
+  try {
+    return await raceSources(entries, { graceMs: Math.max(0, (options.graceMs ?? 100) - since), signal: deadline })
+  } finally {
+    early?.release()
+  }
 }
 
 /** The race's winner into the Mesh: its list at once when it brought one, else its synced directory. */

@@ -5,13 +5,14 @@
  * exactly once (events come from doc changes, never from a reconnect).
  */
 import * as Y from 'yjs'
-import { byId, DirectoryView, directoryMap } from '../shared/directory.js'
+import { directoryMap } from '../shared/directory.js'
 import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
+import { DirectoryList, type ListChange } from './directory-list.js'
 import { DirectoryReader } from './directory-reader.js'
 import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
@@ -22,7 +23,6 @@ export type { OpenOptions, RoomHandle }
 export type { MeshDeps, MeshEvents, MeshStatus, MeshTimings, StatusEvent } from './mesh-types.js'
 
 export class Mesh extends ListenerSafeObservable<MeshEvents> {
-  readonly doc = new Y.Doc()
   peers: PeerEntry[] = []
   current: PeerEntry | null = null
   status: StatusEvent['status'] = 'connecting'
@@ -43,8 +43,7 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
   private readonly life = new AbortController()
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private saveTimer: ReturnType<typeof setTimeout> | null = null
-  private readonly known = new Map<string, PeerEntry>()
-  private readonly view: DirectoryView
+  private readonly list = new DirectoryList((change) => this.onListChange(change))
   /**
    * The token the directory is read with: with it, entries name their rooms (a stranger's directory
    * does not). Dropped if a peer refuses it, so a stale token still lets the page read the directory.
@@ -66,25 +65,26 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
   ) {
     super()
     this.timings = timings
-    // The view observes first, so it is up to date when onDirectoryChange reads it.
-    this.view = new DirectoryView(this.doc)
     this.directoryToken = deps.token
-    directoryMap(this.doc).observe(this.onDirectoryChange)
     this.live.catch(() => {})
+  }
+
+  /** The directory doc the page's events come from (built on first use: directory-list.ts). */
+  get doc(): Y.Doc {
+    return this.list.doc
   }
 
   /**
    * Shows the whole mesh as `found` answered it (verified by the source) before any WebSocket; the live
    * directory attaches (`follow`) in the next task, after joinMesh's caller has the list. The list is not
-   * written into the doc (that cost a cold page 3-5 ms): the live doc arrives into it, and an entry equal
-   * to the listed one fires no event, so only what changed meanwhile is told.
+   * written into the doc (that cost a cold page 3-5 ms): the live doc arrives into it, and only what
+   * changed meanwhile is told (directory-list.ts).
    */
   seed(found: Found & { peers: PeerEntry[] }, follow: () => void): void {
-    for (const p of found.peers) this.known.set(p.id, p)
-    this.peers = [...this.known.values()].sort(byId)
+    this.peers = this.list.seed(found.peers)
     this.currentBase = found.url
     this.currentId = found.id
-    this.current = this.known.get(found.id) ?? null
+    this.current = this.list.listed(found.id)
     setTimeout(() => this.destroyed || follow(), 0)
   }
 
@@ -126,8 +126,9 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
         clearTimeout(timer)
         if (this.abandon === fail) this.abandon = null
         if (mirrored) mirror()
-        this.dropUnlisted()
-        this.current = this.view.get(found.id)
+        const unlisted = this.list.dropUnlisted()
+        if (unlisted) this.onListChange(unlisted)
+        this.current = this.list.get(found.id)
         if (Number.isNaN(this.timings.directorySynced)) this.timings.directorySynced = performance.now() - this.deps.startedAt
         this.markLive()
         this.setStatus({ status: 'connected', detail: found.url })
@@ -160,41 +161,13 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     }, this.deps.heartbeatMs)
   }
 
-  private onDirectoryChange = (event: Y.YMapEvent<unknown>): void => {
-    const peers = [...this.view.peers()]
-    const added: PeerEntry[] = []
-    const removed: PeerEntry[] = []
-    let changed = false
-    for (const key of event.keysChanged) {
-      const now = this.view.get(key)
-      const before = this.known.get(key)
-      if (now && !before) added.push(now)
-      if (!now && before) removed.push(before)
-      // The live doc brings the very entries the /registry answer showed: no change to tell. Both went
-      // through the same parser, so equal entries serialize alike.
-      changed ||= (now ?? null) !== (before ?? null) && !(now && before && JSON.stringify(now) === JSON.stringify(before))
-      if (now) this.known.set(key, now)
-      else this.known.delete(key)
-    }
+  private onListChange({ peers, added, removed, changed }: ListChange): void {
     this.peers = peers
-    if (this.currentId) this.current = this.view.get(this.currentId) ?? this.current
+    if (this.currentId) this.current = this.list.get(this.currentId) ?? this.current
     for (const p of removed) this.emit('peer-removed', [p])
     for (const p of added) this.emit('peer-added', [p])
     if (changed) this.emit('change', [peers])
     this.scheduleSave()
-  }
-
-  /**
-   * A listed peer the synced directory lacks (it left meanwhile, or a failover's peer never knew it)
-   * leaves with its event: no key of the doc changed for it, so onDirectoryChange never saw it.
-   */
-  private dropUnlisted(): void {
-    const gone = [...this.known.values()].filter((p) => !this.view.has(p.id))
-    if (gone.length === 0) return
-    for (const p of gone) this.known.delete(p.id)
-    this.peers = [...this.view.peers()]
-    for (const p of gone) this.emit('peer-removed', [p])
-    this.emit('change', [this.peers])
   }
 
   private scheduleSave(): void {
@@ -289,11 +262,9 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.life.abort()
     if (this.heartbeat) clearInterval(this.heartbeat)
     if (this.saveTimer) clearTimeout(this.saveTimer)
-    directoryMap(this.doc).unobserve(this.onDirectoryChange)
     this.dropReader()
     this.setStatus({ status: 'destroyed' })
     super.destroy()
-    this.view.destroy()
-    this.doc.destroy()
+    this.list.destroy()
   }
 }

@@ -12,10 +12,18 @@
  */
 import * as Y from 'yjs'
 import { directoryMap } from '../shared/directory.js'
+import type { PeerEntry } from '../shared/schema.js'
+
+/** A directory entry with every field, an agent among them, so every kind of content is decoded. */
+export const SAMPLE_ENTRY: PeerEntry = {
+  id: 'warm', name: 'w', url: 'http://w:1', overflowUrl: 'http://w:2', host: 'w', port: 1, pid: 1, pidStart: 0, hostId: 'w',
+  version: 'w', protocol: 1, startedAt: 0, rooms: ['w'], storedRooms: ['w'], capabilities: ['w'],
+  agents: [{ session: 'w', client: 'w', version: 'w', title: 'w', capabilities: ['w'], ready: true, workspace: 'w', transport: 'stdio', since: 0 }]
+}
 
 /**
- * Y.encodeStateAsUpdate of a directory holding shared/entry-check's SAMPLE_ANSWER entry under its id,
- * written by client 1. test/unit/warm-directory.test.ts encodes that afresh and compares.
+ * Y.encodeStateAsUpdate of a directory holding SAMPLE_ENTRY under its id, written by client 1.
+ * test/unit/warm-directory.test.ts encodes that afresh and compares.
  */
 export const SAMPLE_UPDATE =
   'AQEBACgBBXBlZXJzBHdhcm0BdhACaWR3BHdhcm0EbmFtZXcBdwN1cmx3Cmh0dHA6Ly93OjELb3ZlcmZsb3dVcmx3Cmh0dHA6Ly93OjIEaG9zdHcBdwRwb3J0fQEDcGlkfQEIcGlkU3RhcnR9AAZob3N0SWR3AXcHdmVyc2lvbncBdwhwcm90b2NvbH0BCXN0YXJ0ZWRBdH0ABXJvb21zdQF3AXcLc3RvcmVkUm9vbXN1AXcBdwxjYXBhYmlsaXRpZXN1AXcBdwZhZ2VudHN1AXYJB3Nlc3Npb253AXcGY2xpZW50dwF3B3ZlcnNpb253AXcFdGl0bGV3AXcMY2FwYWJpbGl0aWVzdQF3AXcFcmVhZHl4CXdvcmtzcGFjZXcBdwl0cmFuc3BvcnR3BXN0ZGlvBXNpbmNlfQAA'

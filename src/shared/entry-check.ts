@@ -154,20 +154,3 @@ export const checkRegistryResponse = (value: unknown): RegistryResponse | null =
 export const checkHealthResponse = (value: unknown): HealthResponse | null => (healthResponse(value)?.value as HealthResponse | undefined) ?? null
 
 export const isPeerUrl = (value: unknown): value is string => peerUrl(value) !== null
-
-/** A valid answer whose one entry has every field, an agent among them: what warmRegistryCheck checks. */
-export const SAMPLE_ANSWER = {
-  self: 'warm',
-  peers: [{
-    id: 'warm', name: 'w', url: 'http://w:1', overflowUrl: 'http://w:2', host: 'w', port: 1, pid: 1, pidStart: 0, hostId: 'w',
-    version: 'w', protocol: 1, startedAt: 0, rooms: ['w'], storedRooms: ['w'], capabilities: ['w'],
-    agents: [{ session: 'w', client: 'w', version: 'w', title: 'w', capabilities: ['w'], ready: true, workspace: 'w', transport: 'stdio', since: 0 }]
-  }]
-}
-
-/**
- * Checks a sample answer and throws the result away. In a fresh page the first check of a real answer
- * compiles every rule as it meets it (0.5-0.6 ms for a 10-peer answer, against a few hundredths once
- * compiled); a join calls this while its first request travels, when the page has nothing else to do.
- */
-export const warmRegistryCheck = (): void => void checkRegistryResponse(SAMPLE_ANSWER)

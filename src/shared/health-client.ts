@@ -22,20 +22,7 @@ export interface GetOptions {
   signal?: AbortSignal
   /** e.g. the dashboard's `Authorization: Bearer <token>` for GET /events. */
   headers?: Record<string, string>
-  /**
-   * The request for this URL already on its way (a join's head start, sent with requestInit's rules):
-   * read it rather than send another. Its own signal bounds it.
-   */
-  sent?: Promise<Response>
 }
-
-/** How every request here is made: never from the HTTP cache, never with the page's credentials. */
-export const requestInit = (signal: AbortSignal, headers?: Record<string, string>): RequestInit => ({
-  signal,
-  cache: 'no-store',
-  credentials: 'omit',
-  ...(headers ? { headers } : {})
-})
 
 const describe = (err: unknown, ms: number): HealthError => {
   const e = err as Error & { cause?: { code?: string } }
@@ -47,9 +34,11 @@ const describe = (err: unknown, ms: number): HealthError => {
 
 /** GET url as JSON, with a timeout; errors say what happened in one short phrase. */
 export const getJson = async (url: string, opts: GetOptions): Promise<unknown> => {
+  const timeout = AbortSignal.timeout(opts.timeoutMs)
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
   let res: Response
   try {
-    res = await (opts.sent ?? fetch(url, requestInit(opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs), opts.headers)))
+    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit', ...(opts.headers ? { headers: opts.headers } : {}) })
   } catch (err) {
     throw describe(err, opts.timeoutMs)
   }

@@ -57,7 +57,9 @@ const BASE = {
   dashboardEvents: [23780, 23789],
   browserQuiet: [23790, 23799],
   // A port nothing listens on (test/unit/directory-reader.test.ts: a refused connection).
-  directoryReader: [23800, 23800]
+  directoryReader: [23800, 23800],
+  // Loopback stand-ins for peers' /registry (test/unit/join-head-start.test.ts).
+  joinHeadStart: [23810, 23813]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -1,44 +1,51 @@
 /**
- * A join's first request, sent before any of the join's machinery is built.
+ * A join's first request, sent before anything else of the join is built, and its answer read and
+ * checked as every source reads one (fetchRegistry).
  *
  * In a fresh page every function runs cold: V8 compiles it on its first call. Building the race, its
  * sources and their signals before the first fetch held that fetch back 1.2-1.4 ms (traced in Chromium
- * with no DevTools attached: the request left 1.4 ms after joinMesh() was called, against 0.3 ms for
- * a bare fetch), a quarter of a loopback round trip. So joinMesh sends the request it would send first
- * (to the cached peer, else the registry endpoint) from here, and builds the rest while it travels.
- * The source that would have sent the same request takes this one instead, once; a request no source
- * took is cancelled when the race ends.
+ * with no DevTools attached: the request left 1.4 ms after joinMesh() was called, against 0.3 ms for a
+ * bare fetch), a quarter of a loopback round trip; building them while it travelled still delayed its
+ * answer when both wanted the page's one main thread. So joinMesh sends the request the race would send
+ * first (to the cached current peer, else to the registry endpoint) from here and waits for this
+ * answer alone, for as long as any other source would wait behind it anyway (join.ts). Only if it
+ * fails or is late is the race built; the race's source for the same peer then takes this answer,
+ * once, rather than ask again, and an answer no source took is cancelled when the race ends.
  */
-import { requestInit } from '../../shared/health-client.js'
+import { fetchRegistry, type Found, type Via } from './source.js'
 
 export class HeadStart {
   private readonly stop = new AbortController()
-  private response: Promise<Response> | null
+  private untaken: Promise<Found> | null
+  /** The peer's /registry answer, checked; rejects as fetchRegistry does. */
+  readonly answer: Promise<Found>
 
-  /** Sends GET `url` now, with the rules every discovery request has (shared/health-client). */
+  /** Asks `base` now; `via` is the source it stands in for (the cache or the registry endpoint). */
   constructor(
-    readonly url: string,
+    readonly base: string,
+    readonly via: Via,
     timeoutMs: number
   ) {
-    this.response = fetch(url, requestInit(AbortSignal.any([this.stop.signal, AbortSignal.timeout(timeoutMs)])))
-    // Whoever takes it handles its failure; an untaken one fails unread.
-    this.response.catch(() => {})
+    this.answer = fetchRegistry(base, this.stop.signal, timeoutMs)
+    // Whoever waits for it handles its failure; an unread one fails unseen.
+    this.answer.catch(() => {})
+    this.untaken = this.answer
   }
 
-  /** The request for `url`, if this is it and nobody has taken it yet; `signal` cancels it from now on. */
-  take(url: string, signal: AbortSignal): Promise<Response> | undefined {
-    if (url !== this.url || !this.response) return undefined
-    const response = this.response
-    this.response = null
+  /** The answer for `base`, if this is it and no source has taken it; `signal` cancels it from now on. */
+  take(base: string, signal: AbortSignal): Promise<Found> | undefined {
+    if (base !== this.base || !this.untaken) return undefined
+    const answer = this.untaken
+    this.untaken = null
     if (signal.aborted) this.stop.abort()
     else signal.addEventListener('abort', () => this.stop.abort(), { once: true })
-    return response
+    return answer
   }
 
   /** Cancels the request if no source took it (the race was decided without it). */
   release(): void {
-    if (!this.response) return
-    this.response = null
+    if (!this.untaken) return
+    this.untaken = null
     this.stop.abort()
   }
 }

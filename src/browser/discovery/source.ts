@@ -41,18 +41,19 @@ export interface DiscoverySource {
   find(signal: AbortSignal): Promise<Found>
 }
 
-/**
- * GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). With a head
- * start that sent this very request, its response is read instead.
- */
-export const getJson = (url: string, signal: AbortSignal, timeoutMs: number, early?: HeadStart | null): Promise<unknown> =>
-  fetchJson(url, { signal, timeoutMs, sent: early?.take(url, signal) })
+/** GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). */
+export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> => fetchJson(url, { signal, timeoutMs })
 
 export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<HealthResponse> => fetchHealth(reach(base), { signal, timeoutMs })
 
-/** GET <base>/registry: the peer's id and the whole directory, in one round trip. */
+/**
+ * GET <base>/registry: the peer's id and the whole directory, in one round trip. A join's head start
+ * that already asked `base` hands over its answer instead (head-start.ts).
+ */
 export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null): Promise<Found> => {
-  const parsed = parseRegistryResponse(await getJson(registryUrl(reach(base)), signal, timeoutMs, early))
+  const taken = early?.take(base, signal)
+  if (taken) return taken
+  const parsed = parseRegistryResponse(await getJson(`${reach(base)}/registry`, signal, timeoutMs))
   if (!parsed) throw new Error(`${base}/registry: not a peer-plan registry`)
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
@@ -106,8 +107,5 @@ export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: num
  */
 export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null, early?: HeadStart | null): Promise<Found> =>
   firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs, direct, early), stagger)
-
-/** Where a peer's /registry is: the URL a head start is sent to and taken by. */
-export const registryUrl = (base: string): string => `${base}/registry`
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`

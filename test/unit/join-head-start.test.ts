@@ -1,0 +1,76 @@
+/**
+ * joinMesh's head start (browser/join.ts, discovery/head-start.ts) against loopback stand-ins for
+ * peers' /registry: its answer alone settles the join, and when it is late or dead the race takes
+ * over without asking the same peer twice. Node's own fetch; the live attach is not under test here,
+ * so each mesh is destroyed as soon as the join resolves.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { waitFor } from '../../scripts/lib/wait-for.mjs'
+import { joinMesh } from '../../src/browser/join.js'
+import { PORTS } from '../helpers/ports.js'
+
+const [P0] = PORTS.joinHeadStart
+
+const entry = (port: number) => ({
+  id: `peer-${port}`, name: `peer-${port}`, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: 1, pidStart: null,
+  hostId: 'h', version: '1', protocol: 1, startedAt: 1
+})
+
+/** Answers /registry on `port` (after `delayMs`, if given) with itself alone; counts requests and cancelled ones. */
+const standIn = async (port: number, delayMs = 0) => {
+  const seen = { requests: 0, cancelled: 0 }
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    seen.requests++
+    res.once('close', () => !res.writableEnded && seen.cancelled++)
+    const answer = () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ self: `peer-${port}`, peers: [entry(port)] }))
+    if (delayMs) setTimeout(() => !res.destroyed && answer(), delayMs).unref()
+    else answer()
+  })
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  onTestFinished(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))))
+  return seen
+}
+
+const join = async (options: Parameters<typeof joinMesh>[0]) => {
+  const mesh = await joinMesh({ cache: false, ...options })
+  mesh.destroy()
+  return mesh
+}
+
+
+describe('joinMesh with a head start', () => {
+  it('the registry endpoint answering settles the join alone: no other port is asked', async () => {
+    const first = await standIn(P0)
+    const second = await standIn(P0 + 1)
+    const mesh = await join({ ports: [P0, P0 + 3] })
+    expect(mesh.via).toBe('registry')
+    expect(mesh.peers.map((p) => p.id)).toEqual([`peer-${P0}`])
+    expect(mesh.timings.sources).toMatchObject([{ via: 'registry', ok: true }])
+    expect(first.requests).toBe(1)
+    expect(second.requests).toBe(0)
+  })
+
+  it('a late registry endpoint: the scan starts and wins; the late one is asked once, then cancelled', async () => {
+    const late = await standIn(P0, 60_000)
+    await standIn(P0 + 1)
+    const mesh = await join({ ports: [P0, P0 + 3], graceMs: 0 })
+    expect(mesh.via).toBe('scan')
+    expect(mesh.peers.map((p) => p.id)).toEqual([`peer-${P0 + 1}`])
+    expect(late.requests).toBe(1)
+    await waitFor(() => late.cancelled === 1, 'the late request to be cancelled')
+  })
+
+  it('a dead registry endpoint: the scan finds the mesh, and the attempts name the refusal', async () => {
+    await standIn(P0 + 2)
+    const mesh = await join({ ports: [P0, P0 + 3] })
+    expect(mesh.via).toBe('scan')
+    expect(mesh.timings.sources.find((a) => a.via === 'registry')).toMatchObject({ ok: false })
+  })
+
+  it('a bad range is refused before anything is sent', async () => {
+    const first = await standIn(P0)
+    await expect(joinMesh({ ports: [P0 + 3, P0] })).rejects.toThrow(RangeError)
+    expect(first.requests).toBe(0)
+  })
+})
