@@ -13,6 +13,7 @@ import { registrySource } from './discovery/registry.js'
 import { scanSource } from './discovery/scan.js'
 import { baseUrl, direct, type Reach } from './discovery/source.js'
 import { Mesh } from './mesh.js'
+import { warmAnswerCheck } from './warm-up.js'
 
 export interface JoinOptions {
   /** The port range peers use; the registry endpoint is asked on the first. Default [1234, 1244]. */
@@ -107,6 +108,8 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
       rediscover: (signal) => raceSources(sources.network(0, 0, null), { graceMs: 0, signal }).then((r) => r.found)
     }
   )
+  // The page has nothing to do until an answer comes: the answer's check is compiled meanwhile.
+  warmAnswerCheck()
   let first: RaceResult
   try {
     // The head start alone first: it wins whenever it answers, being the most preferred source asked,

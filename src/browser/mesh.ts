@@ -16,7 +16,7 @@ import { DirectoryList, type ListChange } from './directory-list.js'
 import { DirectoryReader } from './directory-reader.js'
 import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
-import { warmDirectoryPath } from './warm-directory.js'
+import { warmDirectoryPath } from './warm-up.js'
 import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
@@ -142,7 +142,7 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
       }
       const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, wire, { onSynced: synced, onClosed: closed })
       this.reader = reader
-      // A page's first attach runs cold code; the handshake leaves it the time (warm-directory.ts).
+      // A page's first attach runs cold code; the handshake leaves it the time (warm-up.ts).
       if (!mirrored) warmDirectoryPath()
       this.abandon = fail
       this.wire = wire

@@ -32,15 +32,22 @@ const describe = (err: unknown, ms: number): HealthError => {
   return new HealthError(e?.cause?.code ?? (e?.message || String(err)))
 }
 
+/** GET `url` as every request here is sent: never from the HTTP cache, never with the page's credentials. */
+export const sendGet = (url: string, { timeoutMs, signal, headers }: GetOptions): Promise<Response> => {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  return fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, cache: 'no-store', credentials: 'omit', ...(headers ? { headers } : {}) })
+}
+
 /** GET url as JSON, with a timeout; errors say what happened in one short phrase. */
-export const getJson = async (url: string, opts: GetOptions): Promise<unknown> => {
-  const timeout = AbortSignal.timeout(opts.timeoutMs)
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
+export const getJson = (url: string, opts: GetOptions): Promise<unknown> => readJson(sendGet(url, opts), opts.timeoutMs)
+
+/** A sent GET (sendGet) read as JSON; errors as getJson's. */
+export const readJson = async (sent: Promise<Response>, timeoutMs: number): Promise<unknown> => {
   let res: Response
   try {
-    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit', ...(opts.headers ? { headers: opts.headers } : {}) })
+    res = await sent
   } catch (err) {
-    throw describe(err, opts.timeoutMs)
+    throw describe(err, timeoutMs)
   }
   if (!res.ok) {
     // Not read: a refusal's body is of no use, and a hostile one may be large. Its headers say enough.
@@ -52,7 +59,7 @@ export const getJson = async (url: string, opts: GetOptions): Promise<unknown> =
   try {
     return await res.json()
   } catch (err) {
-    throw (err as Error)?.name === 'TimeoutError' ? describe(err, opts.timeoutMs) : new HealthError('not JSON')
+    throw (err as Error)?.name === 'TimeoutError' ? describe(err, timeoutMs) : new HealthError('not JSON')
   }
 }
 

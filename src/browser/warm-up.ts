@@ -1,17 +1,20 @@
 /**
- * yjs's receive path, run once on a throwaway doc while a fresh page's first directory WebSocket is
- * still in its handshake.
+ * Code a fresh page runs on samples while it would otherwise wait on the network, so that the real
+ * answer finds it compiled. In a fresh page every function is compiled on its first call, and a join
+ * waits twice: for its first answer, and for its directory socket's handshake.
  *
- * The first frame a page reads is the whole directory (a sync step 2), and applying it is the first
- * time the page runs yjs's decoder, its integration of structs and its map events: all compiled on
- * first call. In fresh Chromium pages (10 peers) that frame took ~4 ms to apply cold and ~1.7 ms after
- * a one-entry sample had gone the same way, while the page sat idle through the ~3 ms handshake. The
- * sample costs about what it saves, and only the part that fits the handshake is won: the live attach
- * went 15.2 -> 14.8 ms p50 (interleaved A/B, 40 fresh pages each). The sample is kept encoded: encoding
- * it in the page would compile yjs's writer too, which a reader never runs.
+ * - warmAnswerCheck: the /registry answer's check, while the first answer travels (0.5 ms cold for a
+ *   10-peer answer, against a few hundredths once compiled; interleaved A/B, 50 fresh pages: registry
+ *   7.4 -> 7.0 ms p50).
+ * - warmDirectoryPath: yjs's receive path, while the first directory socket is in its handshake. The
+ *   first frame a page reads is the whole directory (a sync step 2): ~4 ms to apply cold, ~1.7 ms
+ *   after a one-entry sample went the same way. The sample costs about what it saves, and only the part
+ *   that fits the ~3 ms handshake is won: the live attach went 15.2 -> 14.8 ms p50 (A/B, 40 pages). It
+ *   is kept encoded: encoding it in the page would compile yjs's writer too, which a reader never runs.
  */
 import * as Y from 'yjs'
 import { directoryMap } from '../shared/directory.js'
+import { checkRegistryResponse } from '../shared/entry-check.js'
 import type { PeerEntry } from '../shared/schema.js'
 
 /** A directory entry with every field, an agent among them, so every kind of content is decoded. */
@@ -23,10 +26,13 @@ export const SAMPLE_ENTRY: PeerEntry = {
 
 /**
  * Y.encodeStateAsUpdate of a directory holding SAMPLE_ENTRY under its id, written by client 1.
- * test/unit/warm-directory.test.ts encodes that afresh and compares.
+ * test/unit/warm-up.test.ts encodes that afresh and compares.
  */
 export const SAMPLE_UPDATE =
   'AQEBACgBBXBlZXJzBHdhcm0BdhACaWR3BHdhcm0EbmFtZXcBdwN1cmx3Cmh0dHA6Ly93OjELb3ZlcmZsb3dVcmx3Cmh0dHA6Ly93OjIEaG9zdHcBdwRwb3J0fQEDcGlkfQEIcGlkU3RhcnR9AAZob3N0SWR3AXcHdmVyc2lvbncBdwhwcm90b2NvbH0BCXN0YXJ0ZWRBdH0ABXJvb21zdQF3AXcLc3RvcmVkUm9vbXN1AXcBdwxjYXBhYmlsaXRpZXN1AXcBdwZhZ2VudHN1AXYJB3Nlc3Npb253AXcGY2xpZW50dwF3B3ZlcnNpb253AXcFdGl0bGV3AXcMY2FwYWJpbGl0aWVzdQF3AXcFcmVhZHl4CXdvcmtzcGFjZXcBdwl0cmFuc3BvcnR3BXN0ZGlvBXNpbmNlfQAA'
+
+/** Checks a /registry answer holding SAMPLE_ENTRY and throws the result away. */
+export const warmAnswerCheck = (): void => void checkRegistryResponse({ self: SAMPLE_ENTRY.id, peers: [SAMPLE_ENTRY] })
 
 /** Applies SAMPLE_UPDATE to a throwaway doc whose directory map is observed, as the page's is. */
 export const warmDirectoryPath = (): void => {
