@@ -25,14 +25,13 @@ export interface ReaderHooks {
 
 export class DirectoryReader {
   private readonly ws: WebSocket
-  private readonly ctx: WireContext
+  private ctx: WireContext | null = null
   private over = false
   private failed: Error | null = null
   synced = false
 
-  constructor(url: string, protocols: string[], doc: Y.Doc, private readonly hooks: ReaderHooks) {
-    // Updates it applies carry the reader as their origin; the page never writes this doc.
-    this.ctx = { doc, awareness: null, origin: this, updateFailed: (err) => (this.failed = err) }
+  /** Opens the socket; `readInto` must follow in the same task (a frame comes a task later at the soonest). */
+  constructor(url: string, protocols: string[], private readonly hooks: ReaderHooks) {
     const ws = new WebSocket(url, protocols)
     ws.binaryType = 'arraybuffer'
     ws.onmessage = (event: MessageEvent) => this.receive(event.data)
@@ -42,8 +41,18 @@ export class DirectoryReader {
     this.ws = ws
   }
 
+  /**
+   * The doc the directory is read into. Given after the socket is opened, so that a caller can build
+   * the doc while the handshake is under way.
+   */
+  readInto(doc: Y.Doc): void {
+    // Updates it applies carry the reader as their origin; the page never writes this doc.
+    this.ctx = { doc, awareness: null, origin: this, updateFailed: (err) => (this.failed = err) }
+  }
+
   private receive(data: unknown): void {
     if (this.over) return
+    if (!this.ctx) return this.cut('a frame before the reader had a doc')
     if (!(data instanceof ArrayBuffer)) return this.cut('a text frame')
     const frame = new Uint8Array(data)
     try {

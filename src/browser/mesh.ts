@@ -101,12 +101,16 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
   attach(found: Found, timeoutMs: number): Promise<void> {
     this.dropReader()
     const mirrored = this.attached
-    const wire = mirrored ? new Y.Doc() : this.doc
     this.attached = true
     const protocols = this.directoryToken ? tokenProtocols(this.directoryToken) : []
     this.currentBase = found.url
     this.currentId = found.id
     return new Promise<void>((resolve, reject) => {
+      // The socket first: the page's doc (built on first use) and the warm-up go in its handshake.
+      const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, { onSynced: () => synced(), onClosed: (code, why) => closed(code, why) })
+      this.reader = reader
+      const wire = mirrored ? new Y.Doc() : this.doc
+      reader.readInto(wire)
       let done = false
       const mirror = () => {
         if (this.reader === reader && reader.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
@@ -140,8 +144,6 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
         if (!done) return fail(new Error(`${found.url}: ${code === 1006 ? 'could not connect' : `connection closed before the directory synced (${why})`}`))
         if (this.reader === reader) void this.failover(`lost ${found.url}`)
       }
-      const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, wire, { onSynced: synced, onClosed: closed })
-      this.reader = reader
       // A page's first attach runs cold code; the handshake leaves it the time (warm-up.ts).
       if (!mirrored) warmDirectoryPath()
       this.abandon = fail

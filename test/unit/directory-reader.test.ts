@@ -29,7 +29,8 @@ const server = async (serve: (ws: ServerSide) => void) => {
 /** A reader whose hook calls are recorded in order. */
 const reader = (url: string, doc = new Y.Doc()) => {
   const calls: Array<['synced'] | ['closed', number | null, string]> = []
-  const r = new DirectoryReader(url, [], doc, { onSynced: () => calls.push(['synced']), onClosed: (code, why) => calls.push(['closed', code, why]) })
+  const r = new DirectoryReader(url, [], { onSynced: () => calls.push(['synced']), onClosed: (code, why) => calls.push(['closed', code, why]) })
+  r.readInto(doc)
   onTestFinished(() => r.destroy())
   return { r, doc, calls }
 }
