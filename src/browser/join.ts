@@ -144,7 +144,7 @@ const headAnswer = (early: HeadStart, ms: number, t0: number): Promise<RaceResul
  * list or a cache (those name peers that very likely still live, and one request alone comes back
  * sooner than two side by side on a fresh page's main thread); the scan waits as long again behind the
  * registry endpoint (on loopback a dead first port is refused in a few ms, which starts the scan at
- * once). `network(registryAt, scanAt, head)`: those two, at those times from now.
+ * once). `network(registryAt, scanAt, head)`: those two, at those times from the race's origin.
  */
 const sourcesOf = (options: JoinOptions, plan: JoinPlan) => {
   const { host, ports, probeTimeoutMs, dev } = plan
@@ -161,19 +161,17 @@ const sourcesOf = (options: JoinOptions, plan: JoinPlan) => {
 }
 
 /**
- * Every source, raced (race.ts), once the head start has failed or is late: each starts when it would
- * have had the race been built at the join's start, and the source the head start stands in for takes
- * its answer (an untaken one is cancelled when the race ends).
+ * Every source, raced (race.ts), once the head start has failed or is late. The race counts from the
+ * join's start, so each source starts when it would have had the race been built then; the source the
+ * head start stands in for takes its answer (an untaken one is cancelled when the race ends).
  */
 const race = async (options: JoinOptions, plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early: HeadStart | null, t0: number): Promise<RaceResult> => {
-  const since = performance.now() - t0
-  const scanDelayMs = plan.scanDelayMs
   const preferred = sources.preferred(early)
-  const registryAt = preferred.length ? scanDelayMs : 0
-  const entries = [...preferred, ...sources.network(Math.max(0, registryAt - since), Math.max(0, registryAt + scanDelayMs - since), early)]
-  const deadline = AbortSignal.timeout(Math.max(1, Math.round(plan.timeoutMs - since)))
+  const registryAt = preferred.length ? plan.scanDelayMs : 0
+  const entries = [...preferred, ...sources.network(registryAt, registryAt + plan.scanDelayMs, early)]
+  const deadline = AbortSignal.timeout(Math.max(1, Math.round(plan.timeoutMs - (performance.now() - t0))))
   try {
-    return await raceSources(entries, { graceMs: Math.max(0, (options.graceMs ?? 100) - since), signal: deadline })
+    return await raceSources(entries, { graceMs: options.graceMs ?? 100, signal: deadline, origin: t0 })
   } finally {
     early?.release()
   }

@@ -69,6 +69,22 @@ describe('raceSources', () => {
     expect(scan.log.startedAt).toBe(-1)
   })
 
+  it('a race built late counts from its origin: a start that is due has begun, the grace is spent, ms are from the origin', async () => {
+    // On a fake clock: the race is built 30 ms after its origin; nothing may wait a moment longer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    onTestFinished(() => void vi.useRealTimers())
+    const origin = performance.now()
+    await vi.advanceTimersByTimeAsync(30)
+    const registry = fake('registry', 60_000)
+    const scan = fake('scan', 5)
+    let result: Awaited<ReturnType<typeof raceSources>> | undefined
+    void raceSources([registry.source, { source: scan.source, startAfterMs: 20 }], { graceMs: 25, signal: never, origin }).then((r) => (result = r))
+    expect(scan.log.startedAt).not.toBe(-1)
+    await vi.advanceTimersByTimeAsync(5)
+    expect(result?.via).toBe('scan')
+    expect(result!.ms).toBe(35)
+  })
+
   it('rejects with a MeshDiscoveryError naming every source and its answer', async () => {
     const err = await raceSources([fake('cache', 1, false).source, fake('registry', 2, false).source, { source: fake('scan', 3, false).source, startAfterMs: 50 }], { graceMs: 100, signal: never }).catch((e) => e)
     expect(err).toBeInstanceOf(MeshDiscoveryError)

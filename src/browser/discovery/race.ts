@@ -47,9 +47,19 @@ export interface RaceResult {
 
 export type Entry = DiscoverySource | { source: DiscoverySource; startAfterMs: number }
 
-export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: AbortSignal }): Promise<RaceResult> =>
+export interface RaceOptions {
+  graceMs: number
+  signal: AbortSignal
+  /**
+   * The performance.now() the race counts from: the grace, each `startAfterMs` and every reported ms.
+   * Default now; a join that builds its race late counts from its own start (join.ts).
+   */
+  origin?: number
+}
+
+export const raceSources = (entries: Entry[], opts: RaceOptions): Promise<RaceResult> =>
   new Promise((resolve, reject) => {
-    const t0 = performance.now()
+    const t0 = opts.origin ?? performance.now()
     const sources = entries.map((e) => ('source' in e ? e.source : e))
     const delays = entries.map((e) => ('source' in e ? e.startAfterMs : 0))
     const started = sources.map(() => false)
@@ -89,7 +99,7 @@ export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: A
     const timer = setTimeout(() => {
       graceFired = true
       decide()
-    }, opts.graceMs)
+    }, Math.max(0, opts.graceMs - (performance.now() - t0)))
 
     const start = (i: number) => {
       if (started[i] || settled) return
@@ -110,7 +120,8 @@ export const raceSources = (entries: Entry[], opts: { graceMs: number; signal: A
         }
       )
     }
-    const timers = delays.map((d, i) => (d > 0 ? setTimeout(() => start(i), d) : (start(i), null)))
+    const late = (d: number) => d - (performance.now() - t0)
+    const timers = delays.map((d, i) => (late(d) > 0 ? setTimeout(() => start(i), late(d)) : (start(i), null)))
     if (sources.length === 0) decide()
     opts.signal.addEventListener('abort', () => {
       if (settled) return
