@@ -34,7 +34,8 @@ const pairedFloor = async (newContext, fn, arg) => {
 
 /**
  * Runs `runs` joins, each in the context `newContext()` gives; records `name` (list) and `name-live`,
- * and adds a bare fetch and a bare WebSocket open, each in a context of the same kind, to `paired`.
+ * and (unless `paired` is null) adds a bare fetch and a bare WebSocket open, each in a context of the
+ * same kind, to `paired`.
  */
 const joinRuns = async (ctx, name, newContext, options, n, paired) => {
   const lists = []
@@ -50,6 +51,7 @@ const joinRuns = async (ctx, name, newContext, options, n, paired) => {
     lives.push(r.synced)
     vias.push(r.via)
     await c.close()
+    if (!paired) continue
     paired.fetch.push(await pairedFloor(newContext, fetchOnce, `http://127.0.0.1:${floorFetch}/x`))
     paired.ws.push(await pairedFloor(newContext, openOnce, `ws://127.0.0.1:${floorWs}/`))
   }
@@ -73,15 +75,14 @@ export const runJoins = async (ctx, browser, mesh) => {
   const origin = `${mesh[mesh.length - 1].url}/health`
   const fresh = () => freshPage(browser, origin)
   const paired = { fetch: [], ws: [] }
-  // The scan's floor is floor-scan (its shape: 11 ports, 10 open); these pair only with the fetch joins.
-  const scanPaired = { fetch: [], ws: [] }
   if (wantsAny('registry', 'registry-live')) {
     progress('registry: fresh context, joinMesh, first port alive (each paired with a bare fetch and WebSocket)')
     await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10, paired)
   }
   if (wantsAny('scan', 'scan-live')) {
     progress('scan: fresh context, joinMesh, first port empty')
-    await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10, scanPaired)
+    // Its floor is floor-scan (its shape: 11 ports, 10 open): no paired floors.
+    await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10, null)
   }
   if (wantsAny('cached', 'cached-live')) {
     progress('cached: fresh context holding the cache an earlier page wrote')

@@ -24,6 +24,7 @@ export interface ListChange {
 
 export class DirectoryList {
   private dir: { doc: Y.Doc; view: DirectoryView } | null = null
+  private destroyed = false
   /** What the page has been told: the seeded list, then each change. */
   private readonly known = new Map<string, PeerEntry>()
 
@@ -62,6 +63,7 @@ export class DirectoryList {
   }
 
   destroy(): void {
+    this.destroyed = true
     if (!this.dir) return
     directoryMap(this.dir.doc).unobserve(this.onDocChange)
     this.dir.view.destroy()
@@ -71,6 +73,13 @@ export class DirectoryList {
   private directory(): { doc: Y.Doc; view: DirectoryView } {
     if (this.dir) return this.dir
     const doc = new Y.Doc()
+    // Asked for after destroy(): a destroyed doc, as a list built eagerly would have had; no observer.
+    if (this.destroyed) {
+      this.dir = { doc, view: new DirectoryView(doc) }
+      this.dir.view.destroy()
+      doc.destroy()
+      return this.dir
+    }
     // The view observes first, so it is up to date when onDocChange reads it.
     this.dir = { doc, view: new DirectoryView(doc) }
     directoryMap(doc).observe(this.onDocChange)

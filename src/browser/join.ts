@@ -5,7 +5,7 @@
  */
 import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
-import { cacheSource, loadCachedUrls } from './discovery/cache.js'
+import { CACHE_STAGGER_MS, cacheSource, loadCachedUrls } from './discovery/cache.js'
 import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
 import { HeadStart } from './discovery/head-start.js'
 import { MeshDiscoveryError, raceSources, type Entry, type RaceResult } from './discovery/race.js'
@@ -94,7 +94,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   // its only source: those get none.
   const head = options.bootstrap?.length || plan.dev ? null : (plan.cached[0] ?? baseUrl(plan.host, plan.ports[0]))
   const early = head ? new HeadStart(head, plan.cached[0] ? 'cache' : 'registry', plan.probeTimeoutMs) : null
-  const sources = sourcesOf(options, plan)
+  const sources = sourcesOf(options, plan, t0)
   // Built while the first answer travels; cheap, since its doc waits for the first attach (mesh.ts).
   const mesh = new Mesh(
     { firstAnswer: NaN, peersKnown: NaN, directorySynced: NaN, sources: [], failovers: [] },
@@ -114,13 +114,24 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   try {
     // The head start alone first: it wins whenever it answers, being the most preferred source asked,
     // and nothing else would be asked before scanDelayMs. The race is built only if it fails or is late.
-    first = (early && (await headAnswer(early, plan.scanDelayMs, t0))) ?? (await race(options, plan, sources, early, t0))
+    const quick = early && (await headAnswer(early, headWaitMs(plan, early, t0), t0))
+    // The race would have told of a cache with no record first, as its first attempt.
+    if (quick && plan.cacheKey && plan.cached.length === 0) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
+    first = quick ?? (await race(options, plan, sources, early, t0))
   } catch (err) {
     mesh.destroy()
     throw err
   }
   return settle(mesh, first, plan.timeoutMs, t0)
 }
+
+/**
+ * How long the head start is waited for alone: until the next source would be asked (the registry
+ * endpoint or scan after scanDelayMs, the other cached peers after the cache's stagger), and never past
+ * the join's own deadline.
+ */
+const headWaitMs = (plan: JoinPlan, early: HeadStart, t0: number): number =>
+  Math.max(0, Math.min(plan.scanDelayMs, early.via === 'cache' ? CACHE_STAGGER_MS : Infinity, plan.timeoutMs - (performance.now() - t0)))
 
 /** The head start's answer as the race would give it, if it came within `ms`; null if it failed or did not. */
 const headAnswer = (early: HeadStart, ms: number, t0: number): Promise<RaceResult | null> =>
@@ -146,7 +157,7 @@ const headAnswer = (early: HeadStart, ms: number, t0: number): Promise<RaceResul
  * registry endpoint (on loopback a dead first port is refused in a few ms, which starts the scan at
  * once). `network(registryAt, scanAt, head)`: those two, at those times from the race's origin.
  */
-const sourcesOf = (options: JoinOptions, plan: JoinPlan) => {
+const sourcesOf = (options: JoinOptions, plan: JoinPlan, origin: number) => {
   const { host, ports, probeTimeoutMs, dev } = plan
   const network = (registryAt: number, scanAt: number, head: HeadStart | null): Entry[] =>
     dev ? [dev.source] : [
@@ -155,7 +166,7 @@ const sourcesOf = (options: JoinOptions, plan: JoinPlan) => {
     ]
   const preferred = (head: HeadStart | null): Entry[] => dev ? [] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
-    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, head)] : [])
+    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, head, origin)] : [])
   ]
   return { network, preferred }
 }

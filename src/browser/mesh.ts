@@ -145,7 +145,13 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
         if (this.reader === reader) void this.failover(`lost ${found.url}`)
       }
       // A page's first attach runs cold code; the handshake leaves it the time (warm-up.ts).
-      if (!mirrored) warmDirectoryPath()
+      if (!mirrored) {
+        try {
+          warmDirectoryPath()
+        } catch {
+          // Only a warm-up: the real frame is read all the same.
+        }
+      }
       this.abandon = fail
       this.wire = wire
       if (mirrored) directoryMap(wire).observe(mirror)

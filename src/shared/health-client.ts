@@ -34,8 +34,14 @@ const describe = (err: unknown, ms: number): HealthError => {
 
 /** GET `url` as every request here is sent: never from the HTTP cache, never with the page's credentials. */
 export const sendGet = (url: string, { timeoutMs, signal, headers }: GetOptions): Promise<Response> => {
-  const timeout = AbortSignal.timeout(timeoutMs)
-  return fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, cache: 'no-store', credentials: 'omit', ...(headers ? { headers } : {}) })
+  try {
+    const timeout = AbortSignal.timeout(timeoutMs)
+    return fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, cache: 'no-store', credentials: 'omit', ...(headers ? { headers } : {}) })
+  } catch (err) {
+    // A timeout AbortSignal.timeout refuses (Infinity, NaN) or a URL fetch refuses: a rejection, as
+    // every other failure here is, never a throw out of the caller's call.
+    return Promise.reject(err)
+  }
 }
 
 /** GET url as JSON, with a timeout; errors say what happened in one short phrase. */

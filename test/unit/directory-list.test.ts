@@ -54,4 +54,11 @@ describe('DirectoryList', () => {
     expect(list.dropUnlisted()).toBeNull()
     list.destroy()
   })
+
+  it('a doc asked for after destroy() is a destroyed one, observed by nothing', () => {
+    const { list, changes } = recorded()
+    list.destroy()
+    expect(list.doc.isDestroyed).toBe(true)
+    expect(changes).toEqual([])
+  })
 })

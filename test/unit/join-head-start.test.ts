@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { waitFor } from '../../scripts/lib/wait-for.mjs'
+import { MeshDiscoveryError } from '../../src/browser/discovery/race.js'
 import { joinMesh } from '../../src/browser/join.js'
 import { PORTS } from '../helpers/ports.js'
 
@@ -72,5 +73,34 @@ describe('joinMesh with a head start', () => {
     const first = await standIn(P0)
     await expect(joinMesh({ ports: [P0 + 3, P0] })).rejects.toThrow(RangeError)
     expect(first.requests).toBe(0)
+  })
+
+  it('an answer after timeoutMs does not make the join succeed, however long scanDelayMs is', async () => {
+    await standIn(P0, 150)
+    await expect(joinMesh({ ports: [P0, P0], cache: false, timeoutMs: 50, scanDelayMs: 300 })).rejects.toBeInstanceOf(MeshDiscoveryError)
+  })
+
+  it('a timeout the platform refuses fails each source with its reason: a MeshDiscoveryError, with a bootstrap list too', async () => {
+    await standIn(P0)
+    for (const options of [{}, { bootstrap: [`http://127.0.0.1:${P0}`] }]) {
+      const err = await joinMesh({ ports: [P0, P0 + 1], cache: false, probeTimeoutMs: Infinity, ...options }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(MeshDiscoveryError)
+      expect((err as MeshDiscoveryError).attempts.every((a) => !a.ok && a.detail !== 'no answer before the timeout'), (err as Error).message).toBe(true)
+    }
+  })
+
+  it('a cached current peer that hangs: the other cached peers are asked, and one wins for the cache', async () => {
+    await standIn(P0, 60_000)
+    await standIn(P0 + 1)
+    const stored = new Map<string, string>()
+    const page = globalThis as { localStorage?: unknown }
+    page.localStorage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) }
+    onTestFinished(() => void delete page.localStorage)
+    const urls = [P0, P0 + 1].map((p) => `http://127.0.0.1:${p}`)
+    stored.set(`peer-plan:last-known:127.0.0.1:${P0 + 2}-${P0 + 3}`, JSON.stringify({ current: urls[0], urls, savedAt: 1 }))
+    const mesh = await joinMesh({ ports: [P0 + 2, P0 + 3] })
+    mesh.destroy()
+    expect(mesh.via).toBe('cache')
+    expect(mesh.peers.map((p) => p.id)).toEqual([`peer-${P0 + 1}`])
   })
 })

@@ -13,7 +13,7 @@ import type { HeadStart } from './head-start.js'
 import { firstRegistry, type DiscoverySource } from './source.js'
 
 /** How long the last current peer is asked alone; a dead one is refused in ~1 ms and frees the rest at once. */
-const CACHE_STAGGER_MS = 50
+export const CACHE_STAGGER_MS = 50
 /** More URLs than any mesh here has peers; a bigger record is not ours. */
 const MAX_URLS = 256
 const storageKey = (key: string): string => `peer-plan:last-known:${key}`
@@ -58,12 +58,16 @@ export const saveCache = (key: string, value: CachedMesh): void => {
   }
 }
 
-/** The cached peers `urls` (loadCachedUrls: joinMesh reads them before anything else, for its head start). */
-export const cacheSource = (urls: string[], timeoutMs: number, early?: HeadStart | null): DiscoverySource => ({
+/**
+ * The cached peers `urls` (loadCachedUrls: joinMesh reads them before anything else, for its head
+ * start). The last current peer is asked alone until CACHE_STAGGER_MS after `origin` (the join's start,
+ * however late the race that runs this source was built).
+ */
+export const cacheSource = (urls: string[], timeoutMs: number, early?: HeadStart | null, origin = performance.now()): DiscoverySource => ({
   via: 'cache',
   find(signal) {
     if (urls.length === 0) return Promise.reject(new Error('no cached peers'))
     // The page's last peer first, alone for a moment: it is very likely still alive.
-    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: CACHE_STAGGER_MS }, early)
+    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: Math.max(0, CACHE_STAGGER_MS - (performance.now() - origin)) }, early)
   }
 })

@@ -35,7 +35,11 @@ export class HeadStart {
     this.untaken = this.answer
   }
 
-  /** The answer for `base`, if this is it and no source has taken it; `signal` cancels it from now on. */
+  /**
+   * The answer for `base`, if this is it and no source has taken it; `signal` cancels it from now on.
+   * Matched on the peer's own URL: a head start always asks directly (joinMesh makes none for a join
+   * through the Vite plugin's relay), as every source of such a join does.
+   */
   take(base: string, signal: AbortSignal): Promise<Found> | undefined {
     if (base !== this.base || !this.untaken) return undefined
     const answer = this.untaken
