@@ -73,16 +73,13 @@ export class DirectoryList {
   private directory(): { doc: Y.Doc; view: DirectoryView } {
     if (this.dir) return this.dir
     const doc = new Y.Doc()
-    // Asked for after destroy(): a destroyed doc, as a list built eagerly would have had; no observer.
-    if (this.destroyed) {
-      this.dir = { doc, view: new DirectoryView(doc) }
-      this.dir.view.destroy()
-      doc.destroy()
-      return this.dir
-    }
     // The view observes first, so it is up to date when onDocChange reads it.
     this.dir = { doc, view: new DirectoryView(doc) }
-    directoryMap(doc).observe(this.onDocChange)
+    // Asked for after destroy(): a destroyed doc, as a list built eagerly would have had; no observer.
+    if (this.destroyed) {
+      this.dir.view.destroy()
+      doc.destroy()
+    } else directoryMap(doc).observe(this.onDocChange)
     return this.dir
   }
 

@@ -69,6 +69,7 @@ interface JoinPlan {
   /** The cached peers' URLs, the page's last current peer first ([] without a usable cache). */
   cached: string[]
   scanDelayMs: number
+  graceMs: number
 }
 
 /** What the options decide before the first request leaves: checked first, and cheap. */
@@ -83,7 +84,7 @@ const planJoin = (options: JoinOptions): JoinPlan => {
   const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000))
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
   const cached = cacheKey ? loadCachedUrls(cacheKey) : []
-  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs: options.scanDelayMs ?? 25 }
+  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs: options.scanDelayMs ?? 25, graceMs: options.graceMs ?? 100 }
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -117,7 +118,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     const quick = early && (await headAnswer(early, headWaitMs(plan, early, t0), t0))
     // The race would have told of a cache with no record first, as its first attempt.
     if (quick && plan.cacheKey && plan.cached.length === 0) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
-    first = quick ?? (await race(options, plan, sources, early, t0))
+    first = quick ?? (await race(plan, sources, early, t0))
   } catch (err) {
     mesh.destroy()
     throw err
@@ -176,13 +177,13 @@ const sourcesOf = (options: JoinOptions, plan: JoinPlan, origin: number) => {
  * join's start, so each source starts when it would have had the race been built then; the source the
  * head start stands in for takes its answer (an untaken one is cancelled when the race ends).
  */
-const race = async (options: JoinOptions, plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early: HeadStart | null, t0: number): Promise<RaceResult> => {
+const race = async (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early: HeadStart | null, t0: number): Promise<RaceResult> => {
   const preferred = sources.preferred(early)
   const registryAt = preferred.length ? plan.scanDelayMs : 0
   const entries = [...preferred, ...sources.network(registryAt, registryAt + plan.scanDelayMs, early)]
   const deadline = AbortSignal.timeout(Math.max(1, Math.round(plan.timeoutMs - (performance.now() - t0))))
   try {
-    return await raceSources(entries, { graceMs: options.graceMs ?? 100, signal: deadline, origin: t0 })
+    return await raceSources(entries, { graceMs: plan.graceMs, signal: deadline, origin: t0 })
   } finally {
     early?.release()
   }

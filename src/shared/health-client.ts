@@ -32,28 +32,15 @@ const describe = (err: unknown, ms: number): HealthError => {
   return new HealthError(e?.cause?.code ?? (e?.message || String(err)))
 }
 
-/** GET `url` as every request here is sent: never from the HTTP cache, never with the page's credentials. */
-export const sendGet = (url: string, { timeoutMs, signal, headers }: GetOptions): Promise<Response> => {
-  try {
-    const timeout = AbortSignal.timeout(timeoutMs)
-    return fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, cache: 'no-store', credentials: 'omit', ...(headers ? { headers } : {}) })
-  } catch (err) {
-    // A timeout AbortSignal.timeout refuses (Infinity, NaN) or a URL fetch refuses: a rejection, as
-    // every other failure here is, never a throw out of the caller's call.
-    return Promise.reject(err)
-  }
-}
-
 /** GET url as JSON, with a timeout; errors say what happened in one short phrase. */
-export const getJson = (url: string, opts: GetOptions): Promise<unknown> => readJson(sendGet(url, opts), opts.timeoutMs)
-
-/** A sent GET (sendGet) read as JSON; errors as getJson's. */
-export const readJson = async (sent: Promise<Response>, timeoutMs: number): Promise<unknown> => {
+export const getJson = async (url: string, opts: GetOptions): Promise<unknown> => {
+  const timeout = AbortSignal.timeout(opts.timeoutMs)
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
   let res: Response
   try {
-    res = await sent
+    res = await fetch(url, { signal, cache: 'no-store', credentials: 'omit', ...(opts.headers ? { headers: opts.headers } : {}) })
   } catch (err) {
-    throw describe(err, timeoutMs)
+    throw describe(err, opts.timeoutMs)
   }
   if (!res.ok) {
     // Not read: a refusal's body is of no use, and a hostile one may be large. Its headers say enough.
@@ -65,7 +52,7 @@ export const readJson = async (sent: Promise<Response>, timeoutMs: number): Prom
   try {
     return await res.json()
   } catch (err) {
-    throw (err as Error)?.name === 'TimeoutError' ? describe(err, timeoutMs) : new HealthError('not JSON')
+    throw (err as Error)?.name === 'TimeoutError' ? describe(err, opts.timeoutMs) : new HealthError('not JSON')
   }
 }
 

@@ -12,8 +12,7 @@
  * fails or is late is the race built; the race's source for the same peer then takes this answer,
  * once, rather than ask again, and an answer no source took is cancelled when the race ends.
  */
-import { sendGet } from '../../shared/health-client.js'
-import { readRegistry, type Found, type Via } from './source.js'
+import { fetchRegistry, type Found, type Via } from './source.js'
 
 export class HeadStart {
   private readonly stop = new AbortController()
@@ -27,9 +26,7 @@ export class HeadStart {
     readonly via: Via,
     timeoutMs: number
   ) {
-    // fetch() straight from here: every function between a page's call and its request is compiled
-    // cold first (and, with DevTools attached, each frame of the stack is recorded for the request).
-    this.answer = readRegistry(base, sendGet(`${base}/registry`, { signal: this.stop.signal, timeoutMs }), timeoutMs)
+    this.answer = fetchRegistry(base, this.stop.signal, timeoutMs)
     // Whoever waits for it handles its failure; an unread one fails unseen.
     this.answer.catch(() => {})
     this.untaken = this.answer

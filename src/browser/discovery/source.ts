@@ -2,7 +2,7 @@
  * One small interface for every way of finding a first peer, in the manner of js-libp2p's discovery
  * modules: a source gives a hint that has answered; liveness afterwards comes from the live connection.
  */
-import { fetchHealth, getJson as fetchJson, HealthError, readJson, sendGet } from '../../shared/health-client.js'
+import { fetchHealth, getJson as fetchJson, HealthError } from '../../shared/health-client.js'
 import { checkRegistryResponse as parseRegistryResponse } from '../../shared/entry-check.js'
 import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
 import type { HeadStart } from './head-start.js'
@@ -50,15 +50,14 @@ export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number
  * GET <base>/registry: the peer's id and the whole directory, in one round trip. A join's head start
  * that already asked `base` hands over its answer instead (head-start.ts).
  */
-export const fetchRegistry = (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null): Promise<Found> =>
-  early?.take(base, signal) ?? readRegistry(base, sendGet(`${reach(base)}/registry`, { signal, timeoutMs }), timeoutMs)
-
-/** A sent GET <base>/registry, read and checked. */
-export const readRegistry = async (base: string, sent: Promise<Response>, timeoutMs: number): Promise<Found> => {
-  const parsed = parseRegistryResponse(await readJson(sent, timeoutMs))
+export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null): Promise<Found> => {
+  const taken = early?.take(base, signal)
+  if (taken) return taken
+  const parsed = parseRegistryResponse(await getJson(`${reach(base)}/registry`, signal, timeoutMs))
   if (!parsed) throw new Error(`${base}/registry: not a peer-plan registry`)
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
+
 
 /** Happy Eyeballs for a list of URLs: the first `head` are asked at once, the rest once all of those failed or `ms` passed. */
 export interface Stagger {
