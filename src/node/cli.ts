@@ -37,7 +37,9 @@ const run = async (config: PeerConfig): Promise<void> => {
     log.debug('MCP on stdio')
   }
   const { startPeer } = await import('./peer.js')
-  startPeer(config, { log }).then(resolvePeer, rejectPeer)
+  let announced!: () => void
+  const mdnsAfter = new Promise<void>((r) => (announced = r))
+  startPeer(config, { log, mdnsAfter }).then(resolvePeer, rejectPeer)
   let peer: Peer
   try {
     peer = await starting
@@ -47,6 +49,7 @@ const run = async (config: PeerConfig): Promise<void> => {
   const socket = await host.serveSocket(peer)
   if (shutdown.requested) return
   log.info(`ready ${peer.url} name=${peer.entry.name} id=${peer.entry.id} home=${config.home}${stdio ? ' mcp=stdio' : ''}${socket ? ` socket=${socket}` : ''} dashboard=${peer.dashboardUrl}`)
+  announced()
 }
 
 const main = async (): Promise<void> => {

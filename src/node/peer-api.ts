@@ -11,6 +11,11 @@ export interface PeerOptions {
   /** Rooms a peer hosts at once, besides the directory. */
   maxRooms?: number
   pingIntervalMs?: number
+  /**
+   * mDNS starts when this resolves (the CLI: once it has printed its ready line), so it is no part of
+   * the start. Default: as soon as the peer has started.
+   */
+  mdnsAfter?: Promise<void>
 }
 
 export interface PeerHandle {

@@ -10,6 +10,7 @@ import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
 import { dashboardUrl } from './access-token.js'
 import type { PeerConfig } from './config.js'
+import { DeferredDiscovery } from './discovery/deferred.js'
 import type { NodeDiscovery } from './discovery/hint.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
 import { EventLog } from './event-log.js'
@@ -44,13 +45,16 @@ export interface Peer extends PeerHandle {
   readonly inbox: Inbox
 }
 
-/** Where hints of other peers come from: servers.json always, mDNS unless it is off. */
-const discoveriesFor = async (config: PeerConfig, registry: RegistryFile, self: PeerEntry, log: Logger) => {
+/**
+ * Where hints of other peers come from: servers.json always, mDNS unless it is off. mDNS starts after
+ * `gate` and is loaded only then: bonjour-service and its DNS codec are a fifth of a peer's code.
+ */
+const discoveriesFor = (config: PeerConfig, registry: RegistryFile, self: PeerEntry, log: Logger, gate: Promise<void>) => {
   const out: NodeDiscovery[] = [new RegistryFileDiscovery({ registry, self, hostId: self.hostId, log })]
   if (config.mdns === 'off') return out
-  // Loaded only when used: bonjour-service and its DNS codec are a fifth of a peer's code.
-  const { MdnsDiscovery } = await import('./discovery/mdns.js')
-  return [...out, new MdnsDiscovery({ scope: config.mdns, id: self.id, port: self.port, log })]
+  const { mdns: scope } = config
+  const load = () => import('./discovery/mdns.js').then(({ MdnsDiscovery }) => new MdnsDiscovery({ scope, id: self.id, port: self.port, log }))
+  return [...out, new DeferredDiscovery({ name: 'mdns', load, gate, log })]
 }
 
 export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Promise<Peer> => {
@@ -76,7 +80,9 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const view = new DirectoryView(doc)
   // What strangers read: the directory without room names (directory-projection.ts).
   const strangerView = new DirectoryView(rooms.strangerDirectory.doc)
-  const discoveries = await discoveriesFor(config, registry, entry, log)
+  let started = (): void => {}
+  const gate = opts.mdnsAfter ?? new Promise<void>((r) => (started = r))
+  const discoveries = discoveriesFor(config, registry, entry, log, gate)
   const scope = plan.lan ? 'lan' : 'loopback'
   const overLimit = (frame: Uint8Array) => rooms.overLimit(rooms.directory, frame)?.reason ?? null
   const mesh = new Mesh({ self: entry, doc, view, keepalive, overLimit, key, scope, log, hostId: entry.hostId, discoveries })
@@ -100,6 +106,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed }) : null
   const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, keepalive, upgrades, events, views: [view, strangerView] })
   await start()
+  started()
   return {
     entry,
     get url() {
