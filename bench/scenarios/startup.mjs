@@ -1,7 +1,9 @@
 /**
  * What one peer costs its machine, beside a bare Node process that serves HTTP and WebSocket (the same
  * ws library) measured the same way: spawn until a ready line on stderr (`startup` vs
- * `floor-node-start`), and the resident set once idle (reported as MiB and as a ratio).
+ * `floor-node-start`), and the resident set once idle (reported as MiB and as a ratio). The peer runs as
+ * a user's does, mDNS on loopback included (it starts after the ready line, and is loaded by the time
+ * the resident set is read).
  */
 import { fileURLToPath } from 'node:url'
 import { makeHome, rssMiB, sleep, spawnPeer } from '../lib/peers.mjs'
@@ -42,7 +44,8 @@ export const runStartup = async (ctx) => {
     bareRss.push(rssMiB(b.handle.pid))
     await b.handle.stop('SIGKILL')
     const t0 = performance.now()
-    const p = await spawnPeer({ home: makeHome(), args: ['--ports', `${P.startup[0]}-${P.startup[1]}`] })
+    // mDNS in its default mode (loopback), as a user's peer runs: the spawner would otherwise turn it off.
+    const p = await spawnPeer({ home: makeHome(), args: ['--ports', `${P.startup[0]}-${P.startup[1]}`, '--mdns', 'loopback'] })
     peer.push(p.readyAt - t0)
     await sleep(IDLE_MS)
     peerRss.push(rssMiB(p.pid))
