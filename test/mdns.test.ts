@@ -53,6 +53,15 @@ describe('mDNS on loopback', () => {
     await stopAll([a])
   })
 
+  it('starts mDNS only after the ready line, so a start does not wait for it', async () => {
+    const p = await spawnPeer({ home: tempHome(), args: [...args, '--mdns', 'loopback', '--log-level', 'debug'] })
+    await waitFor(() => /mDNS published/.test(p.stderr()), 'the mDNS publish')
+    const err = p.stderr()
+    expect(err.indexOf(' ready http')).toBeGreaterThan(-1)
+    expect(err.indexOf('mDNS published')).toBeGreaterThan(err.indexOf(' ready http'))
+    await stopAll([p])
+  })
+
   it('keeps working through the registry file when port 5353 is taken', async () => {
     const holder: Socket = createSocket({ type: 'udp4', reuseAddr: false })
     const bound = await new Promise<boolean>((res) => {
