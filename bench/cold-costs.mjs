@@ -31,6 +31,11 @@ import { makeHome, spawnPeer, stopAll, until } from './lib/peers.mjs'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' }, out: { type: 'string' } } })
 const RUNS = Number(values.runs)
+// Rounds alternate which request goes first in the page: fewer than two leaves a row with no sample.
+if (!Number.isInteger(RUNS) || RUNS < 2) {
+  process.stderr.write(`bench:cold: --runs must be a whole number >= 2, got ${values.runs}\n`)
+  process.exit(1)
+}
 const OUT = resolve(values.out ?? (RUNS === 40 ? fileURLToPath(new URL('./results/cold-costs.json', import.meta.url)) : join(tmpdir(), `peer-plan-cold-costs-${RUNS}.json`)))
 const MESH_A = [24900, 24910]
 const MESH_B = [24912, 24922]

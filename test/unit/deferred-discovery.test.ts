@@ -6,24 +6,30 @@ import { createLogger } from '../../src/node/log.js'
 const sink: HintSink = { found: () => {}, lost: () => {} }
 
 /** A discovery that records what was done to it, and a logger that keeps warnings. */
-const fixture = (opts: { loadFails?: boolean } = {}) => {
+const fixture = (opts: { loadFails?: boolean; startTakes?: Promise<void>; loadTakes?: Promise<void> } = {}) => {
   const calls: string[] = []
   const warnings: string[] = []
   let open!: () => void
-  const gate = new Promise<void>((r) => (open = r))
+  let refuse!: (why: unknown) => void
+  const gate = new Promise<void>((r, j) => ((open = r), (refuse = j)))
   const inner: NodeDiscovery = {
     name: 'fake',
-    start: async () => void calls.push('start'),
+    start: async () => {
+      calls.push('start')
+      await opts.startTakes
+      calls.push('bound')
+    },
     stop: async () => void calls.push('stop')
   }
   const load = async () => {
     calls.push('load')
+    await opts.loadTakes
     if (opts.loadFails) throw new Error('no such module')
     return inner
   }
   const log = createLogger('warn', 'test', (line) => void warnings.push(line))
   const d = new DeferredDiscovery({ name: 'fake', load, gate, log })
-  return { d, calls, warnings, open }
+  return { d, calls, warnings, open, refuse }
 }
 
 const settle = () => new Promise((r) => setImmediate(r))
@@ -36,9 +42,9 @@ describe('DeferredDiscovery', () => {
     expect(calls).toEqual([])
     open()
     await settle()
-    expect(calls).toEqual(['load', 'start'])
+    expect(calls).toEqual(['load', 'start', 'bound'])
     await d.stop()
-    expect(calls).toEqual(['load', 'start', 'stop'])
+    expect(calls).toEqual(['load', 'start', 'bound', 'stop'])
   })
 
   it('stopped before the gate opens: stop does not wait for it, and nothing ever loads', async () => {
@@ -48,6 +54,43 @@ describe('DeferredDiscovery', () => {
     open()
     await settle()
     expect(calls).toEqual([])
+  })
+
+  it('stopped while loading: the loaded discovery is never started', async () => {
+    let loaded!: () => void
+    const { d, calls, open } = fixture({ loadTakes: new Promise<void>((r) => (loaded = r)) })
+    await d.start(sink)
+    open()
+    await settle()
+    await d.stop()
+    loaded()
+    await settle()
+    expect(calls).toEqual(['load'])
+  })
+
+  it('stopped while starting: the stop waits for the start, then stops what it bound', async () => {
+    let bind!: () => void
+    const { d, calls, open } = fixture({ startTakes: new Promise<void>((r) => (bind = r)) })
+    await d.start(sink)
+    open()
+    await settle()
+    const stopped = d.stop()
+    await settle()
+    expect(calls).toEqual(['load', 'start'])
+    bind()
+    await stopped
+    expect(calls).toEqual(['load', 'start', 'bound', 'stop'])
+  })
+
+  it('a gate that fails is one warning that says why, and nothing loads', async () => {
+    const { d, calls, warnings, refuse } = fixture()
+    await d.start(sink)
+    refuse('the peer did not start')
+    await settle()
+    expect(calls).toEqual([])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('fake discovery did not start: the peer did not start')
+    await d.stop()
   })
 
   it('a failed load is one warning, and stop still resolves', async () => {

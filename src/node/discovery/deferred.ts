@@ -20,6 +20,8 @@ export interface DeferredOptions {
 export class DeferredDiscovery implements NodeDiscovery {
   readonly name: string
   private inner: NodeDiscovery | null = null
+  /** The inner discovery's start while it runs: a stop waits for it, so nothing it binds outlives the stop. */
+  private starting: Promise<void> | null = null
   private stopped = false
 
   constructor(private readonly opts: DeferredOptions) {
@@ -33,9 +35,10 @@ export class DeferredDiscovery implements NodeDiscovery {
         const d = await this.opts.load()
         if (this.stopped) return
         this.inner = d
-        await d.start(sink)
+        this.starting = d.start(sink)
+        await this.starting
       })
-      .catch((err: Error) => this.opts.log.warn(`${this.name} discovery did not start: ${err.message}`))
+      .catch((err: unknown) => this.opts.log.warn(`${this.name} discovery did not start: ${err instanceof Error ? err.message : String(err)}`))
     return Promise.resolve()
   }
 
@@ -44,6 +47,7 @@ export class DeferredDiscovery implements NodeDiscovery {
     this.stopped = true
     const d = this.inner
     this.inner = null
+    await this.starting?.catch(() => {})
     await d?.stop()
   }
 }
