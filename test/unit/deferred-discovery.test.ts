@@ -6,7 +6,12 @@ import { createLogger } from '../../src/node/log.js'
 const sink: HintSink = { found: () => {}, lost: () => {} }
 
 /** A discovery that records what was done to it, and a logger that keeps warnings. */
-const fixture = (opts: { loadFails?: boolean; startTakes?: Promise<void>; loadTakes?: Promise<void> } = {}) => {
+const settle = () => new Promise((r) => setImmediate(r))
+
+/** `hold`: the load or the inner start waits until `release()`. */
+const fixture = (opts: { loadFails?: boolean; hold?: 'load' | 'start' } = {}) => {
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
   const calls: string[] = []
   const warnings: string[] = []
   let open!: () => void
@@ -16,23 +21,27 @@ const fixture = (opts: { loadFails?: boolean; startTakes?: Promise<void>; loadTa
     name: 'fake',
     start: async () => {
       calls.push('start')
-      await opts.startTakes
+      if (opts.hold === 'start') await held
       calls.push('bound')
     },
     stop: async () => void calls.push('stop')
   }
   const load = async () => {
     calls.push('load')
-    await opts.loadTakes
+    if (opts.hold === 'load') await held
     if (opts.loadFails) throw new Error('no such module')
     return inner
   }
   const log = createLogger('warn', 'test', (line) => void warnings.push(line))
   const d = new DeferredDiscovery({ name: 'fake', load, gate, log })
-  return { d, calls, warnings, open, refuse }
+  /** Started, with the gate open and the load under way. */
+  const opened = async () => {
+    await d.start(sink)
+    open()
+    await settle()
+  }
+  return { d, calls, warnings, open, refuse, release, opened }
 }
-
-const settle = () => new Promise((r) => setImmediate(r))
 
 describe('DeferredDiscovery', () => {
   it('resolves start at once and loads nothing until the gate opens', async () => {
@@ -57,27 +66,21 @@ describe('DeferredDiscovery', () => {
   })
 
   it('stopped while loading: the loaded discovery is never started', async () => {
-    let loaded!: () => void
-    const { d, calls, open } = fixture({ loadTakes: new Promise<void>((r) => (loaded = r)) })
-    await d.start(sink)
-    open()
-    await settle()
+    const { d, calls, release, opened } = fixture({ hold: 'load' })
+    await opened()
     await d.stop()
-    loaded()
+    release()
     await settle()
     expect(calls).toEqual(['load'])
   })
 
   it('stopped while starting: the stop waits for the start, then stops what it bound', async () => {
-    let bind!: () => void
-    const { d, calls, open } = fixture({ startTakes: new Promise<void>((r) => (bind = r)) })
-    await d.start(sink)
-    open()
-    await settle()
+    const { d, calls, release, opened } = fixture({ hold: 'start' })
+    await opened()
     const stopped = d.stop()
     await settle()
     expect(calls).toEqual(['load', 'start'])
-    bind()
+    release()
     await stopped
     expect(calls).toEqual(['load', 'start', 'bound', 'stop'])
   })
