@@ -140,8 +140,9 @@ describe('the published package (npm pack -> a scratch project)', () => {
     const home = join(dir, 'home')
     // The peer takes the range but its last port, which the Vite dev server takes.
     const [lo, hi] = PORTS.pack
-    const peer = startPeer({ home, args: ['--ports', `${lo}-${hi - 1}`], command: ['npx', 'peer-plan-node'], cwd: app })
-    // SIGTERM, so npx passes it on; SIGKILL would leave the peer behind it (and the leak check would say so).
+    // A group: npx passes no signal on to the peer below it (spawn-peer.mjs says why), so the whole
+    // group gets SIGTERM, and the teardown waits until every process of it is gone.
+    const peer = startPeer({ home, args: ['--ports', `${lo}-${hi - 1}`], command: ['npx', 'peer-plan-node'], cwd: app, group: true })
     testScope().defer(() => peer.stop('SIGTERM', 5000))
     const ready = await peer.ready
     expect(ready.port).toBeGreaterThanOrEqual(PORTS.pack[0])

@@ -12,7 +12,9 @@ export interface ProcessHandle {
   exited: Promise<Exit>
   stdout(): string
   stderr(): string
-  /** Sends signal (default SIGKILL) and returns at once. */
+  /** Whether it has exited (with `group`: every process of its group). */
+  done(): boolean
+  /** Sends signal (default SIGKILL; with `group`, to the whole group) and returns at once. */
   kill(signal?: NodeJS.Signals): void
   /** SIGCONT, then signal (default SIGKILL), then waits for the exit; escalates to SIGKILL after escalateAfterMs. */
   stop(signal?: NodeJS.Signals, escalateAfterMs?: number): Promise<Exit>
@@ -39,10 +41,12 @@ export interface CliOptions {
   /** Instead of `node <this repo's CLI>`, e.g. ['npx', 'peer-plan-node']. */
   command?: string[]
   cwd?: string
+  /** Its own process group, signalled and waited for as a whole (for `command`s like npx: startProcess says why). */
+  group?: boolean
 }
 
 export declare const CLI: string
-export declare const startProcess: (command: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe'; cwd?: string }) => ProcessHandle
+export declare const startProcess: (command: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe'; cwd?: string; group?: boolean }) => ProcessHandle
 export declare const killAll: () => Promise<void>
 export declare const peerEnv: (home: string, env?: Record<string, string>) => NodeJS.ProcessEnv
 export declare const startCli: (opts: CliOptions) => ProcessHandle

@@ -4,6 +4,7 @@
  * spawn-peer.d.mts types it for the TypeScript tests.
  */
 import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { boundedText } from './bounded-text.mjs'
@@ -16,17 +17,53 @@ const READY = /ready (http:\/\/\S+) name=\S+ id=(\S+) .*#token=([0-9a-f]+)/
 /** Every child started here and not yet exited, so a caller can end them all. */
 const live = new Set()
 
+/** Whether `pid` runs (is no zombie) in process group `pgid`, from /proc/<pid>/stat. */
+const runsInGroup = (pid, pgid) => {
+  let stat
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return false // gone meanwhile
+  }
+  // After the command name in parentheses: state, ppid, pgrp.
+  const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return state !== 'Z' && Number(pgrp) === pgid
+}
+
+/**
+ * Whether no process of group `pgid` still runs. Zombies count as gone: an orphan's zombie waits for
+ * PID 1 to reap it, and a container's PID 1 may never do so. Without /proc, kill(-pgid, 0) answers.
+ */
+const groupGone = (pgid) => {
+  if (existsSync('/proc/self/stat')) return !readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && runsInGroup(pid, pgid))
+  try {
+    process.kill(-pgid, 0)
+    return false
+  } catch (err) {
+    return err.code === 'ESRCH'
+  }
+}
+
+const untilGroupGone = async (pgid) => {
+  while (!groupGone(pgid)) await new Promise((r) => setTimeout(r, 20))
+}
+
 /**
  * A child process with bounded stdout/stderr, tracked until it exits. stdin is 'ignore' unless the
  * caller asks for a pipe (then it is proc.stdin).
+ *
+ * `group`: the child leads a process group of its own, every signal goes to the whole group, and
+ * `exited` waits for all of it. For a command that runs the real process below it, as `npx` does: npm
+ * passes a SIGTERM to the `sh -c` it runs the bin with, and sh dies without passing it on, so signalling
+ * npx alone leaves the peer behind it.
  */
-export const startProcess = (command, args, { env = process.env, stdin = 'ignore', cwd } = {}) => {
-  const proc = spawn(command, args, { env, cwd, stdio: [stdin, 'pipe', 'pipe'] })
+export const startProcess = (command, args, { env = process.env, stdin = 'ignore', cwd, group = false } = {}) => {
+  const proc = spawn(command, args, { env, cwd, stdio: [stdin, 'pipe', 'pipe'], detached: group })
   const out = boundedText()
   const err = boundedText()
   proc.stdout.setEncoding('utf8').on('data', (d) => out.append(d))
   proc.stderr.setEncoding('utf8').on('data', (d) => err.append(d))
-  const exited = new Promise((done) => {
+  const leaderExited = new Promise((done) => {
     proc.once('exit', (code, signal) => done({ code, signal }))
     // A command that cannot start (a wrap that is not installed) emits 'error' and never 'exit'.
     proc.once('error', (error) => {
@@ -34,14 +71,24 @@ export const startProcess = (command, args, { env = process.env, stdin = 'ignore
       done({ code: null, signal: null })
     })
   })
+  const exited = group && proc.pid ? leaderExited.then(async (exit) => (await untilGroupGone(proc.pid), exit)) : leaderExited
+  const signal = (sig) => {
+    if (!group || !proc.pid) return void proc.kill(sig)
+    try {
+      process.kill(-proc.pid, sig)
+    } catch {
+      // ESRCH: the group is gone already.
+    }
+  }
   const handle = {
     proc,
     pid: proc.pid,
     exited,
+    done: () => (group && proc.pid ? groupGone(proc.pid) : isDone(proc)),
     stdout: () => out.text(),
     stderr: () => err.text(),
-    kill: (signal = 'SIGKILL') => void proc.kill(signal),
-    stop: (signal = 'SIGKILL', escalateAfterMs) => stopProcess(handle, signal, escalateAfterMs)
+    kill: (sig = 'SIGKILL') => signal(sig),
+    stop: (sig = 'SIGKILL', escalateAfterMs) => stopProcess(handle, sig, escalateAfterMs)
   }
   live.add(handle)
   void exited.then(() => live.delete(handle))
@@ -54,14 +101,14 @@ const isDone = (proc) => proc.exitCode !== null || proc.signalCode !== null
  * Sends signal and waits for the exit. SIGCONT first, so a peer a test has SIGSTOPped can act on it.
  * With escalateAfterMs, a child still there after that long gets SIGKILL.
  */
-const stopProcess = async ({ proc, exited }, signal, escalateAfterMs) => {
-  if (isDone(proc)) return exited
-  proc.kill('SIGCONT')
-  proc.kill(signal)
+const stopProcess = async ({ exited, done, kill }, signal, escalateAfterMs) => {
+  if (done()) return exited
+  kill('SIGCONT')
+  kill(signal)
   if (escalateAfterMs !== undefined && signal !== 'SIGKILL') {
     let timer
     const late = new Promise((r) => (timer = setTimeout(r, escalateAfterMs, 'late')))
-    if ((await Promise.race([exited, late])) === 'late') proc.kill('SIGKILL')
+    if ((await Promise.race([exited, late])) === 'late') kill('SIGKILL')
     clearTimeout(timer)
   }
   return exited
@@ -84,9 +131,9 @@ export const peerEnv = (home, env = {}) => {
  * Runs the CLI with exactly these args (under `wrap`, e.g. ['ip', 'netns', 'exec', 'ns1'], if given).
  * `command` replaces `node <this repo's CLI>`, e.g. ['npx', 'peer-plan-node'] in an installed package's `cwd`.
  */
-export const startCli = ({ home, args = [], env = {}, wrap = [], stdin = 'ignore', command = [process.execPath, CLI], cwd }) => {
+export const startCli = ({ home, args = [], env = {}, wrap = [], stdin = 'ignore', command = [process.execPath, CLI], cwd, group = false }) => {
   const [exe, ...prefix] = [...wrap, ...command]
-  return startProcess(exe, [...prefix, ...args], { env: peerEnv(home, env), stdin, cwd })
+  return startProcess(exe, [...prefix, ...args], { env: peerEnv(home, env), stdin, cwd, group })
 }
 
 // mDNS would join the peers of every test file, bench scenario and checkout running at once: only a
