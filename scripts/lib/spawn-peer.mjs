@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { boundedText } from './bounded-text.mjs'
 import { RUN_ENV } from './run-marker.mjs'
+import { waitFor } from './wait-for.mjs'
 
 export const CLI = fileURLToPath(new URL('../../bin/peer-plan-node.js', import.meta.url))
 // The dashboard URL at the end carries the mesh's access token in its fragment.
@@ -44,9 +45,8 @@ const groupGone = (pgid) => {
   }
 }
 
-const untilGroupGone = async (pgid) => {
-  while (!groupGone(pgid)) await new Promise((r) => setTimeout(r, 20))
-}
+/** Bounded: a process that outlives this is the leak check's to report, not a hang of whoever waits. */
+const untilGroupGone = (pgid) => waitFor(() => groupGone(pgid), `every process of group ${pgid} to exit`, 30_000).catch(() => {})
 
 /**
  * A child process with bounded stdout/stderr, tracked until it exits. stdin is 'ignore' unless the

@@ -58,7 +58,6 @@ export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
 
-
 /** Happy Eyeballs for a list of URLs: the first `head` are asked at once, the rest once all of those failed or `ms` passed. */
 export interface Stagger {
   head: number
