@@ -13,6 +13,7 @@ import { cpus, totalmem, release, platform } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createContext, PORTS } from './lib/context.mjs'
+import { dropExtraCaCerts } from './lib/environment.mjs'
 import { health, makeHome, spawnPeer, stopAll, until } from './lib/peers.mjs'
 import { launch } from './lib/browser.mjs'
 import { renderChart, renderTable } from './lib/report.mjs'
@@ -26,7 +27,9 @@ import { runStartup } from './scenarios/startup.mjs'
 import { runMcpScenarios } from './scenarios/mcp.mjs'
 import { runRoomScenarios } from './scenarios/rooms.mjs'
 
-const ctx = { ...createContext(), ports: PORTS }
+// Before anything is started: every process the bench starts inherits this (lib/environment.mjs).
+const extraCaCerts = dropExtraCaCerts()
+const ctx = { ...createContext(), ports: PORTS, extraCaCerts }
 process.setMaxListeners(0)
 const browser = await launch()
 
@@ -59,7 +62,7 @@ await browser.close()
 
 const result = {
   scenarios: ctx.scenarios,
-  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version, chromium },
+  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version, chromium, node_extra_ca_certs: extraCaCerts ? 'set here; removed for every process the bench starts' : 'not set' },
   mode: ctx.quick ? 'quick' : 'full',
   runs_per_scenario: ctx.runs,
   at: new Date().toISOString(),

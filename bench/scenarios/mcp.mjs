@@ -12,23 +12,27 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { makeHome } from '../lib/peers.mjs'
 
 const CLI = fileURLToPath(new URL('../../bin/peer-plan-node.js', import.meta.url))
 
 const agent = async (home, name, ports) => {
   const client = new Client({ name, version: '1.0.0' })
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', ports], env: { PATH: process.env.PATH ?? '', PEER_PLAN_HOME: home }, stderr: 'ignore' })
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', ports], env: agentEnv(home), stderr: 'ignore' })
   const t0 = performance.now()
   await client.connect(transport)
   return { client, initializeMs: performance.now() - t0 }
 }
 
+// The environment the SDK's transport gives the agent's peer (its defaults, and the agent's own env).
+const agentEnv = (home) => ({ ...getDefaultEnvironment(), PATH: process.env.PATH ?? '', ...(home ? { PEER_PLAN_HOME: home } : {}) })
+
 const floorSpawn = () =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const p = spawn(process.execPath, ['-e', "process.stdin.once('data', (d) => process.stdout.write(d, () => process.exit(0)))"], { stdio: ['pipe', 'pipe', 'ignore'] })
+    // Started with the agent's environment: what Node's own start costs depends on it (lib/environment.mjs).
+    const p = spawn(process.execPath, ['-e', "process.stdin.once('data', (d) => process.stdout.write(d, () => process.exit(0)))"], { stdio: ['pipe', 'pipe', 'ignore'], env: agentEnv(null) })
     p.stdout.once('data', () => resolve(performance.now() - t0))
     p.on('error', reject)
     p.stdin.end('{}\n')
