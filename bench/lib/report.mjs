@@ -25,6 +25,8 @@ const REF = {
   'seed-scan-ws': { floor: ['floor-scan'], target: 500 },
   mdns: { floor: ['floor-fetch'], target: null },
   startup: { floor: ['floor-node-start'], target: null, goal: { ms: 150 } },
+  // The same start with this machine's NODE_EXTRA_CA_CERTS (lib/environment.mjs), beside its own floor.
+  'startup-extra-ca': { floor: ['floor-node-start-extra-ca'], target: null, goal: { ms: 150 } },
   // The goals for an agent: spawn -> initialize answered, and a message reaching the other agent.
   'mcp-initialize': { floor: ['floor-node-spawn'], target: 250 },
   'mcp-message': { floor: null, target: 20 },

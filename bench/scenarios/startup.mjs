@@ -4,7 +4,8 @@
  * `floor-node-start`), and the resident set once idle (reported as MiB and as a ratio). The peer runs as
  * a user's does, mDNS on loopback included (it starts after the ready line, and is loaded by the time
  * the resident set is read). Where this machine sets NODE_EXTRA_CA_CERTS, which the bench removes
- * (lib/environment.mjs), the bare server is also timed with it: `floor-node-start-extra-ca`.
+ * (lib/environment.mjs), the bare server and the peer are also timed with it: `floor-node-start-extra-ca`
+ * and `startup-extra-ca`.
  */
 import { fileURLToPath } from 'node:url'
 import { makeHome, rssMiB, sleep, spawnPeer } from '../lib/peers.mjs'
@@ -29,37 +30,52 @@ const startBare = (port, env = {}) => {
 const IDLE_MS = 1000
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
+/**
+ * Spawns a peer as a user's runs (mDNS in its default mode, loopback: the spawner would otherwise turn
+ * it off), with `env` added; resolves at its ready line with the handle and the time it took.
+ */
+const startPeerTimed = async (ports, env = {}) => {
+  const t0 = performance.now()
+  const p = await spawnPeer({ home: makeHome(), args: ['--ports', `${ports[0]}-${ports[1]}`, '--mdns', 'loopback'], env })
+  return { handle: p, ms: p.readyAt - t0 }
+}
+
 export const runStartup = async (ctx) => {
   const { wantsAny, wants, runs, record, progress, ports: P, extraCaCerts } = ctx
-  if (!wantsAny('startup', 'floor-node-start', 'floor-node-start-extra-ca')) return
+  if (!wantsAny('startup', 'floor-node-start', 'floor-node-start-extra-ca', 'startup-extra-ca')) return
   progress('floor-node-start / startup: spawn until ready, then resident set after 1 s idle')
   const bare = []
   const bareRss = []
   const peer = []
   const peerRss = []
-  const withCa = []
-  // Interleaved, so drift on a shared machine falls on both alike.
+  const withCa = { bare: [], peer: [] }
+  const ca = extraCaCerts ? { NODE_EXTRA_CA_CERTS: extraCaCerts } : null
+  // Interleaved, so drift on a shared machine falls on all alike.
   for (let i = 0; i < runs; i++) {
     const b = await startBare(P.floorNode)
     bare.push(b.ms)
     await sleep(IDLE_MS)
     bareRss.push(rssMiB(b.handle.pid))
     await b.handle.stop('SIGKILL')
-    if (extraCaCerts && wants('floor-node-start-extra-ca')) {
-      const c = await startBare(P.floorNode, { NODE_EXTRA_CA_CERTS: extraCaCerts })
-      withCa.push(c.ms)
+    const p = await startPeerTimed(P.startup)
+    peer.push(p.ms)
+    await sleep(IDLE_MS)
+    peerRss.push(rssMiB(p.handle.pid))
+    await p.handle.stop('SIGTERM')
+    if (ca && wants('floor-node-start-extra-ca')) {
+      const c = await startBare(P.floorNode, ca)
+      withCa.bare.push(c.ms)
       await c.handle.stop('SIGKILL')
     }
-    const t0 = performance.now()
-    // mDNS in its default mode (loopback), as a user's peer runs: the spawner would otherwise turn it off.
-    const p = await spawnPeer({ home: makeHome(), args: ['--ports', `${P.startup[0]}-${P.startup[1]}`, '--mdns', 'loopback'] })
-    peer.push(p.readyAt - t0)
-    await sleep(IDLE_MS)
-    peerRss.push(rssMiB(p.pid))
-    await p.stop('SIGTERM')
+    if (ca && wants('startup-extra-ca')) {
+      const c = await startPeerTimed(P.startup, ca)
+      withCa.peer.push(c.ms)
+      await c.handle.stop('SIGTERM')
+    }
   }
   const round = (x) => Math.round(x * 10) / 10
   record('floor-node-start', bare, { rss_mib: round(median(bareRss)) })
-  if (withCa.length) record('floor-node-start-extra-ca', withCa)
+  if (withCa.bare.length) record('floor-node-start-extra-ca', withCa.bare)
   record('startup', peer, { rss_mib: round(median(peerRss)), rss_ratio: Math.round((median(peerRss) / median(bareRss)) * 100) / 100 })
+  if (withCa.peer.length) record('startup-extra-ca', withCa.peer)
 }
