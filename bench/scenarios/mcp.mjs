@@ -3,7 +3,9 @@
  *
  *   floor-node-spawn  spawn `node` running a one-line echo until it answers one line on stdout: what a
  *                     process start costs on this machine, with none of peer-plan
- *   mcp-initialize    spawn peer-plan-node through StdioClientTransport until `initialize` is answered
+ *   mcp-initialize    spawn peer-plan-node through StdioClientTransport until `initialize` is answered;
+ *                     then, untimed, one tool call and 1 s idle, and the agent's peer's resident set
+ *                     (`rss_mib`, and `rss_ratio` against floor-node-start's when startup ran)
  *   mcp-message       agent A's send_message call until agent B's client receives
  *                     notifications/resources/updated for peer-plan://inbox (B subscribed)
  *
@@ -13,7 +15,8 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
-import { makeHome } from '../lib/peers.mjs'
+import { makeHome, rssMiB, sleep } from '../lib/peers.mjs'
+import { summarize } from '../lib/stats.mjs'
 
 const CLI = fileURLToPath(new URL('../../bin/peer-plan-node.js', import.meta.url))
 
@@ -22,7 +25,7 @@ const agent = async (home, name, ports) => {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', ports], env: agentEnv(home), stderr: 'ignore' })
   const t0 = performance.now()
   await client.connect(transport)
-  return { client, initializeMs: performance.now() - t0 }
+  return { client, pid: transport.pid, initializeMs: performance.now() - t0 }
 }
 
 // The environment the SDK's transport gives the agent's peer (its defaults, and the agent's own env).
@@ -48,7 +51,7 @@ const untilNotified = (seen, since) =>
     check()
   })
 
-export const runMcpScenarios = async ({ wants, record, runs, progress, ports: P }) => {
+export const runMcpScenarios = async ({ wants, record, runs, progress, ports: P, scenarios }) => {
   const ports = `${P.mcp[0]}-${P.mcp[1]}`
   if (wants('floor-node-spawn')) {
     progress('floor-node-spawn: a bare node process answering one line')
@@ -60,12 +63,20 @@ export const runMcpScenarios = async ({ wants, record, runs, progress, ports: P 
     progress('mcp-initialize: spawn peer-plan-node with the SDK client until initialize is answered')
     const home = makeHome()
     const xs = []
+    const rss = []
     for (let i = 0; i < runs; i++) {
       const a = await agent(home, `bench-init-${i}`, ports)
       xs.push(a.initializeMs)
+      // What an agent's peer weighs: by its first tool call it has loaded the MCP SDK and zod, which a
+      // peer with no agent (startup's) never does.
+      await a.client.callTool({ name: 'list_peers', arguments: {} })
+      await sleep(1000)
+      rss.push(rssMiB(a.pid))
       await a.client.close()
     }
-    record('mcp-initialize', xs)
+    const rssMib = summarize(rss).p50_ms
+    const bareRss = scenarios['floor-node-start']?.rss_mib
+    record('mcp-initialize', xs, { rss_mib: rssMib, ...(bareRss ? { rss_ratio: Math.round((rssMib / bareRss) * 100) / 100 } : {}) })
   }
   if (wants('mcp-message')) {
     progress('mcp-message: send_message from agent A until agent B is notified')
