@@ -2,7 +2,7 @@
  * The environment of every process the bench starts, as an agent's MCP client would start a peer.
  *
  * This machine sets NODE_EXTRA_CA_CERTS (for its proxy to the npm registry). Node 20 then builds its
- * whole root certificate store while it starts, before any script runs: ~53 ms a process here, on peers
+ * whole root certificate store while it starts, before any script runs: ~55 ms a process here, on peers
  * and floors alike. An MCP client using the SDK's StdioClientTransport passes a peer only HOME,
  * LOGNAME, PATH, SHELL, TERM and USER (getDefaultEnvironment) and what the client's config sets, so an
  * agent's peer lacks it unless that config passes it (a client that passes its whole environment on
