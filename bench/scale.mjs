@@ -11,9 +11,12 @@
  * Usage: node bench/scale.mjs [N ...]   (default 2 8 32). Writes bench/results/scale.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { dropExtraCaCerts } from './lib/environment.mjs'
 import { followDirectory as follow, makeHome, rssMiB, spawnPeer, until as untilEvery } from './lib/peers.mjs'
 
 const PORTS = [23000, 23099]
+// Before anything is started, as in pnpm bench: peers start as an agent's would (lib/environment.mjs).
+const extraCaCerts = dropExtraCaCerts()
 const sizes = process.argv.slice(2).map(Number).filter(Boolean)
 const Ns = sizes.length ? sizes : [2, 8, 32]
 // One WebsocketProvider per followed peer adds a process 'exit' listener.
@@ -76,5 +79,5 @@ for (const n of Ns) {
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-writeFileSync(new URL('./results/scale.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n')
+writeFileSync(new URL('./results/scale.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), node_extra_ca_certs: extraCaCerts ? 'set here; removed for every process the bench starts' : 'not set', results }, null, 2) + '\n')
 process.exit(0)
