@@ -13,7 +13,7 @@ import { cpus, totalmem, release, platform } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createContext, PORTS } from './lib/context.mjs'
-import { dropExtraCaCerts } from './lib/environment.mjs'
+import { dropExtraCaCerts, extraCaCertsNote } from './lib/environment.mjs'
 import { health, makeHome, spawnPeer, stopAll, until } from './lib/peers.mjs'
 import { launch } from './lib/browser.mjs'
 import { renderChart, renderTable } from './lib/report.mjs'
@@ -62,7 +62,7 @@ await browser.close()
 
 const result = {
   scenarios: ctx.scenarios,
-  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version, chromium, node_extra_ca_certs: extraCaCerts ? 'set here; removed for every process the bench starts' : 'not set' },
+  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version, chromium, node_extra_ca_certs: extraCaCertsNote(extraCaCerts) },
   mode: ctx.quick ? 'quick' : 'full',
   runs_per_scenario: ctx.runs,
   at: new Date().toISOString(),

@@ -11,7 +11,7 @@
  * Usage: node bench/scale.mjs [N ...]   (default 2 8 32). Writes bench/results/scale.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dropExtraCaCerts } from './lib/environment.mjs'
+import { dropExtraCaCerts, extraCaCertsNote } from './lib/environment.mjs'
 import { followDirectory as follow, makeHome, rssMiB, spawnPeer, until as untilEvery } from './lib/peers.mjs'
 
 const PORTS = [23000, 23099]
@@ -79,5 +79,5 @@ for (const n of Ns) {
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-writeFileSync(new URL('./results/scale.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), node_extra_ca_certs: extraCaCerts ? 'set here; removed for every process the bench starts' : 'not set', results }, null, 2) + '\n')
+writeFileSync(new URL('./results/scale.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), node_extra_ca_certs: extraCaCertsNote(extraCaCerts), results }, null, 2) + '\n')
 process.exit(0)

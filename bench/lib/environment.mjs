@@ -17,3 +17,6 @@ export const dropExtraCaCerts = () => {
   delete process.env.NODE_EXTRA_CA_CERTS
   return file
 }
+
+/** What a results file says of it, given dropExtraCaCerts()'s answer. */
+export const extraCaCertsNote = (file) => (file ? 'set here; removed for every process the bench starts' : 'not set')

@@ -6,3 +6,6 @@ export const summarize = (samples) => {
   const r = (x) => Math.round(x * 10) / 10
   return { runs: s.length, p50_ms: r(at(0.5)), p95_ms: r(at(0.95)), max_ms: r(s[s.length - 1]), min_ms: r(s[0]) }
 }
+
+/** a / b to two decimals, as results files give a ratio (e.g. rss_ratio). */
+export const ratioOf = (a, b) => Math.round((a / b) * 100) / 100

@@ -16,26 +16,24 @@ import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { makeHome, rssMiB, sleep } from '../lib/peers.mjs'
-import { summarize } from '../lib/stats.mjs'
+import { ratioOf, summarize } from '../lib/stats.mjs'
 
 const CLI = fileURLToPath(new URL('../../bin/peer-plan-node.js', import.meta.url))
 
+/** An agent: the SDK's transport gives its peer getDefaultEnvironment() and this `env` on top. */
 const agent = async (home, name, ports) => {
   const client = new Client({ name, version: '1.0.0' })
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', ports], env: agentEnv(home), stderr: 'ignore' })
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, '--no-mdns', '--ports', ports], env: { PEER_PLAN_HOME: home }, stderr: 'ignore' })
   const t0 = performance.now()
   await client.connect(transport)
   return { client, pid: transport.pid, initializeMs: performance.now() - t0 }
 }
 
-// The environment the SDK's transport gives the agent's peer (its defaults, and the agent's own env).
-const agentEnv = (home) => ({ ...getDefaultEnvironment(), PATH: process.env.PATH ?? '', ...(home ? { PEER_PLAN_HOME: home } : {}) })
-
 const floorSpawn = () =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
     // Started with the agent's environment: what Node's own start costs depends on it (lib/environment.mjs).
-    const p = spawn(process.execPath, ['-e', "process.stdin.once('data', (d) => process.stdout.write(d, () => process.exit(0)))"], { stdio: ['pipe', 'pipe', 'ignore'], env: agentEnv(null) })
+    const p = spawn(process.execPath, ['-e', "process.stdin.once('data', (d) => process.stdout.write(d, () => process.exit(0)))"], { stdio: ['pipe', 'pipe', 'ignore'], env: getDefaultEnvironment() })
     p.stdout.once('data', () => resolve(performance.now() - t0))
     p.on('error', reject)
     p.stdin.end('{}\n')
@@ -76,7 +74,7 @@ export const runMcpScenarios = async ({ wants, record, runs, progress, ports: P,
     }
     const rssMib = summarize(rss).p50_ms
     const bareRss = scenarios['floor-node-start']?.rss_mib
-    record('mcp-initialize', xs, { rss_mib: rssMib, ...(bareRss ? { rss_ratio: Math.round((rssMib / bareRss) * 100) / 100 } : {}) })
+    record('mcp-initialize', xs, { rss_mib: rssMib, ...(bareRss ? { rss_ratio: ratioOf(rssMib, bareRss) } : {}) })
   }
   if (wants('mcp-message')) {
     progress('mcp-message: send_message from agent A until agent B is notified')

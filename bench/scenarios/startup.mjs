@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url'
 import { makeHome, rssMiB, sleep, spawnPeer } from '../lib/peers.mjs'
 import { startProcess } from '../../scripts/lib/spawn-peer.mjs'
+import { ratioOf, summarize } from '../lib/stats.mjs'
 
 const BARE = fileURLToPath(new URL('../lib/bare-server.mjs', import.meta.url))
 
@@ -28,7 +29,6 @@ const startBare = (port, env = {}) => {
 }
 
 const IDLE_MS = 1000
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /**
  * Spawns a peer as a user's runs (mDNS in its default mode, loopback: the spawner would otherwise turn
@@ -73,9 +73,11 @@ export const runStartup = async (ctx) => {
       await c.handle.stop('SIGTERM')
     }
   }
-  const round = (x) => Math.round(x * 10) / 10
-  record('floor-node-start', bare, { rss_mib: round(median(bareRss)) })
+  // The resident sets' p50 as every figure's: nearest rank (lib/stats.mjs).
+  const bareMib = summarize(bareRss).p50_ms
+  const peerMib = summarize(peerRss).p50_ms
+  record('floor-node-start', bare, { rss_mib: bareMib })
   if (withCa.bare.length) record('floor-node-start-extra-ca', withCa.bare)
-  record('startup', peer, { rss_mib: round(median(peerRss)), rss_ratio: Math.round((median(peerRss) / median(bareRss)) * 100) / 100 })
+  record('startup', peer, { rss_mib: peerMib, rss_ratio: ratioOf(peerMib, bareMib) })
   if (withCa.peer.length) record('startup-extra-ca', withCa.peer)
 }
