@@ -11,7 +11,7 @@
  * registry 6.9 -> 6.6 ms p50).
  */
 import * as Y from 'yjs'
-import { byId, DirectoryView, directoryMap } from '../shared/directory.js'
+import { byId, DirectoryView, directoryMap, newDirectoryDoc } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 
 export interface ListChange {
@@ -72,7 +72,7 @@ export class DirectoryList {
 
   private directory(): { doc: Y.Doc; view: DirectoryView } {
     if (this.dir) return this.dir
-    const doc = new Y.Doc()
+    const doc = newDirectoryDoc()
     // The view observes first, so it is up to date when onDocChange reads it.
     this.dir = { doc, view: new DirectoryView(doc) }
     // Asked for after destroy(): a destroyed doc, as a list built eagerly would have had; no observer.

@@ -5,7 +5,7 @@
  * exactly once (events come from doc changes, never from a reconnect).
  */
 import * as Y from 'yjs'
-import { directoryMap } from '../shared/directory.js'
+import { directoryMap, newDirectoryDoc } from '../shared/directory.js'
 import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs } from '../shared/backoff.js'
@@ -109,7 +109,7 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
       // The socket first: the page's doc (built on first use) and the warm-up go in its handshake.
       const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, { onSynced: () => synced(), onClosed: (code, why) => closed(code, why) })
       this.reader = reader
-      const wire = mirrored ? new Y.Doc() : this.doc
+      const wire = mirrored ? newDirectoryDoc() : this.doc
       reader.readInto(wire)
       let done = false
       const mirror = () => {

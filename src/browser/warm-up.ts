@@ -13,7 +13,7 @@
  *   is kept encoded: encoding it in the page would compile yjs's writer too, which a reader never runs.
  */
 import * as Y from 'yjs'
-import { directoryMap } from '../shared/directory.js'
+import { directoryMap, newDirectoryDoc } from '../shared/directory.js'
 import { checkRegistryResponse } from '../shared/entry-check.js'
 import type { PeerEntry } from '../shared/schema.js'
 
@@ -36,7 +36,7 @@ export const warmAnswerCheck = (): void => void checkRegistryResponse({ self: SA
 
 /** Applies SAMPLE_UPDATE to a throwaway doc whose directory map is observed, as the page's is. */
 export const warmDirectoryPath = (): void => {
-  const doc = new Y.Doc()
+  const doc = newDirectoryDoc()
   directoryMap(doc).observe((event) => event.keysChanged)
   Y.applyUpdate(doc, Uint8Array.from(atob(SAMPLE_UPDATE), (c) => c.charCodeAt(0)))
   doc.destroy()

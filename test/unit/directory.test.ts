@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { directoryMap, DirectoryView, readPeers } from '../../src/shared/directory.js'
+import { directoryMap, DirectoryView, newDirectoryDoc, readPeers } from '../../src/shared/directory.js'
 
 const entry = (id: string) => ({ id, name: id, url: 'http://127.0.0.1:1234', host: '127.0.0.1', port: 1234, pid: 1, pidStart: null, hostId: 'h', version: '1', protocol: 1, startedAt: 0 })
 
@@ -64,5 +64,19 @@ describe('the directory doc', () => {
     expect(view.peers()).toEqual(readPeers(doc))
     expect(view.peers().map((p) => p.id)).toEqual(['aaaa', 'dddd'])
     view.destroy()
+  })
+
+  it('a page\'s directory docs share a fixed guid, not a drawn one, and still sync and get their own client ids', () => {
+    const a = newDirectoryDoc()
+    const b = newDirectoryDoc()
+    expect(a.guid).toBe('_directory')
+    expect(b.guid).toBe(a.guid)
+    expect(b.clientID).not.toBe(a.clientID)
+    const peer = new Y.Doc()
+    directoryMap(peer).set('aaaa', entry('aaaa'))
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(peer))
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
+    expect(readPeers(b).map((p) => p.id)).toEqual(['aaaa'])
+    for (const d of [a, b, peer]) d.destroy()
   })
 })
