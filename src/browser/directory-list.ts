@@ -7,8 +7,8 @@
  * parser, so equal entries serialize alike): events come only for what changed in between, never a
  * second `peer-added`. The doc and its view are built on first use, which is the first attach, in the
  * task after the list: not while a join's first request travels, when a fresh page's main thread is
- * better left to its answer (a Y.Doc is ~0.4 ms of compiling there; interleaved A/B, 40 fresh pages:
- * registry 6.9 -> 6.6 ms p50).
+ * better left to its answer (a Y.Doc was ~0.4 ms of cold code there, before it had a fixed guid;
+ * interleaved A/B, 40 fresh pages: registry 6.9 -> 6.6 ms p50).
  */
 import * as Y from 'yjs'
 import { byId, DirectoryView, directoryMap, newDirectoryDoc } from '../shared/directory.js'

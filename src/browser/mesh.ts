@@ -69,7 +69,10 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.live.catch(() => {})
   }
 
-  /** The directory doc the page's events come from (built on first use: directory-list.ts). */
+  /**
+   * The directory doc the page's events come from (built on first use: directory-list.ts). Every
+   * mesh's doc has the guid '_directory' (shared/directory.ts says why): do not key a store by it.
+   */
   get doc(): Y.Doc {
     return this.list.doc
   }

@@ -7,9 +7,10 @@
  *   10-peer answer, against a few hundredths once compiled; interleaved A/B, 50 fresh pages: registry
  *   7.4 -> 7.0 ms p50).
  * - warmDirectoryPath: yjs's receive path, while the first directory socket is in its handshake. The
- *   first frame a page reads is the whole directory (a sync step 2): ~4 ms to apply cold, ~1.7 ms
+ *   first frame a page reads is the whole directory (a sync step 2): ~4 ms to apply cold, ~2 ms
  *   after a one-entry sample went the same way. The sample costs about what it saves, and only the part
- *   that fits the ~3 ms handshake is won: the live attach went 15.2 -> 14.8 ms p50 (A/B, 40 pages). It
+ *   that fits the ~3 ms handshake is won: the live attach went 15.2 -> 14.8 ms p50 (A/B, 40 pages) when
+ *   it came in, and a later A/B found it neutral (17.8 ms without, 18.0 with; docs/architecture.md). It
  *   is kept encoded: encoding it in the page would compile yjs's writer too, which a reader never runs.
  */
 import * as Y from 'yjs'

@@ -33,6 +33,8 @@ describe('DirectoryList', () => {
     expect(list.seed([entry('bbbb'), entry('aaaa')]).map((p) => p.id)).toEqual(['aaaa', 'bbbb'])
     expect(list['dir']).toBeNull()
     expect(list.listed('aaaa')?.id).toBe('aaaa')
+    // Built by newDirectoryDoc: a fixed guid, no uuid drawn in a cold page (shared/directory.ts).
+    expect(list.doc.guid).toBe('_directory')
     list.destroy()
   })
 
