@@ -5,6 +5,7 @@
  * malformed is a 4xx that stores nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { readCapped } from './capped-body.js'
 import type { Inbox } from './inbox.js'
 
 /** A message of MAX_TEXT_BYTES plus its envelope fits well within this. */
@@ -21,24 +22,6 @@ const answer = (res: ServerResponse, status: number, body: unknown, close = fals
   res.writeHead(status, { 'Content-Type': 'application/json', ...(close ? { Connection: 'close' } : {}) })
   res.end(JSON.stringify(body))
 }
-
-/** Reads the body, or null once it passes `max` bytes (the rest is never buffered). */
-const readCapped = (req: IncomingMessage, max: number): Promise<Buffer | null> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > max) {
-        req.removeAllListeners('data')
-        req.pause()
-        return resolve(null)
-      }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
 
 export const createInboxRoute = ({ selfId, inbox, authorize }: InboxRouteOptions) => {
   // Loaded on the first message (inbox-schema.ts says why), once per route.

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fetchHealth, type HealthError } from '../shared/health-client.js'
 import type { PeerEntry } from '../shared/schema.js'
+import { nodeGet } from './node-get.js'
 import { isProcessAlive, processState } from './process-identity.js'
 
 /**
@@ -42,7 +43,7 @@ export const probePeer = async (entry: PeerEntry, opts: { hostId: string; timeou
   const state = local ? processState(entry) : null
   if (state === 'T' || state === 't') return { alive: false, reason: `process ${entry.pid} is stopped` }
   try {
-    const health = await fetchHealth(entry.url, { timeoutMs: opts.timeoutMs })
+    const health = await fetchHealth(entry.url, { timeoutMs: opts.timeoutMs, get: nodeGet() })
     if (health.id !== entry.id) return { alive: false, reason: `port ${entry.port} now serves peer ${health.id}` }
     return { alive: true }
   } catch (err) {

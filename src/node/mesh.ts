@@ -15,6 +15,7 @@
 import type * as Y from 'yjs'
 import { directoryMap, DirectoryView, readPeer } from '../shared/directory.js'
 import { fetchHealth } from '../shared/health-client.js'
+import { nodeGet } from './node-get.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { Dialler } from './dialler.js'
 import type { Hint, HintSink, NodeDiscovery } from './discovery/hint.js'
@@ -162,7 +163,7 @@ export class Mesh implements HintSink {
       return this.dialler.schedule(0)
     }
     record.probing = true
-    void fetchHealth(hint.url, { timeoutMs: PROBE_TIMEOUT_MS })
+    void fetchHealth(hint.url, { timeoutMs: PROBE_TIMEOUT_MS, get: nodeGet() })
       .then((health) => {
         if (health.id !== hint.id) throw new Error(`it is peer ${health.id}`)
         if (!this.running) return

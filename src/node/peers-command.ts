@@ -9,13 +9,14 @@ import type { RegistryResponse } from '../shared/schema.js'
 import type { PeerConfig } from './config.js'
 import { accessToken, dashboardUrl } from './access-token.js'
 import { createLogger } from './log.js'
+import { nodeGet } from './node-get.js'
 import { loadMeshKey } from './mesh-key.js'
 import { peerRow, peerTable } from './peer-rows.js'
 import { RegistryFile } from './registry-file.js'
 
 /** With the token, the answer names each peer's rooms; a stranger's would not. */
 const fetchRegistry = async (url: string, timeoutMs: number, token: string | null): Promise<RegistryResponse> => {
-  const parsed = parseRegistryResponse(await getJson(`${url}/registry`, { timeoutMs, ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) }))
+  const parsed = parseRegistryResponse(await getJson(`${url}/registry`, { timeoutMs, get: nodeGet(), ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) }))
   if (!parsed) throw new Error('not a peer-plan peer')
   return parsed
 }

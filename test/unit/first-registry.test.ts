@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { firstRegistry } from '../../src/browser/discovery/source.js'
+import { refusedUrl } from '../helpers/loopback.js'
 
 /** A loopback server answering /registry as a peer would, counting the requests it got. */
 const registryServer = async (self: string) => {
@@ -13,15 +14,6 @@ const registryServer = async (self: string) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   onTestFinished(() => new Promise<void>((r) => server.close(() => r())))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }
-}
-
-/** A port nothing listens on: connecting is refused at once. */
-const refusedUrl = async () => {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((r) => server.close(() => r()))
-  return `http://127.0.0.1:${port}`
 }
 
 const never = new AbortController().signal
