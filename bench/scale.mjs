@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dropExtraCaCerts, extraCaCertsNote } from './lib/environment.mjs'
-import { followDirectory as follow, makeHome, rssMiB, spawnPeer, until as untilEvery } from './lib/peers.mjs'
+import { followDirectory as follow, followerLag, makeHome, rssMiB, spawnPeer, until as untilEvery } from './lib/peers.mjs'
 
 const PORTS = [23000, 23099]
 // Before anything is started, as in pnpm bench: peers start as an agent's would (lib/environment.mjs).
@@ -43,7 +43,7 @@ for (const n of Ns) {
   let peers = await Promise.all(Array.from({ length: n }, () => start(home).then(follow)))
   const lastReady = Math.max(...peers.map((p) => p.readyAt))
   const converged = await until(() => allList(peers, peers.map((p) => p.id)), `converge@${n}`)
-  const r = { n, spawn_all_ready_ms: lastReady - t0 }
+  const r = { n, spawn_all_ready_ms: lastReady - t0, follower_connected_after_last_ready_ms: followerLag(peers, lastReady) }
 
   // Let reconciliation settle, then count links from every peer's /health.
   await new Promise((res) => setTimeout(res, 1500))

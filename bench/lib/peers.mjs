@@ -47,9 +47,18 @@ export const until = async (cond, what, timeoutMs = 30000, intervalMs = 5) => {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** Follows a peer's directory doc over its _directory room, as a browser would. */
+/**
+ * Follows a peer's directory doc over its _directory room, as a browser would. `connectedAt`: when the
+ * follower's socket first opened. Under 32 cold starts on 2 cores a peer that has printed its ready
+ * line can take a second or more to take the follower in, so a convergence read through followers
+ * includes that wait (followerLag).
+ */
 export const followDirectory = (p) => {
   p.doc = new Y.Doc()
   p.provider = new WebsocketProvider(p.url.replace('http', 'ws'), '_directory', p.doc, { WebSocketPolyfill: WebSocket, disableBc: true })
+  p.provider.on('status', (e) => e.status === 'connected' && (p.connectedAt ??= performance.now()))
   return p
 }
+
+/** How long after `since` the last of `peers`' followers connected (0 if all were in before). */
+export const followerLag = (peers, since) => Math.max(0, ...peers.map((p) => (p.connectedAt ?? Infinity) - since))

@@ -68,6 +68,7 @@ export const renderTable = (result) => {
     const target = reference(name).target
     const notes = [
       s.connections !== undefined ? `${s.connections} conns (full mesh ${s.connections_full_mesh}), ${s.rss_mib_per_peer} MiB/peer` : '',
+      s.follower_connected_after_last_ready_ms ? `bench's last follower let in ${fmt(s.follower_connected_after_last_ready_ms.p50)} ms after the last ready (p50), max ${fmt(s.follower_connected_after_last_ready_ms.max)}` : '',
       s.live_p50_ms !== undefined ? `live p50 ${fmt(s.live_p50_ms)}` : '',
       s.peers_listed_min !== undefined ? `pages listed >= ${s.peers_listed_min} of ${s.n} (${s.in_range} in range)` : '',
       s.converged_after_last_ready_ms !== undefined ? `mesh converged ${(s.converged_after_last_ready_ms / 1000).toFixed(1)} s after the last ready` : '',

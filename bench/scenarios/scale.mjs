@@ -5,7 +5,7 @@
  * number of peers it lists).
  */
 import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
-import { followDirectory, health, makeHome, rssMiB, sleep, spawnPeer, stopAll, until } from '../lib/peers.mjs'
+import { followDirectory, followerLag, health, makeHome, rssMiB, sleep, spawnPeer, stopAll, until } from '../lib/peers.mjs'
 import { summarize } from '../lib/stats.mjs'
 import { checkJoin, countVia } from './joins.mjs'
 
@@ -52,6 +52,7 @@ export const runScale = async (ctx, browser) => {
     if (!wants(`converge@${n}`) && !wants(`registry@${n}`)) continue
     progress(`converge@${n}: cold starts of ${n} peers`)
     const xs = []
+    const lags = []
     let peers = []
     // Quick mode keeps it to 3 cold starts so the whole run stays short.
     const starts = wants(`converge@${n}`) ? (ctx.quick ? 3 : ctx.runs) : 1
@@ -60,9 +61,12 @@ export const runScale = async (ctx, browser) => {
       peers = await coldStart(n, P.convN, makeHome())
       const lastReady = Math.max(...peers.map((p) => p.readyAt))
       xs.push((await until(() => peers.every((p) => lists(p, n)), `converge@${n}`)) - lastReady)
+      lags.push(followerLag(peers, lastReady))
     }
     const extra = await settledShape(peers, n, ctx.quick)
-    if (wants(`converge@${n}`)) ctx.record(`converge@${n}`, xs, extra)
+    // How much of each convergence was the bench's own followers still waiting to be let in.
+    const lag = summarize(lags)
+    if (wants(`converge@${n}`)) ctx.record(`converge@${n}`, xs, { ...extra, follower_connected_after_last_ready_ms: { p50: lag.p50_ms, max: lag.max_ms } })
     if (wants(`registry@${n}`)) {
       const r = await registryJoins(ctx, browser, peers, `registry@${n}`, P.convN, n)
       ctx.record(`registry@${n}`, r.xs, { ...extra, via: countVia(r.vias), live_p50_ms: summarize(r.lives).p50_ms })
