@@ -10,6 +10,8 @@ import type { IncomingMessage } from 'node:http'
  */
 export const readCapped = (msg: IncomingMessage, max: number): Promise<Buffer | null> =>
   new Promise((resolve, reject) => {
+    // Already over (cut, or read by someone else): no event would come.
+    if (msg.destroyed || msg.readableEnded) return reject(new Error('the message was cut short'))
     const chunks: Buffer[] = []
     let size = 0
     msg.on('data', (c: Buffer) => {

@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:http'
 import type { PeerEntry } from '../shared/schema.js'
+import { readCapped } from './capped-body.js'
 import type { WireMessage } from './inbox.js'
 
 export class DeliveryError extends Error {}
@@ -23,6 +24,9 @@ export const findPeer = (peers: PeerEntry[], to: string): PeerEntry => {
   const known = peers.slice(0, 10).map((p) => `${p.name} (${p.id})`).join(', ')
   throw new DeliveryError(`no peer ${JSON.stringify(key)} in the mesh${known ? `; peers: ${known}` : ''}`)
 }
+
+/** POST /inbox answers a line of JSON (inbox-route.ts); more is not a peer. */
+const MAX_ANSWER_BYTES = 4096
 
 interface PostAnswer {
   status: number
@@ -57,11 +61,12 @@ export class Messenger {
   private post(url: string, body: string, token: string, timeoutMs: number): Promise<PostAnswer> {
     return new Promise((resolve, reject) => {
       const req = request(url, { method: 'POST', agent: this.agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${token}` }, timeout: timeoutMs }, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (d: string) => (text.length < 4096 ? (text += d) : undefined))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-        res.on('error', reject)
+        readCapped(res, MAX_ANSWER_BYTES).then((text) => {
+          if (text !== null) return resolve({ status: res.statusCode ?? 0, body: text.toString('utf8') })
+          // Not a peer's answer (those are a line of JSON); its socket is not kept.
+          res.destroy()
+          reject(new Error(`an answer over ${MAX_ANSWER_BYTES} bytes`))
+        }, reject)
       })
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })))
       req.on('error', reject)

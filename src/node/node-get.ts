@@ -21,9 +21,6 @@ export const MAX_ANSWER_BYTES = 4 * MAX_PAYLOAD_BYTES
 
 const reply = (res: IncomingMessage, signal: AbortSignal, maxBytes: number): HttpReply => {
   const status = res.statusCode ?? 0
-  // An answer cut short emits 'error' (ECONNRESET) even when nobody reads it (an error status is
-  // never read): json() reports it to a reader; an unheard 'error' would take the peer down.
-  res.on('error', () => {})
   return {
     ok: status >= 200 && status < 300,
     status,
@@ -54,5 +51,8 @@ export const nodeGet =
       if (signal.aborted) return reject(signal.reason)
       const req = request(url, { method: 'GET', agent: false, signal, headers: { Accept: 'application/json', ...headers } }, (res) => resolve(reply(res, signal, maxBytes)))
       req.on('error', (err) => reject(signal.aborted ? signal.reason : err))
+      // An answer that never becomes a response (a 101: node:http then drops the socket) emits neither
+      // 'response' nor 'error', and the signal can no longer end it: without this it would wait for ever.
+      req.on('close', () => reject(signal.aborted ? signal.reason : Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })))
       req.end()
     })

@@ -1,7 +1,8 @@
 /**
  * The one /health client, for Node (liveness probes, hint confirmation) and the browser (discovery,
- * failover): both have fetch. Every failure is a HealthError with a short phrase a log or a
- * MeshDiscoveryError can quote; `timedOut` tells a silent peer from one that refused.
+ * failover); the request itself is an HttpGet, fetch unless given (a peer gives node-get.ts's). Every
+ * failure is a HealthError with a short phrase a log or a MeshDiscoveryError can quote; `timedOut`
+ * tells a silent peer from one that refused.
  */
 import { checkHealthResponse } from './entry-check.js'
 import type { HealthResponse } from './schema.js'
@@ -74,6 +75,8 @@ export const getJson = async (url: string, opts: GetOptions): Promise<unknown> =
     return await res.json()
   } catch (err) {
     if (err instanceof HealthError) throw err
+    // Cut off while the body came (the deadline or the caller): said as such, not as a bad body.
+    if (signal.aborted) throw describe(signal.reason, opts.timeoutMs)
     throw (err as Error)?.name === 'TimeoutError' ? describe(err, opts.timeoutMs) : new HealthError('not JSON')
   }
 }

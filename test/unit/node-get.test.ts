@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process'
 import { createServer, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { getJson, HealthError, type HttpGet } from '../../src/shared/health-client.js'
@@ -51,12 +51,29 @@ describe.each(transports)('getJson through %s', (_name, get) => {
     }
   })
 
-  it("the caller's signal cancels", async () => {
-    const url = await serve(() => {})
-    const stop = new AbortController()
-    const pending = failure(getJson(url, { timeoutMs: 60_000, get, signal: stop.signal }))
-    stop.abort()
-    expect((await pending).message).toBe('cancelled')
+  it("the caller's signal cancels, before the answer and during its body", async () => {
+    const silent = await serve(() => {})
+    const stalled = await serve((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).write('{"a":'))
+    for (const url of [silent, stalled]) {
+      const stop = new AbortController()
+      const pending = failure(getJson(url, { timeoutMs: 60_000, get, signal: stop.signal }))
+      // After the headers have come, for the stalled body.
+      await new Promise((r) => setTimeout(r, 50))
+      stop.abort()
+      expect((await pending).message).toBe('cancelled')
+    }
+  })
+
+  it('an answer that is not HTTP/1.1 with a body (a bare 101) fails, and does not wait for the deadline', async () => {
+    const server = createNetServer((socket) => {
+      socket.on('error', () => {})
+      socket.once('data', () => socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: nothing\r\n\r\n'))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    onTestFinished(() => new Promise<void>((r) => server.close(() => r())))
+    const err = await failure(getJson(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { timeoutMs: 60_000, get }))
+    expect(err).toBeInstanceOf(HealthError)
+    expect(err.timedOut).toBe(false)
   })
 
   it('a refused Origin and an error status say so from the headers; a body that is not JSON says that', async () => {
