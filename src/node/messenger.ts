@@ -6,7 +6,6 @@
  */
 import { Agent, request } from 'node:http'
 import type { PeerEntry } from '../shared/schema.js'
-import { readCapped } from './capped-body.js'
 import type { WireMessage } from './inbox.js'
 
 export class DeliveryError extends Error {}
@@ -25,8 +24,8 @@ export const findPeer = (peers: PeerEntry[], to: string): PeerEntry => {
   throw new DeliveryError(`no peer ${JSON.stringify(key)} in the mesh${known ? `; peers: ${known}` : ''}`)
 }
 
-/** POST /inbox answers a line of JSON (inbox-route.ts); more is not a peer. */
-const MAX_ANSWER_BYTES = 4096
+/** POST /inbox answers a line of JSON (inbox-route.ts): what is kept of an answer. */
+const MAX_ANSWER_CHARS = 4096
 
 interface PostAnswer {
   status: number
@@ -61,12 +60,15 @@ export class Messenger {
   private post(url: string, body: string, token: string, timeoutMs: number): Promise<PostAnswer> {
     return new Promise((resolve, reject) => {
       const req = request(url, { method: 'POST', agent: this.agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${token}` }, timeout: timeoutMs }, (res) => {
-        readCapped(res, MAX_ANSWER_BYTES).then((text) => {
-          if (text !== null) return resolve({ status: res.statusCode ?? 0, body: text.toString('utf8') })
-          // Not a peer's answer (those are a line of JSON); its socket is not kept.
-          res.destroy()
-          reject(new Error(`an answer over ${MAX_ANSWER_BYTES} bytes`))
-        }, reject)
+        // Read to the end, unlike capped-body.ts, which stops at its cap: the socket is kept alive for the
+        // next message only if this answer is drained. (Also, its own chunk in the lazily loaded MCP host
+        // made one more module for a peer to resolve at start, which sent Node's getPathFromURLPosix to
+        // TurboFan and cost each peer 3.3 MiB of resident compiler code: docs/architecture.md.)
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => (text.length < MAX_ANSWER_CHARS ? (text += d) : undefined))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+        res.on('error', reject)
       })
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })))
       req.on('error', reject)
