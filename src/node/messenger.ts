@@ -60,10 +60,9 @@ export class Messenger {
   private post(url: string, body: string, token: string, timeoutMs: number): Promise<PostAnswer> {
     return new Promise((resolve, reject) => {
       const req = request(url, { method: 'POST', agent: this.agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${token}` }, timeout: timeoutMs }, (res) => {
-        // Read to the end, unlike capped-body.ts, which stops at its cap: the socket is kept alive for the
-        // next message only if this answer is drained. (Also, its own chunk in the lazily loaded MCP host
-        // made one more module for a peer to resolve at start, which sent Node's getPathFromURLPosix to
-        // TurboFan and cost each peer 3.3 MiB of resident compiler code: docs/architecture.md.)
+        // Read to the end, unlike capped-body.ts, which stops at its cap: the kept-alive socket serves the
+        // next message only once this answer is drained. (Importing it here also cost every peer 3.3 MiB:
+        // docs/architecture.md, Costs as the mesh grows.)
         let text = ''
         res.setEncoding('utf8')
         res.on('data', (d: string) => (text.length < MAX_ANSWER_CHARS ? (text += d) : undefined))

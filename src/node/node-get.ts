@@ -10,8 +10,8 @@
  */
 import { request, type IncomingMessage } from 'node:http'
 import { HealthError, type HttpGet, type HttpReply } from '../shared/health-client.js'
-import { readCapped } from './capped-body.js'
 import { MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import { readCapped } from './capped-body.js'
 
 /**
  * The largest answer read: a directory syncs in one MAX_PAYLOAD_BYTES frame, and its JSON (/registry)

@@ -76,8 +76,7 @@ export const getJson = async (url: string, opts: GetOptions): Promise<unknown> =
   } catch (err) {
     if (err instanceof HealthError) throw err
     // Cut off while the body came (the deadline or the caller): said as such, not as a bad body.
-    if (signal.aborted) throw describe(signal.reason, opts.timeoutMs)
-    throw (err as Error)?.name === 'TimeoutError' ? describe(err, opts.timeoutMs) : new HealthError('not JSON')
+    throw signal.aborted ? describe(signal.reason, opts.timeoutMs) : new HealthError('not JSON')
   }
 }
 

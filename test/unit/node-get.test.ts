@@ -26,6 +26,9 @@ const serve = async (handler: Handler) => {
 
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure') }, (err: unknown) => err as HealthError)
 
+/** A server that never answers, and one that stops halfway through its body. */
+const slowServers = async () => [await serve(() => {}), await serve((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).write('{"a":'))]
+
 const transports: [string, HttpGet | undefined][] = [['fetch', undefined], ['nodeGet', nodeGet()]]
 
 describe.each(transports)('getJson through %s', (_name, get) => {
@@ -42,9 +45,7 @@ describe.each(transports)('getJson through %s', (_name, get) => {
   })
 
   it('a server that never answers, or stops halfway through its body, times out', async () => {
-    const silent = await serve(() => {})
-    const stalled = await serve((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).write('{"a":'))
-    for (const url of [silent, stalled]) {
+    for (const url of await slowServers()) {
       const err = await failure(getJson(url, { timeoutMs: 150, get }))
       expect(err.message).toBe('no answer in 150 ms')
       expect(err.timedOut).toBe(true)
@@ -52,9 +53,7 @@ describe.each(transports)('getJson through %s', (_name, get) => {
   })
 
   it("the caller's signal cancels, before the answer and during its body", async () => {
-    const silent = await serve(() => {})
-    const stalled = await serve((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).write('{"a":'))
-    for (const url of [silent, stalled]) {
+    for (const url of await slowServers()) {
       const stop = new AbortController()
       const pending = failure(getJson(url, { timeoutMs: 60_000, get, signal: stop.signal }))
       // After the headers have come, for the stalled body.
