@@ -14,6 +14,10 @@
  *   the join after one fetch is reported beside it.
  * - localStorage: the first read in a context restored with a cache record (as `cached`'s contexts are).
  * - entry check: parseRegistryResponse() of a real 10-peer /registry answer, first call in the page.
+ * - compile: the bundle imported in a fresh page and a join until its live directory, three ways by
+ *   turns: as built; with Chrome's compile hint as its first line (lib/compile-hint.mjs), so every
+ *   function is compiled as it loads; and as built in a Chromium launched with
+ *   `--js-flags=--no-lazy`, which an earlier A/B had used for the same question.
  *
  *   node bench/cold-costs.mjs [--runs 40] [--out FILE]
  *
@@ -26,6 +30,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freshPage, launch, loadLibrary } from './lib/browser.mjs'
+import { importAndJoin, startBundleServer } from './lib/compile-hint.mjs'
 import { startTrivialHttp } from './lib/floors.mjs'
 import { makeHome, spawnPeer, stopAll, until } from './lib/peers.mjs'
 
@@ -40,6 +45,7 @@ const OUT = resolve(values.out ?? (RUNS === 40 ? fileURLToPath(new URL('./result
 const MESH_A = [24900, 24910]
 const MESH_B = [24912, 24922]
 const FLOORS = [24925, 24926]
+const BUNDLES = 24927
 const t0 = performance.now()
 const progress = (s) => process.stderr.write(`[bench:cold ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`)
 
@@ -51,10 +57,11 @@ const startMesh = async ([first, last], extra = []) => {
   return peers
 }
 
+const r2 = (x) => Math.round(x * 100) / 100
+
 /** p50 and mean: Chromium's clock here ticks in 0.1 ms, so the mean of many runs is the finer figure. */
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
-  const r2 = (x) => Math.round(x * 100) / 100
   return { runs: s.length, p50_ms: r2(s[Math.floor(s.length / 2)]), mean_ms: r2(s.reduce((a, b) => a + b, 0) / s.length) }
 }
 
@@ -129,12 +136,16 @@ const main = async () => {
   // Mesh B serves mesh A's page: it has its own range, so its peers must be told that origin.
   const meshB = await startMesh(MESH_B, ['--allow-origin', origin])
   const floors = await Promise.all(FLOORS.map(startTrivialHttp))
+  const bundles = await startBundleServer(BUNDLES)
   const browser = await launch()
+  const noLazy = await launch(['--js-flags=--no-lazy'])
   try {
     await until(async () => (await (await fetch(`${meshA[0].url}/registry`)).json()).peers.length === 10, 'mesh A to list 10 peers', 30000, 50)
     await until(async () => (await (await fetch(`${meshB[0].url}/registry`)).json()).peers.length === 10, 'mesh B to list 10 peers', 30000, 50)
     const rows = { floorCold: [], joinCold: [], joinAfterFetch: [], floorAfterJoin: [], floorWarm: [], joinWarm: [], storage: [], check: [] }
-    progress(`${RUNS} rounds, each: a page with two joins and two floor fetches (join or fetch first, by turns), a localStorage read, an entry check`)
+    const compile = { plain: [], hinted: [], noLazy: [] }
+    const ways = { plain: [browser, bundles.url('plain')], hinted: [browser, bundles.url('hinted')], noLazy: [noLazy, bundles.url('plain')] }
+    progress(`${RUNS} rounds, each: a page with two joins and two floor fetches (join or fetch first, by turns), a localStorage read, an entry check, three import-and-join pages`)
     for (let i = 0; i < RUNS; i++) {
       const { ctx, page } = await freshPage(browser, `${origin}/health`)
       await loadLibrary(page)
@@ -143,18 +154,47 @@ const main = async () => {
       for (const [k, v] of Object.entries(r)) rows[k].push(v)
       rows.storage.push(await firstStorageRead(browser, origin))
       rows.check.push(await firstEntryCheck(browser, origin, `${meshA[0].url}/registry`))
+      const order = Object.keys(ways)
+      for (const way of i % 2 ? order.reverse() : order) compile[way].push(await importAndJoin(ways[way][0], `${origin}/health`, ways[way][1], MESH_A))
     }
-    return report(rows)
+    return report(rows, compile)
   } finally {
     await browser.close()
+    await noLazy.close()
+    bundles.close()
     floors.forEach((f) => f.close())
     await stopAll([...meshA, ...meshB], 'SIGTERM')
   }
 }
 
-const report = (rows) => {
+/** The compile check's rows, what the hint moves, and the table lines for it. */
+const compileReport = (compile) => {
+  const s = Object.fromEntries(Object.entries(compile).map(([way, runs]) => [way, Object.fromEntries(['imported', 'listed', 'live'].map((k) => [k, stats(runs.map((r) => r[k]))]))]))
+  const moved = (k) => r2(s.hinted[k].p50_ms - s.plain[k].p50_ms)
+  const derived = {
+    hint_import_ms: moved('imported'),
+    hint_list_ms: moved('listed'),
+    hint_live_ms: moved('live'),
+    hint_import_and_list_ms: r2(moved('imported') + moved('listed')),
+    hint_import_and_live_ms: r2(moved('imported') + moved('live')),
+    no_lazy_import_ms: r2(s.noLazy.imported.p50_ms - s.plain.imported.p50_ms)
+  }
+  const names = { plain: 'as built', hinted: 'with the compile hint', noLazy: 'as built, Chromium with --js-flags=--no-lazy' }
+  const lines = [
+    '',
+    '| the bundle imported, then joinMesh() (fresh browser context each run) | import p50 ms | list p50 ms | live p50 ms |',
+    '| --- | --- | --- | --- |',
+    ...Object.keys(names).map((w) => `| ${names[w]} | ${s[w].imported.p50_ms} | ${s[w].listed.p50_ms} | ${s[w].live.p50_ms} |`),
+    '',
+    `The compile hint moves the import by ${derived.hint_import_ms} ms, the list by ${derived.hint_list_ms} ms and the live directory by ${derived.hint_live_ms} ms (p50):` +
+      ` import and list ${derived.hint_import_and_list_ms} ms, import and live ${derived.hint_import_and_live_ms} ms. --no-lazy moves the import by ${derived.no_lazy_import_ms} ms.`
+  ]
+  return { scenarios: s, derived, lines }
+}
+
+const report = (rows, compile) => {
   const s = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, stats(v)]))
-  const r2 = (x) => Math.round(x * 100) / 100
+  const c = compileReport(compile)
   const derived = {
     cold_page_over_floor_ms: r2(s.joinCold.p50_ms - s.floorCold.p50_ms),
     after_one_fetch_over_floor_ms: r2(s.joinAfterFetch.p50_ms - s.floorCold.p50_ms),
@@ -162,7 +202,7 @@ const report = (rows) => {
     cached_allowance_at_1_2x_ms: r2(0.2 * s.floorCold.p50_ms),
     registry_allowance_at_1_3x_ms: r2(0.3 * s.floorCold.p50_ms)
   }
-  const results = { when: new Date().toISOString(), cpus: cpus().length, runs: RUNS, scenarios: s, derived }
+  const results = { when: new Date().toISOString(), cpus: cpus().length, runs: RUNS, scenarios: s, derived, compile: { scenarios: c.scenarios, derived: c.derived } }
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
   const line = (what, x) => `| ${what} | ${x.p50_ms} | ${x.mean_ms} |`
   process.stdout.write([
@@ -179,6 +219,7 @@ const report = (rows) => {
     '',
     `The join over the floor, each first in its page: ${derived.cold_page_over_floor_ms} ms; after one fetch: ${derived.after_one_fetch_over_floor_ms} ms; code compiled: ${derived.warm_page_over_floor_ms} ms.`,
     `At this floor, 1.2x leaves ${derived.cached_allowance_at_1_2x_ms} ms and 1.3x ${derived.registry_allowance_at_1_3x_ms} ms.`,
+    ...c.lines,
     `Written to ${OUT}`,
     ''
   ].join('\n'))

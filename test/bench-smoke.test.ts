@@ -64,5 +64,15 @@ describe('pnpm bench', () => {
     }
     expect(json.derived.cached_allowance_at_1_2x_ms).toBeCloseTo(0.2 * json.scenarios.floorCold.p50_ms, 1)
     expect(stdout).toContain(`| localStorage, first read (context restored with a record) | ${json.scenarios.storage.p50_ms} |`)
+    // The compile check: each way imported and joined in both rounds, and the hint's moves derived from them.
+    type Row = { runs: number; p50_ms: number }
+    const compile = json.compile.scenarios as Record<'plain' | 'hinted' | 'noLazy', Record<'imported' | 'listed' | 'live', Row>>
+    expect(Object.keys(compile).sort()).toEqual(['hinted', 'noLazy', 'plain'])
+    for (const [way, rows] of Object.entries(compile)) {
+      expect(Object.keys(rows).sort(), way).toEqual(['imported', 'listed', 'live'])
+      for (const [k, s] of Object.entries(rows)) expect(s.runs === 2 && Number.isFinite(s.p50_ms), `${way} ${k}`).toBe(true)
+    }
+    expect(json.compile.derived.hint_live_ms).toBeCloseTo(compile.hinted.live.p50_ms - compile.plain.live.p50_ms, 1)
+    expect(stdout).toContain(`| with the compile hint | ${compile.hinted.imported.p50_ms} | ${compile.hinted.listed.p50_ms} | ${compile.hinted.live.p50_ms} |`)
   })
 })

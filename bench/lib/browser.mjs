@@ -2,7 +2,11 @@
 import { chromium } from 'playwright-core'
 import { chromiumLaunchOptions } from '../../scripts/lib/chromium.mjs'
 
-export const launch = async () => chromium.launch((await chromiumLaunchOptions()).launch)
+/** `extraArgs` are added to the launch's own (bench:cold's `--js-flags` check). */
+export const launch = async (extraArgs = []) => {
+  const options = (await chromiumLaunchOptions()).launch
+  return chromium.launch({ ...options, args: [...options.args, ...extraArgs] })
+}
 
 /** A fresh context (fresh IndexedDB, no warm connections) with a page on origin + path. */
 export const freshPage = async (browser, url) => {
