@@ -129,10 +129,17 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
       }
       const synced = () => {
         if (done) return
+        try {
+          if (mirrored) mirror()
+        } catch (err) {
+          // Not left pending: a failover that never settled would stop every later one (`failing`).
+          return fail(new Error(`${found.url}: its directory could not be copied into the page's (${(err as Error).message})`))
+        }
+        // A listener of the mirror's events may have destroyed the mesh, which ended this attach.
+        if (done) return
         done = true
         clearTimeout(timer)
         if (this.abandon === fail) this.abandon = null
-        if (mirrored) mirror()
         const unlisted = this.list.dropUnlisted()
         if (unlisted) this.onListChange(unlisted)
         this.current = this.list.get(found.id)

@@ -4,14 +4,21 @@
  * this page's schema does not know) is left alone, so it fires no event. After a failover the new
  * peer's directory then changes only what differs from the old one's.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import { parsePeerEntry } from '../shared/schema.js'
 
-/** JSON with object keys sorted, so two encodings of one value compare equal. */
+/**
+ * JSON with object keys sorted, so two encodings of one value compare equal. A directory value may be
+ * anything yjs can carry, which is more than JSON: a BigInt is written as its digits and an `n`
+ * (JSON.stringify would throw), a nested Y type as its toJSON().
+ */
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v
+    typeof v === 'bigint' ? `${v}n` : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v
   )
+
+/** A value of one doc as another doc can hold it: a Y type belongs to its own doc, so it goes over as JSON. */
+const portable = (value: unknown): unknown => (value instanceof Y.AbstractType ? value.toJSON() : value)
 
 /**
  * Two directory values the page shows the same: as parsed entries where they parse, else as raw JSON.
@@ -26,7 +33,7 @@ export const mirrorMap = (from: Y.Map<unknown>, to: Y.Map<unknown>): void => {
   to.doc!.transact(() => {
     for (const key of [...to.keys()]) if (!from.has(key)) to.delete(key)
     from.forEach((value, key) => {
-      if (!to.has(key) || !same(to.get(key), value)) to.set(key, value)
+      if (!to.has(key) || !same(to.get(key), value)) to.set(key, portable(value))
     })
   })
 }

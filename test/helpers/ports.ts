@@ -59,7 +59,9 @@ const BASE = {
   // A port nothing listens on (test/unit/directory-reader.test.ts: a refused connection).
   directoryReader: [23800, 23800],
   // Loopback stand-ins for peers' /registry (test/unit/join-head-start.test.ts).
-  joinHeadStart: [23810, 23813]
+  joinHeadStart: [23810, 23813],
+  // Stand-in peers whose directories hold values that are not entries (test/browser/odd-values.test.ts).
+  browserOddValues: [23820, 23829]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
