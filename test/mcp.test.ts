@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { call, INITIALIZE, spawnRaw, startAgent, type Agent } from './helpers/mcp.js'
 import { CLI, getJson, report, tempHome, waitFor } from './helpers/peers.js'
 import { PORTS, range } from './helpers/ports.js'
+import { roomClient } from './helpers/rooms.js'
 
 const args = ['--ports', range(PORTS.mcp)]
 const TOOLS = ['check_messages', 'dashboard_url', 'list_peers', 'list_rooms', 'read_room', 'send_message', 'write_room']
@@ -156,5 +157,28 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
     const lines = out().split('\n').filter(Boolean)
     expect(lines.length).toBeGreaterThanOrEqual(7)
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' })
+  })
+
+  it("a room client writing with the peer's own Yjs client id: yjs's warning goes to stderr, stdout stays JSON-RPC", async () => {
+    const home = await tempHome()
+    const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])
+    const answer = (id: number) => out().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
+    send(1, 'initialize', INITIALIZE('raw'))
+    await waitFor(() => answer(1), 'the initialize answer')
+    send(2, 'tools/call', { name: 'write_room', arguments: { room: 'plan', text: 'hello from the agent' } })
+    send(3, 'tools/call', { name: 'dashboard_url', arguments: {} })
+    await waitFor(() => answer(2) && answer(3), 'the write and the dashboard URL')
+    const dashboard = new URL(answer(3).result.structuredContent.url)
+    const client = roomClient({ url: dashboard.origin, token: dashboard.hash.replace('#token=', '') }, 'plan')
+    await waitFor(() => client.text() === 'hello from the agent', 'the room client to sync')
+    // yjs takes a foreign update in its own client id for a clash, changes its id and says so with console.log.
+    const own = client.doc.clientID
+    client.doc.clientID = [...client.doc.store.clients.keys()].find((id) => id !== own)!
+    client.doc.getText('content').insert(0, 'X')
+    client.doc.clientID = own
+    await waitFor(() => err().includes('Changed the client-id'), "yjs's warning on stderr")
+    proc.stdin!.end()
+    expect(await exited).toBe(0)
+    for (const line of out().split('\n').filter(Boolean)) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' })
   })
 })

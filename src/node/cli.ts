@@ -6,6 +6,7 @@
  * In MCP mode the MCP server is up before the peer: `initialize` is answered while the peer still binds
  * and joins, and tools wait for the peer. The peer's modules are loaded only after that.
  */
+import { Console } from 'node:console'
 import { homedir } from 'node:os'
 import { ConfigError, HELP, resolveConfig, type PeerConfig } from './config.js'
 import { createLogger } from './log.js'
@@ -20,6 +21,9 @@ const fail = (msg: string): never => {
 }
 
 const run = async (config: PeerConfig): Promise<void> => {
+  // A dependency's console.log would land in MCP's stream: yjs prints a client-id clash that way, which
+  // any room client can cause. The console writes to stderr, as the peer's own log does.
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr })
   const log = createLogger(config.logLevel, `peer-plan-node[${process.pid}]`)
   log.debug(`config ${JSON.stringify(config)}`)
   const stdio = mcpOnStdio(config.mcp, stdinKind())
