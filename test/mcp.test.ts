@@ -159,6 +159,22 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' })
   })
 
+  it('a message over 4 MiB is dropped with a warning; the session and the peer go on', async () => {
+    const home = await tempHome()
+    const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])
+    const answered = (id: number) => out().split('\n').filter(Boolean).some((l) => JSON.parse(l).id === id)
+    send(1, 'initialize', INITIALIZE('raw'))
+    await waitFor(() => answered(1), 'the initialize answer')
+    send(2, 'tools/call', { name: 'write_room', arguments: { room: 'big', text: 'A'.repeat(5 * 1024 * 1024) } })
+    send(3, 'tools/call', { name: 'list_peers', arguments: {} })
+    await waitFor(() => answered(3), 'the answer to the request after the oversized one')
+    expect(answered(2)).toBe(false)
+    expect(err()).toMatch(/dropped a message of \d+ bytes \(more than 4194304\)/)
+    proc.stdin!.end()
+    expect(await exited).toBe(0)
+    expect(err()).toMatch(/stdin closed: leaving the mesh/)
+  })
+
   it("a room client writing with the peer's own Yjs client id: yjs's warning goes to stderr, stdout stays JSON-RPC", async () => {
     const home = await tempHome()
     const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])

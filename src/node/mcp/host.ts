@@ -38,7 +38,7 @@ export class McpHost implements SessionHost {
   private readonly socketOf = new Map<AgentSession, Socket>()
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly watchedDocs = new WeakSet<Y.Doc>()
-  private stdio: { session: AgentSession; onEnd: (reason: string) => void; watch: ParentWatch } | null = null
+  private stdio: { session: AgentSession; onEnd: (reason: string) => void; watch: ParentWatch; endReason: () => string } | null = null
   private socketServer: AgentSocketServer | null = null
   private socketStarting: Promise<string | null> | null = null
   private unwire: (() => void) | null = null
@@ -58,7 +58,7 @@ export class McpHost implements SessionHost {
     const { openSession } = await sessionModule()
     const opened = openSession(this, 'stdio', process.stdin, process.stdout) // stdout-ok: JSON-RPC
     const watch = new ParentWatch((reason) => onEnd(reason))
-    this.stdio = { session: opened.session, onEnd, watch }
+    this.stdio = { session: opened.session, onEnd, watch, endReason: opened.endReason }
     this.sessions.add(opened.session)
     watch.start()
     return opened.connect()
@@ -141,7 +141,7 @@ export class McpHost implements SessionHost {
     this.sessions.delete(session)
     this.socketOf.get(session)?.destroy()
     this.socketOf.delete(session)
-    if (session === this.stdio?.session && !this.closing) this.stdio.onEnd('stdin closed')
+    if (session === this.stdio?.session && !this.closing) this.stdio.onEnd(this.stdio.endReason())
     this.agentChanged()
   }
 

@@ -5,18 +5,32 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio'
 import type { Readable, Writable } from 'node:stream'
+import { LineCap } from './line-cap.js'
 import { AgentSession, type SessionHost } from './session.js'
 
-/** Largest JSON-RPC message read from a client (a room's whole text fits, escaped). */
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+/** Largest JSON-RPC message read from a client (a room's whole text fits, escaped); a longer one is dropped. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 export interface OpenedSession {
   session: AgentSession
   /** Starts reading; resolves once the transport listens. */
   connect(): Promise<void>
+  /** Why the session ended, for the log: its input ended, or the transport closed on an error. */
+  endReason(): string
 }
 
 export const openSession = (host: SessionHost, kind: 'stdio' | 'socket', input: Readable, output: Writable): OpenedSession => {
   const session = new AgentSession(host, kind)
-  return { session, connect: () => session.connect(new StdioServerTransport(input, output, { maxBufferSize: MAX_MESSAGE_BYTES })) }
+  const lines = new LineCap(MAX_MESSAGE_BYTES, (bytes) =>
+    host.log.warn(`MCP session ${session.id}: dropped a message of ${bytes} bytes (more than ${MAX_MESSAGE_BYTES}); the client gets no answer to it`)
+  )
+  input.on('error', (err) => lines.destroy(err))
+  input.pipe(lines)
+  const endReason = () => {
+    const ended = input.readableEnded || input.destroyed
+    const why = session.transportError?.message
+    return ended ? `${kind === 'stdio' ? 'stdin' : 'socket'} closed` : `the MCP transport closed${why ? ` (${why})` : ''}`
+  }
+  // The SDK's own cap, never reached: LineCap hands it one line at a time, each within MAX_MESSAGE_BYTES.
+  return { session, endReason, connect: () => session.connect(new StdioServerTransport(lines, output, { maxBufferSize: MAX_MESSAGE_BYTES + 64 * 1024 })) }
 }

@@ -37,6 +37,8 @@ export class AgentSession implements SessionState {
   readonly id = randomBytes(8).toString('hex')
   readonly server: McpServer
   agent: AgentInfo | null = null
+  /** The last error the transport reported (a write to a closed stdout, a line that is not JSON-RPC). */
+  transportError: Error | null = null
   inboxCursor = 0
   private readonly subscriptions = new Set<string>()
   private channel = false
@@ -56,6 +58,10 @@ export class AgentSession implements SessionState {
     registerResources(this.server, ctx)
     this.server.server.oninitialized = () => void this.onInitialized()
     this.server.server.onclose = () => this.onClosed()
+    this.server.server.onerror = (err) => {
+      this.transportError = err
+      host.log.debug(`MCP session ${this.id}: ${err.message}`)
+    }
     this.server.server.setNotificationHandler('notifications/roots/list_changed', () => void this.refreshRoots())
   }
 
