@@ -159,6 +159,32 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' })
   })
 
+  it('an initialize the SDK refuses registers nothing; the first accepted one names the agent for good', async () => {
+    const home = await tempHome()
+    const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])
+    const answer = (id: number) => out().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
+    const agentsNamed = async (id: number) => {
+      send(id, 'tools/call', { name: 'list_peers', arguments: {} })
+      await waitFor(() => answer(id), `list_peers (${id})`)
+      return answer(id).result.structuredContent.peers.find((p: any) => p.you).agents.map((a: any) => a.client)
+    }
+    send(1, 'initialize', { capabilities: {}, clientInfo: { name: 'refused', version: '1' } })
+    await waitFor(() => answer(1), 'the refusal')
+    expect(answer(1).error).toBeDefined()
+    send(2, 'initialize', INITIALIZE('accepted'))
+    await waitFor(() => answer(2), 'the accepted initialize')
+    expect(answer(2).result).toBeDefined()
+    proc.stdin!.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    expect(await agentsNamed(3)).toEqual(['accepted'])
+    send(4, 'initialize', INITIALIZE('second'))
+    await waitFor(() => answer(4), 'the second initialize answered')
+    expect(await agentsNamed(5)).toEqual(['accepted'])
+    expect(err()).not.toMatch(/agent (refused|second)/)
+    expect(err().match(/agent accepted .*registered/g)).toHaveLength(1)
+    proc.stdin!.end()
+    expect(await exited).toBe(0)
+  })
+
   it('a message over 4 MiB is dropped with a warning; the session and the peer go on', async () => {
     const home = await tempHome()
     const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])

@@ -19,6 +19,8 @@ import { INBOX_URI } from './uris.js'
 import { registerTools } from './tools.js'
 
 const MAX_SUBSCRIPTIONS = 64
+/** `initialize` requests awaiting the SDK's answer that are remembered; the SDK answers each at once. */
+const MAX_PENDING_INITIALIZE = 8
 
 const INSTRUCTIONS = `peer-plan links the AI-agent sessions on this machine (each runs its own peer-plan peer) into one mesh.
 list_peers shows the other agents and their workspaces; send_message reaches one of them by peer id or name;
@@ -65,12 +67,24 @@ export class AgentSession implements SessionState {
     this.server.server.setNotificationHandler('notifications/roots/list_changed', () => void this.refreshRoots())
   }
 
-  /** Serves this session on `transport`, watching its inbound messages for the `initialize` request. */
+  /**
+   * Serves this session on `transport`. The agent is registered when the SDK accepts its `initialize`
+   * (answers it with a result), not when the request arrives: one the SDK refuses (no protocolVersion,
+   * say) registers nothing.
+   */
   connect(transport: Transport): Promise<void> {
-    const onmessage = (msg: JSONRPCMessage) => {
-      if ('method' in msg && msg.method === 'initialize' && 'id' in msg) this.onInitialize((msg.params ?? {}) as ClientHello)
+    const asked = new Map<string | number, ClientHello>()
+    const inbound = (msg: JSONRPCMessage) => {
+      if ('method' in msg && msg.method === 'initialize' && 'id' in msg && asked.size < MAX_PENDING_INITIALIZE) asked.set(msg.id, (msg.params ?? {}) as ClientHello)
     }
-    return this.server.connect(observeInbound(transport, onmessage))
+    const outbound = (msg: JSONRPCMessage) => {
+      const id = 'id' in msg && !('method' in msg) ? msg.id : undefined
+      const hello = id === undefined ? undefined : asked.get(id)
+      if (id === undefined || !hello) return
+      asked.delete(id)
+      if ('result' in msg) this.onInitialize(hello)
+    }
+    return this.server.connect(observe(transport, inbound, outbound))
   }
 
   subscribe(uri: string): boolean {
@@ -100,6 +114,8 @@ export class AgentSession implements SessionState {
   }
 
   private onInitialize(hello: ClientHello): void {
+    // The first accepted handshake names the agent for the session's life; MCP allows no second one.
+    if (this.agent) return void this.host.log.debug(`MCP session ${this.id}: a second initialize, ignored for the registration`)
     this.agent = agentFromHello(this.id, this.transport, hello)
     this.channel = wantsChannel(hello.capabilities)
     this.host.log.info(`agent ${this.agent.client}${this.agent.version ? ` ${this.agent.version}` : ''} registered over ${this.transport} (session ${this.id})`)
@@ -136,15 +152,18 @@ export class AgentSession implements SessionState {
   }
 }
 
-/** The same transport, with a look at each inbound message before the server handles it. */
-const observeInbound = (inner: Transport, look: (msg: JSONRPCMessage) => void): Transport => {
+/** The same transport, with a look at each inbound message before the server handles it and each outbound one as it is sent. */
+const observe = (inner: Transport, inbound: (msg: JSONRPCMessage) => void, outbound: (msg: JSONRPCMessage) => void): Transport => {
   const outer: Transport = {
     start: () => inner.start(),
-    send: (msg, opts) => inner.send(msg, opts),
+    send: (msg, opts) => {
+      outbound(msg)
+      return inner.send(msg, opts)
+    },
     close: () => inner.close()
   }
   inner.onmessage = (msg, extra) => {
-    look(msg)
+    inbound(msg)
     outer.onmessage?.(msg, extra)
   }
   inner.onclose = () => outer.onclose?.()
