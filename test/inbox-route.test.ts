@@ -34,6 +34,10 @@ describe('POST /inbox', () => {
     expect(missing.body).toMatch(/text/)
     expect((await post(peer.url, JSON.stringify(msg), { 'Content-Type': 'text/plain' })).status).toBe(415)
     expect((await post(peer.url, Buffer.alloc(200 * 1024, 0x20))).status).toBe(413)
+    // The largest valid message: 16 KiB of control characters, each six bytes once JSON-escaped.
+    const widest = JSON.stringify({ ...msg, id: 'widest0123456789', text: '\u0001'.repeat(16 * 1024), from: { ...msg.from, name: '\u0002'.repeat(128) } })
+    expect(widest.length).toBeGreaterThan(96 * 1024)
+    expect((await post(peer.url, widest)).status).toBe(200)
     const get = await fetch(`${peer.url}/inbox`)
     expect(get.status).toBe(405)
     // The peer is unharmed.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PORTS, range } from './helpers/ports.js'
@@ -54,7 +54,15 @@ describe('servers.json', () => {
       await waitFor(async () => JSON.stringify(await readFileIds(home)) === JSON.stringify(ids), `recovery from ${JSON.stringify(garbage)}`)
       report(`registry file recovered from ${JSON.stringify(garbage.slice(0, 12))}`, Date.now() - t0)
     }
+    // Each bad file is kept, the newest as servers.json.corrupt and the ones before it below.
     expect(await readFile(join(home, 'servers.json.corrupt'), 'utf8')).toBe('[1,2,3]')
+    expect(await readFile(join(home, 'servers.json.corrupt.1'), 'utf8')).toBe('')
+    expect(await readFile(join(home, 'servers.json.corrupt.2'), 'utf8')).toBe('{"peers": [ {"id": tru')
+    // A fourth: the oldest goes, three are kept.
+    await writeFile(join(home, 'servers.json'), 'fourth')
+    await waitFor(async () => (await readFile(join(home, 'servers.json.corrupt'), 'utf8').catch(() => '')) === 'fourth', 'the fourth bad file kept')
+    expect(await readFile(join(home, 'servers.json.corrupt.2'), 'utf8')).toBe('')
+    expect((await readdir(home)).filter((f) => f.startsWith('servers.json.corrupt')).sort()).toEqual(['servers.json.corrupt', 'servers.json.corrupt.1', 'servers.json.corrupt.2'])
     await waitFor(() => allSee(peers, ids), 'the directory to be untouched')
   })
 

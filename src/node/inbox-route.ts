@@ -8,8 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readCapped } from './capped-body.js'
 import type { Inbox } from './inbox.js'
 
-/** A message of MAX_TEXT_BYTES plus its envelope fits well within this. */
-export const MAX_INBOX_BODY = 64 * 1024
+/**
+ * The largest valid message fits: JSON escapes a control character as six bytes (\u0001), so a text
+ * of MAX_TEXT_BYTES can take 96 KiB on the wire, and its envelope's names up to ~2 KiB more.
+ */
+export const MAX_INBOX_BODY = 128 * 1024
 
 export interface InboxRouteOptions {
   selfId: string

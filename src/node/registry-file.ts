@@ -3,7 +3,8 @@
  * atomic rename, so a reader sees a whole file); writers serialise through file-lock so that concurrent
  * starts lose no entry. A file that is not a regular file of ours under the size cap is never read (a
  * FIFO, a device, a symlink, another user's file); a regular one that cannot be used is moved aside as
- * servers.json.corrupt, and the file is rewritten; the live peers put themselves back on their next sweep.
+ * servers.json.corrupt (the two before it as .corrupt.1 and .2), and the file is rewritten; the live
+ * peers put themselves back on their next sweep.
  */
 import { lstatSync, promises as fs } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +17,8 @@ import type { PeerEntry } from '../shared/schema.js'
 
 /** ~300 bytes an entry: thousands of peers; a larger file is not this machine's servers.json. */
 export const MAX_REGISTRY_BYTES = 4 * 1024 * 1024
+/** Unusable servers.json files kept aside: the last as servers.json.corrupt, the ones before as .1 and .2. */
+const KEPT_CORRUPT = 3
 
 export interface RegistryRead {
   peers: PeerEntry[]
@@ -78,13 +81,18 @@ export class RegistryFile {
   /**
    * Under the lock: a regular file that could not be used is renamed aside (never read again, whatever
    * its size or owner), so nothing is lost; so is a directory, which the rename that follows could not
-   * replace. Anything else (a FIFO, a symlink) holds no data of ours and is simply replaced.
+   * replace. Anything else (a FIFO, a symlink) holds no data of ours and is simply replaced. The copies
+   * kept before move down one (servers.json.corrupt.1, .2): a second bad file does not overwrite the
+   * first, and at most KEPT_CORRUPT copies (each under the 4 MiB cap or not) take disk space.
    */
   private async keepAside(): Promise<boolean> {
     try {
       const st = lstatSync(this.path)
       if (!st.isFile() && !st.isDirectory()) return false
-      await fs.rename(this.path, `${this.path}.corrupt`)
+      const kept = (i: number) => `${this.path}.corrupt${i === 0 ? '' : `.${i}`}`
+      await fs.rm(kept(KEPT_CORRUPT - 1), { recursive: true, force: true })
+      for (let i = KEPT_CORRUPT - 2; i >= 0; i--) await fs.rename(kept(i), kept(i + 1)).catch(() => {})
+      await fs.rename(this.path, kept(0))
       return true
     } catch {
       return false
