@@ -85,7 +85,7 @@ export class DirectoryList {
 
   private readonly onDocChange = (event: Y.YMapEvent<unknown>): void => {
     const view = this.directory().view
-    const change: ListChange = { peers: [...view.peers()], added: [], removed: [], changed: false }
+    const change: ListChange = { peers: [], added: [], removed: [], changed: false }
     for (const key of event.keysChanged) {
       const now = view.get(key)
       const before = this.known.get(key)
@@ -95,6 +95,9 @@ export class DirectoryList {
       if (now) this.known.set(key, now)
       else this.known.delete(key)
     }
+    // What the page has been told, this change included: a seeded peer the first live doc lacks stays
+    // listed until dropUnlisted() tells of its removal, so each list agrees with the events before it.
+    change.peers = [...this.known.values()].sort(byId)
     this.onChange(change)
   }
 }

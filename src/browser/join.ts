@@ -3,7 +3,7 @@
  * that peer answered it (one round trip: every source asks /registry); the live directory doc attaches
  * behind it (`mesh.live`) and follows the mesh from then on.
  */
-import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE } from '../shared/protocol.js'
+import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE, isAccessToken } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
 import { CACHE_STAGGER_MS, cacheSource, loadCachedUrls } from './discovery/cache.js'
 import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
@@ -70,6 +70,24 @@ interface JoinPlan {
   cached: string[]
   scanDelayMs: number
   graceMs: number
+  token: string | null
+}
+
+/** The longest a timer waits: a browser runs a longer setTimeout at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A time option in ms, checked: a browser's timers take NaN, Infinity and anything past MAX_TIMER_MS as 0. */
+const msOption = (name: keyof JoinOptions, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  if (!(typeof value === 'number' && value >= 0 && value <= MAX_TIMER_MS)) throw new RangeError(`joinMesh: ${name} must be a number of ms from 0 to ${MAX_TIMER_MS}, got ${String(value)}`)
+  return value
+}
+
+/** The access token: a peer's is 64 hex digits, and it travels in a WebSocket subprotocol, where little else may. */
+const tokenOption = (token: string | undefined): string | null => {
+  if (token === undefined) return null
+  if (!isAccessToken(token)) throw new TypeError('joinMesh: token must be the 64 hex digits after #token= in the dashboard URL a peer prints')
+  return token
 }
 
 /** What the options decide before the first request leaves: checked first, and cheap. */
@@ -79,12 +97,14 @@ const planJoin = (options: JoinOptions): JoinPlan => {
   if (!(Number.isInteger(ports[0]) && Number.isInteger(ports[1]) && ports[0] >= 1 && ports[0] <= ports[1] && ports[1] <= 65535)) {
     throw new RangeError(`joinMesh: ports must be [first, last] with 1 <= first <= last <= 65535, got ${JSON.stringify(ports)}`)
   }
-  const timeoutMs = options.timeoutMs ?? 5000
-  const probeTimeoutMs = options.probeTimeoutMs ?? 400
+  const timeoutMs = msOption('timeoutMs', options.timeoutMs, 5000)
+  const probeTimeoutMs = msOption('probeTimeoutMs', options.probeTimeoutMs, 400)
   const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000))
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
   const cached = cacheKey ? loadCachedUrls(cacheKey) : []
-  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs: options.scanDelayMs ?? 25, graceMs: options.graceMs ?? 100 }
+  const scanDelayMs = msOption('scanDelayMs', options.scanDelayMs, 25)
+  const graceMs = msOption('graceMs', options.graceMs, 100)
+  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs, graceMs, token: tokenOption(options.token) }
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -102,7 +122,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     {
       cacheKey: plan.cacheKey,
       probeTimeoutMs: plan.probeTimeoutMs,
-      token: options.token ?? null,
+      token: plan.token,
       heartbeatMs: 2000,
       startedAt: t0,
       reach: plan.dev?.reach ?? direct,

@@ -8,11 +8,12 @@ import * as Y from 'yjs'
 import { directoryMap, newDirectoryDoc } from '../shared/directory.js'
 import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
-import { backoffMs } from '../shared/backoff.js'
+import { backoffMs, waitMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { DirectoryList, type ListChange } from './directory-list.js'
+import { failoverCandidates } from './failover-candidates.js'
 import { DirectoryReader } from './directory-reader.js'
 import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
@@ -204,8 +205,9 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
   }
 
   /**
-   * Moves the directory to another live peer: first any peer the directory names that answers /health,
-   * else a fresh discovery; when nothing answers, retries with capped, jittered backoff.
+   * Moves the directory to another live peer: first any peer the directory names that answers /health
+   * (up to 16 of them, failover-candidates.ts), else a fresh discovery; when nothing answers, retries
+   * with capped, jittered backoff.
    */
   private async failover(reason: string): Promise<void> {
     if (this.failing || this.destroyed) return
@@ -215,7 +217,7 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.dropReader()
     this.setStatus({ status: 'reconnecting', detail: reason })
     for (let attempt = 0; !this.destroyed; attempt++) {
-      const candidates = this.peers.map((p) => p.url).filter((u) => u !== lost || attempt > 0)
+      const candidates = failoverCandidates(this.peers.map((p) => p.url), lost, attempt)
       let found: Found | null = null
       try {
         found = await firstHealthy(candidates, this.life.signal, this.deps.probeTimeoutMs, this.deps.reach)
@@ -235,7 +237,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
       if (this.destroyed) break
       const wait = backoffMs(attempt, 250, 5000)
       this.setStatus({ status: 'offline', detail: 'no peer answered', retryInMs: wait, attempt })
-      await new Promise((r) => setTimeout(r, wait))
+      // Cut short by destroy(), which leaves no timer behind.
+      await waitMs(wait, this.life.signal)
     }
     this.failing = false
   }

@@ -5,3 +5,16 @@
  */
 export const backoffMs = (attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number =>
   Math.round(random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempt)))
+
+/** Resolves after `ms`, or at once when `signal` fires (its timer cleared then): a retry's wait that stopping ends. */
+export const waitMs = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })

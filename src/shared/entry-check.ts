@@ -15,6 +15,12 @@ import type { AgentInfo, HealthResponse, PeerEntry, RegistryResponse } from './s
 
 /** Agents one peer lists at once (its own stdio agent plus socket clients). */
 export const MAX_AGENTS = 16
+/**
+ * Peers a /registry answer may list. The directory doc is held under 512 KiB (~0.4 KiB an entry), so a
+ * real mesh stays under ~1300; a longer answer is no peer's, and a page would probe every entry it
+ * listed when it fails over.
+ */
+export const MAX_LISTED_PEERS = 1024
 /** A peer's base URL (http://host:port), as entries carry it. */
 export const PEER_URL_PATTERN = /^http:\/\/[^/\s]+$/
 export const PEER_URL_MAX = 256
@@ -139,7 +145,7 @@ const healthResponse = objectOf({
   roomTimers: opt(num)
 })
 
-const registryResponse = objectOf({ self: req(str(0, Infinity)), peers: req(arrayOf(peerEntry, Infinity)) })
+const registryResponse = objectOf({ self: req(str(0, Infinity)), peers: req(arrayOf(peerEntry, MAX_LISTED_PEERS)) })
 
 /** An entry as peerEntrySchema would parse it (unknown keys dropped), or null. */
 export const checkPeerEntry = (value: unknown): PeerEntry | null => (peerEntry(value)?.value as PeerEntry | undefined) ?? null

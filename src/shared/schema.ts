@@ -4,10 +4,10 @@
  * zod/mini rather than zod: the browser bundle carries these, and mini tree-shakes to a few KiB.
  */
 import * as z from 'zod/mini'
-import { checkPeerEntry, checkRegistryResponse, MAX_AGENTS, PEER_URL_MAX, PEER_URL_PATTERN } from './entry-check.js'
+import { checkPeerEntry, checkRegistryResponse, MAX_AGENTS, MAX_LISTED_PEERS, PEER_URL_MAX, PEER_URL_PATTERN } from './entry-check.js'
 import { PEER_ID_PATTERN } from './peer-id.js'
 
-export { MAX_AGENTS }
+export { MAX_AGENTS, MAX_LISTED_PEERS }
 
 const port = z.number().check(z.int(), z.minimum(1), z.maximum(65535))
 const str = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max))
@@ -66,7 +66,7 @@ export const registryFileSchema = z.object({
 
 export const registryResponseSchema = z.object({
   self: z.string(),
-  peers: z.array(peerEntrySchema)
+  peers: z.array(peerEntrySchema).check(z.maxLength(MAX_LISTED_PEERS))
 })
 export type RegistryResponse = z.infer<typeof registryResponseSchema>
 

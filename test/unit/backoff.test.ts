@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffMs } from '../../src/shared/backoff.js'
+import { backoffMs, waitMs } from '../../src/shared/backoff.js'
 
 describe('backoffMs (full jitter)', () => {
   it('spans the whole window [0, min(cap, base * 2^n)]', () => {
@@ -21,5 +21,23 @@ describe('backoffMs (full jitter)', () => {
 
   it('treats a negative attempt as the first', () => {
     expect(backoffMs(-3, 250, 5000, () => 0.999)).toBe(250)
+  })
+})
+
+describe('waitMs', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+
+  it('resolves after its time, and at once when its signal fires, leaving no timer behind', async () => {
+    const stop = new AbortController()
+    await waitMs(1, stop.signal)
+    const before = timers()
+    const long = waitMs(60_000, stop.signal)
+    expect(timers()).toBe(before + 1)
+    stop.abort()
+    await long
+    expect(timers()).toBe(before)
+    // Already fired: no timer at all.
+    await waitMs(60_000, stop.signal)
+    expect(timers()).toBe(before)
   })
 })

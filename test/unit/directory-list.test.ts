@@ -49,6 +49,17 @@ describe('DirectoryList', () => {
   })
 
   it('a listed peer the synced doc lacks is dropped once, with its removal', () => {
+    const { list, changes } = recorded()
+    list.seed([entry('aaaa'), entry('bbbb')])
+    arrive(list, [entry('aaaa'), entry('cccc')])
+    // The doc's change lists what the page has been told: bbbb is still listed, its removal not yet told.
+    expect(changes).toEqual([{ peers: [entry('aaaa'), entry('bbbb'), entry('cccc')], added: [entry('cccc')], removed: [], changed: true }])
+    expect(list.dropUnlisted()).toEqual({ peers: [entry('aaaa'), entry('cccc')], added: [], removed: [entry('bbbb')], changed: true })
+    expect(list.dropUnlisted()).toBeNull()
+    list.destroy()
+  })
+
+  it('a listed peer the synced doc lacks, with nothing new: dropped once', () => {
     const { list } = recorded()
     list.seed([entry('aaaa'), entry('bbbb')])
     arrive(list, [entry('aaaa')])

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { checkAgentInfo, checkHealthResponse, checkPeerEntry, checkRegistryResponse, isPeerUrl } from '../../src/shared/entry-check.js'
-import { agentInfoSchema, healthResponseSchema, peerEntrySchema, peerUrlSchema, registryResponseSchema } from '../../src/shared/schema.js'
+import { agentInfoSchema, healthResponseSchema, MAX_LISTED_PEERS, peerEntrySchema, peerUrlSchema, registryResponseSchema } from '../../src/shared/schema.js'
 
 const zodOr = <T>(r: { success: boolean; data?: T }): T | null => (r.success ? r.data! : null)
 
@@ -118,8 +118,15 @@ describe('checkRegistryResponse agrees with registryResponseSchema', () => {
     ['no self', { peers: [entry()] }],
     ['peers not a list', { self: 'x', peers: {} }],
     ['self not a string', { self: 1, peers: [] }],
-    ['extra keys', { self: 'x', peers: [], more: true }]
+    ['extra keys', { self: 'x', peers: [], more: true }],
+    ['the most peers an answer may list', { self: 'x', peers: Array.from({ length: MAX_LISTED_PEERS }, () => entry()) }],
+    ['one peer more than that', { self: 'x', peers: Array.from({ length: MAX_LISTED_PEERS + 1 }, () => entry()) }]
   ])('on %s', (_name, v) => expect(checkRegistryResponse(v)).toStrictEqual(zodOr(registryResponseSchema.safeParse(v))))
+
+  it('an answer listing more than MAX_LISTED_PEERS is refused', () => {
+    expect(checkRegistryResponse({ self: 'x', peers: Array.from({ length: MAX_LISTED_PEERS + 1 }, () => entry()) })).toBeNull()
+    expect(checkRegistryResponse({ self: 'x', peers: Array.from({ length: MAX_LISTED_PEERS }, () => entry()) })?.peers).toHaveLength(MAX_LISTED_PEERS)
+  })
 })
 
 describe('isPeerUrl agrees with peerUrlSchema', () => {

@@ -3,7 +3,7 @@
  * live, the history the peers kept, and how this page is connected. Built on joinMesh() like any other
  * page would be; each section is a module of its own.
  */
-import { joinMesh, MeshDiscoveryError, type Mesh } from '../index.js'
+import { isAccessToken, joinMesh, MeshDiscoveryError, type Mesh } from '../index.js'
 import { ConnectionSection } from './connection.js'
 import { $, el } from './dom.js'
 import { HistorySection } from './history.js'
@@ -29,7 +29,11 @@ const takeToken = (): string | undefined => {
     sessionStorage.setItem('peer-plan-token', fromHash)
     history.replaceState(null, '', location.pathname + location.search)
   }
-  return fromHash ?? sessionStorage.getItem('peer-plan-token') ?? undefined
+  const token = fromHash ?? sessionStorage.getItem('peer-plan-token') ?? undefined
+  // A token cut or padded on its way here opens nothing: the page shows what a stranger sees, as for a wrong one.
+  if (token === undefined || isAccessToken(token)) return token
+  console.warn('peer-plan: the #token= of this URL is not an access token (64 hex digits); showing the mesh without it')
+  return undefined
 }
 
 const failed = (err: unknown) => {
