@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
@@ -134,6 +136,16 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
     const bad = await call(a.client, 'write_room', { room: '_directory', text: 'x' }, true)
     expect(bad.isError).toBe(true)
     expect((await call(a.client, 'write_room', { room: 'plan', text: 'a', append: 'b' }, true)).text).toMatch(/exactly one/)
+  })
+
+  it('read_room of a room nobody wrote says it is empty and leaves nothing: no directory on disk, no stored room', async () => {
+    const home = await tempHome()
+    const a = await startAgent({ home, name: 'reader', args })
+    await call(a.client, 'write_room', { room: 'real', text: 'x' })
+    for (const room of ['typo-0', 'typo-1']) expect((await call(a.client, 'read_room', { room })).data.text).toBe('')
+    await waitFor(async () => (await readdir(join(home, 'rooms'))).join() === 'real', 'only the written room on disk')
+    const stored = async () => (await call(a.client, 'list_rooms')).data.rooms.filter((r: any) => r.stored).map((r: any) => r.room)
+    await waitFor(async () => (await stored()).join() === 'real', 'list_rooms to show only the written room as stored')
   })
 
   it('a whole session at --log-level debug: every stdout line is JSON-RPC', async () => {

@@ -3,7 +3,7 @@
  * (temp file + rename, with an fsync only where asked), and no file we open is followed through a
  * symlink or read unless it is a regular file of ours.
  */
-import { constants as C, promises as fs } from 'node:fs'
+import { constants as C, lstatSync, mkdirSync, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join, resolve } from 'node:path'
 import { readRegularFileSync } from './regular-file.js'
@@ -54,6 +54,18 @@ export const ensurePrivateDir = async (dir: string, warn: (msg: string) => void 
   if (mode === 0o700) return
   await fs.chmod(dir, 0o700)
   if (mode & 0o077) warn(`home ${dir} had mode ${octal(mode)}, open to other users; changed it to 0700 (check the files in it)`)
+}
+
+/** Makes dir (0700) or checks that what is there is a directory of ours, never a symlink. */
+export const privateDirSync = (dir: string): void => {
+  try {
+    mkdirSync(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  const st = lstatSync(dir)
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory (symlinks are refused)`)
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new UnsafePathError(`${dir} belongs to uid ${st.uid}, not to this user`)
 }
 
 const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`

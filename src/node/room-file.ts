@@ -8,7 +8,7 @@ import { constants as C, promises as fs } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as Y from 'yjs'
-import { writePrivateFileAtomic } from './atomic-file.js'
+import { privateDirSync, writePrivateFileAtomic } from './atomic-file.js'
 import type { Logger } from './log.js'
 import { encodeFrame } from './room-log.js'
 
@@ -32,6 +32,8 @@ export class RoomFile {
   private snapBytes = 0
   private closed = false
   private failed = false
+  /** Whether this peer ever wrote a file of the room: one that never did leaves no empty directory. */
+  private wrote = false
   private dead: string[]
 
   constructor(private readonly opts: RoomFileOptions) {
@@ -72,6 +74,7 @@ export class RoomFile {
 
   private async logHandle(): Promise<FileHandle> {
     if (this.fh) return this.fh
+    this.ensureDir()
     const fh = await fs.open(join(this.opts.dir, `${this.opts.tag}.log`), C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600)
     const st = await fh.stat()
     if (!st.isFile()) {
@@ -90,6 +93,7 @@ export class RoomFile {
    */
   private async compact(state: Uint8Array): Promise<void> {
     const frame = encodeFrame(state)
+    this.ensureDir()
     await writePrivateFileAtomic(join(this.opts.dir, `${this.opts.tag}.snap`), frame, { durable: true })
     this.snapBytes = frame.length
     if (this.fh) await this.fh.truncate(0)
@@ -128,7 +132,19 @@ export class RoomFile {
     } finally {
       await this.fh?.close().catch(() => {})
       this.fh = null
+      // A room only read (an agent's read_room, a page that looked) holds nothing: its directory goes
+      // unless another peer's files are in it (rmdir removes only an empty one), so it is not listed.
+      if (!this.wrote) await fs.rmdir(this.opts.dir).catch(() => {})
       this.opts.onClosed(this)
     }
+  }
+
+  /**
+   * The room's directory, made again if another peer removed it as empty after this one loaded it
+   * (close() above). The first write of this file marks it as one that wrote.
+   */
+  private ensureDir(): void {
+    privateDirSync(this.opts.dir)
+    this.wrote = true
   }
 }

@@ -12,11 +12,11 @@
  * A log longer than its snapshot (and 64 KiB) is compacted, so the disk grows with the doc, not with
  * the number of edits: per peer at most ~2x the doc + 64 KiB, and one snapshot per peer that held it.
  */
-import { lstatSync, mkdirSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import * as Y from 'yjs'
 import { isValidRoomName } from '../shared/protocol.js'
-import { UnsafePathError } from './atomic-file.js'
+import { privateDirSync } from './atomic-file.js'
 import type { Logger } from './log.js'
 import { isProcessAlive, type ProcessIdentity } from './process-identity.js'
 import { decodeFrames } from './room-log.js'
@@ -45,18 +45,6 @@ const identityOf = (tag: string): ProcessIdentity => {
   return { pid: Number(pid), pidStart: start === 'x' ? null : Number(start) }
 }
 
-/** Makes dir (0700) or checks that what is there is a directory of ours, never a symlink. */
-const privateDirSync = (dir: string): void => {
-  try {
-    mkdirSync(dir, { mode: 0o700 })
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-  }
-  const st = lstatSync(dir)
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new UnsafePathError(`${dir} is not a directory (symlinks are refused)`)
-  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new UnsafePathError(`${dir} belongs to uid ${st.uid}, not to this user`)
-}
-
 export class RoomStore {
   readonly tag: string
   readonly root: string
@@ -78,8 +66,7 @@ export class RoomStore {
     let dead: string[]
     try {
       privateDirSync(this.root)
-      privateDirSync(dir)
-      dead = this.load(dir, doc)
+      dead = this.loadMaking(dir, doc)
     } catch (err) {
       this.opts.log.warn(`room ${room} is not kept on disk: ${(err as Error).message}`)
       return null
@@ -87,6 +74,21 @@ export class RoomStore {
     const file = new RoomFile({ dir, tag: this.tag, doc, compactBytes: this.compactBytes, log: this.opts.log, room, dead, onClosed: (f) => this.open.delete(f) })
     this.open.add(file)
     return file
+  }
+
+  /**
+   * The room's directory, made if need be, and its files read. A peer that let an empty room go removes
+   * its empty directory (room-file.ts), which may happen between the two: then it is made again.
+   */
+  private loadMaking(dir: string, doc: Y.Doc): string[] {
+    for (let attempt = 0; ; attempt++) {
+      privateDirSync(dir)
+      try {
+        return this.load(dir, doc)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw err
+      }
+    }
   }
 
   /**

@@ -43,6 +43,26 @@ describe('RoomStore', () => {
     expect(store.stored()).toEqual(['notes'])
   })
 
+  it('a room only read leaves nothing on disk; one another peer removed as empty is made again for a write', async () => {
+    const home = tempDir()
+    const a = storeOf(home, 'aaaaaaaaaaaaaaaa').store
+    const b = storeOf(home, 'bbbbbbbbbbbbbbbb').store
+    const looked = a.attach('looked-at', new Y.Doc())!
+    await looked.close()
+    expect(a.stored()).toEqual([])
+    // b loads the room while it is empty; a, which only read it too, removes the empty directory; b then writes.
+    const docB = new Y.Doc()
+    const fileB = b.attach('shared', docB)!
+    await a.attach('shared', new Y.Doc())!.close()
+    expect(readdirSync(join(home, 'rooms'))).toEqual([])
+    append(docB, 'kept')
+    await fileB.close()
+    const again = new Y.Doc()
+    a.attach('shared', again)
+    expect(text(again)).toBe('kept')
+    expect(a.stored()).toEqual(['shared'])
+  })
+
   it('compacts: the disk follows the doc, not the number of edits', async () => {
     const home = tempDir()
     const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa', selfIdentity(), 4096)
