@@ -90,10 +90,19 @@ describe('a peer under hostile input', () => {
 
   it('refuses foreign, null and look-alike Origins before the upgrade', async () => {
     const hostile = ['http://evil.test', 'null', `http://127.0.0.1.evil.test:${peer.port}`, `http://localhost:${peer.port}.evil.test`, `https://localhost:${peer.port}`, `http://127.0.0.1:${PORTS.hardening[1] + 1}`, 'https://app.example.test.evil']
+    // The shape of a LAN origin that URL cannot parse: each one used to end the peer (an uncaught TypeError).
+    hostile.push('http://999.0.0.1:1', 'http://127.0.0.1:99999', 'http://localhost:99999')
     for (const origin of hostile) {
       expect((await rawGet(peer.port, '/registry', { Origin: origin })).status, origin).toBe(403)
       expect(await upgradeStatus(peer.port, '/room', { Origin: origin }), origin).toBe(403)
     }
+    expect(peer.proc.exitCode).toBeNull()
+  })
+
+  it('refuses an upgrade whose request-target is no URL, and goes on', async () => {
+    // `//[` parses as a URL with an empty, invalid host: it used to end the peer (an uncaught TypeError).
+    for (const path of ['//[', '//[::1', '//a b'.replace(' ', '%'), '//%zz']) expect(await upgradeStatus(peer.port, path, {}), path).toBeGreaterThanOrEqual(400)
+    expect((await getJson(`${peer.url}/health`)).id).toBe(peer.id)
   })
 
   it('answers CORS for the mesh origins and --allow-origin, with Vary and private-network preflight', async () => {

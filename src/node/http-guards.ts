@@ -70,9 +70,14 @@ export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
   }
 }
 
-/** Only exactly http://<IPv4 or localhost>:<port> reaches the extra check; anything else is refused. */
-const lanOriginShape = (origin: string, opts: PolicyOptions): boolean =>
-  /^http:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|localhost):\d{1,5}$/.test(origin) && opts.originAllowed!(new URL(origin))
+/**
+ * Only exactly http://<IPv4 or localhost>:<port> reaches the extra check; anything else is refused. The
+ * shape lets through what URL cannot parse (an octet over 255, a port over 65535): refused as well.
+ */
+const lanOriginShape = (origin: string, opts: PolicyOptions): boolean => {
+  if (!/^http:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|localhost):\d{1,5}$/.test(origin) || !URL.canParse(origin)) return false
+  return opts.originAllowed!(new URL(origin))
+}
 
 export type Verdict = { ok: true } | { ok: false; status: number; reason: string; headers?: Record<string, string> }
 

@@ -21,6 +21,8 @@ export const meshOriginRule =
     if (lan && lanAddresses().includes(origin.hostname) && port >= ports[0] && port <= ports[1]) return true
     if (!isLoopbackHostname(origin.hostname)) return false
     const served = (url: string) => {
+      // An entry's URL passed the entry check's pattern, which URL may still refuse: it serves nothing then.
+      if (!URL.canParse(url)) return false
       const u = new URL(url)
       return Number(u.port) === port && isLoopbackHostname(u.hostname.replace(/^\[|\]$/g, ''))
     }

@@ -3,7 +3,8 @@
  * the GET route table, POST /inbox and WebSocket upgrades. What the routes answer comes from the caller;
  * this module only decides who reaches which.
  */
-import type { IncomingMessage, Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import type { AccessCheck } from './access.js'
@@ -66,7 +67,24 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
   const person = (req: IncomingMessage) => w.access.personOverHttp(req)
   const posts = new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox: w.inbox, authorize: person })]])
   const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, log })
-  w.server.on('request', createRequestHandler(policy, routes, person, posts))
-  w.server.on('upgrade', upgrades.handle)
+  const onRequest = createRequestHandler(policy, routes, person, posts)
+  // What one request throws (a shape nothing here foresaw) costs that request, never the peer.
+  w.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      onRequest(req, res)
+    } catch (err) {
+      log.debug(`request ${req.method} ${String(req.url).slice(0, 100)}: ${(err as Error).message}`)
+      if (res.headersSent) res.destroy()
+      else res.writeHead(500, { Connection: 'close' }).end()
+    }
+  })
+  w.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      upgrades.handle(req, socket, head)
+    } catch (err) {
+      log.debug(`upgrade ${String(req.url).slice(0, 100)}: ${(err as Error).message}`)
+      socket.destroy()
+    }
+  })
   return { policy, upgrades }
 }

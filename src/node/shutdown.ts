@@ -18,6 +18,7 @@ export interface ShutdownOptions {
 export class Shutdown {
   private leaving: Promise<void> | null = null
   private exitCode = 0
+  private proc: NodeJS.Process | null = null
 
   constructor(private readonly opts: ShutdownOptions) {}
 
@@ -27,6 +28,9 @@ export class Shutdown {
 
   request(reason: string, code = 0): Promise<void> {
     this.exitCode = Math.max(this.exitCode, code)
+    // Also the code of an exit nobody calls: if leaving leaves the event loop empty before it ends,
+    // Node exits on its own, and a supervisor must not read a crash as a clean stop.
+    if (this.proc && this.exitCode) this.proc.exitCode = this.exitCode
     if (this.leaving) {
       this.opts.log.debug(`${reason}: already leaving`)
       return this.leaving
@@ -53,6 +57,7 @@ export class Shutdown {
 
   /** Routes the process's own ways of ending through request(). */
   install(proc: NodeJS.Process = process): void {
+    this.proc = proc
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) proc.on(signal, () => void this.request(signal))
     // EPIPE: whoever read our output has gone (an orphaned peer's pipes closed). Without a listener
     // it is an unhandled 'error' that kills the process before it leaves the mesh.

@@ -79,6 +79,8 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
     const verdict = checkRequest(policy, req)
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.reason)
+    // A request-target such as //[ is no URL: refused like any other bad request.
+    if (!URL.canParse(req.url ?? '/', 'http://peer.invalid')) return refuse(socket, 400, 'Bad Request')
     const url = new URL(req.url ?? '/', 'http://peer.invalid')
     const name = roomName(url)
     if (name === null) return deny(req, socket, head, 404, 'Not Found', CLOSE_CODES.roomName, 'not a room name: 1-128 of [A-Za-z0-9._-], not starting with . - _')
