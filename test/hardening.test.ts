@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { connect, type Socket } from 'node:net'
+import * as encoding from 'lib0/encoding'
 import { describe, expect, it, beforeAll } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
@@ -155,7 +156,9 @@ describe('a peer under hostile input', () => {
     ['a text frame', masked(0x1, [0x68, 0x69])],
     ['a garbage sync message', masked(0x2, [0x00, 0x09, 0xff, 0xff])],
     ['an unknown message type', masked(0x2, [0x7f])],
-    ['an awareness message with a bad length', masked(0x2, [0x01, 0xff, 0xff, 0xff, 0xff, 0x0f])]
+    ['an awareness message with a bad length', masked(0x2, [0x01, 0xff, 0xff, 0xff, 0xff, 0x0f])],
+    // y-protocols catches this one itself and used to print its stack for each, the connection left open.
+    ['an update that does not decode', masked(0x2, [0x00, 0x02, 0x03, 0xff, 0xff, 0xff])]
   ])('closes only the connection that sends %s', async (_what, frame) => {
     const doc = new Y.Doc()
     const bystander = new WebsocketProvider(`ws://${host}`, 'hardening-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
@@ -174,8 +177,44 @@ describe('a peer under hostile input', () => {
     second.destroy()
   })
 
+  it("bounds a client's awareness: one frame of over 16 KiB, or a fifth client id, closes it", async () => {
+    /** An awareness frame (y-websocket message 1) setting `states` for the given client ids. */
+    const awarenessFrame = (ids: number[], state: object) => {
+      const update = encoding.createEncoder()
+      encoding.writeVarUint(update, ids.length)
+      for (const id of ids) {
+        encoding.writeVarUint(update, id)
+        encoding.writeVarUint(update, 1)
+        encoding.writeVarString(update, JSON.stringify(state))
+      }
+      const frame = encoding.createEncoder()
+      encoding.writeVarUint(frame, 1)
+      encoding.writeVarUint8Array(frame, encoding.toUint8Array(update))
+      return encoding.toUint8Array(frame)
+    }
+    const closeCode = async (frames: Uint8Array[]) => {
+      const ws = new WebSocket(`ws://${host}/awareness-room`, tokenProtocols(peer))
+      await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
+      for (const f of frames) ws.send(f)
+      return new Promise<number>((r) => ws.once('close', (code) => r(code)))
+    }
+    expect(await closeCode([awarenessFrame([1], { cursor: 'x'.repeat(20 * 1024) })])).toBe(1009)
+    expect(await closeCode([1, 2, 3, 4, 5].map((id) => awarenessFrame([id], { user: `u${id}` })))).toBe(1008)
+    // A client's usual awareness, one id and a cursor, stays connected and reaches another client.
+    const doc = new Y.Doc()
+    const other = new WebsocketProvider(`ws://${host}`, 'awareness-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
+    const seen = new Y.Doc()
+    const watcher = new WebsocketProvider(`ws://${host}`, 'awareness-room', seen, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })
+    other.awareness.setLocalStateField('user', { name: 'a person', color: '#123456' })
+    await waitFor(() => [...watcher.awareness.getStates().values()].some((s) => s.user?.name === 'a person'), 'the awareness state to reach another client')
+    expect(other.wsconnected).toBe(true)
+    other.destroy()
+    watcher.destroy()
+  })
+
   it('is still running after all of it', async () => {
     expect(peer.proc.exitCode).toBeNull()
+    expect(peer.stderr()).not.toMatch(/Caught error while handling a Yjs update/)
     expect((await getJson(`${peer.url}/health`)).id).toBe(peer.id)
   })
 })

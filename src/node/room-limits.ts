@@ -8,7 +8,8 @@
  *   quadratic in their number, so past a cap they are dropped and the writer closed;
  * - sync step 1 (a request for the whole doc): a token bucket per connection;
  * - connections and room creations per remote address, so one client cannot take every slot; strangers
- *   have their own connection budget, per address and in total (conn-slots.ts).
+ *   have their own connection budget, per address and in total (conn-slots.ts);
+ * - awareness from a client: the size of one frame and the client ids one connection holds.
  */
 import * as Y from 'yjs'
 
@@ -25,6 +26,9 @@ export interface RoomLimits {
   maxStrangerConnsPerAddress: number
   maxStrangerConns: number
   maxRoomsPerAddress: number
+  /** One awareness frame from a client (not a peer's room link), and the awareness client ids it may hold. */
+  maxAwarenessBytes: number
+  maxAwarenessClients: number
 }
 
 export const DEFAULT_LIMITS: RoomLimits = {
@@ -38,7 +42,11 @@ export const DEFAULT_LIMITS: RoomLimits = {
   // A stranger only reads the directory: one socket per page or tool is all it needs.
   maxStrangerConnsPerAddress: 32,
   maxStrangerConns: 128,
-  maxRoomsPerAddress: 32
+  maxRoomsPerAddress: 32,
+  // A cursor and a name are a few hundred bytes, and a client has one id (two after a clash): awareness
+  // is kept in memory and sent to every connection of the room, and counts against no doc's cap.
+  maxAwarenessBytes: 16 * 1024,
+  maxAwarenessClients: 4
 }
 
 /** Bytes a doc holds, measured lazily: `add` is O(1); the real measure runs only past the cap. */
@@ -117,4 +125,6 @@ export class PerAddress {
 export const isStepOne = (frame: Uint8Array): boolean => frame[0] === 0 && frame[1] === 0
 
 /** A frame that carries doc content: messageSync (0), then step 2 (1) or an update (2). */
+export const isAwareness = (frame: Uint8Array): boolean => frame[0] === 1
+
 export const carriesContent = (frame: Uint8Array): boolean => frame[0] === 0 && (frame[1] === 1 || frame[1] === 2)

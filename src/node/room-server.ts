@@ -14,37 +14,13 @@ import { chargedPerAddress, ConnectionSlots } from './conn-slots.js'
 import { DirectoryProjection } from './directory-projection.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
-import type { RoomFile } from './room-file.js'
 import { RoomPins } from './room-pins.js'
 import type { RoomStore } from './room-store.js'
-import { carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
+import { carriesContent, DEFAULT_LIMITS, DocBudget, isAwareness, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { StepOneAnswers } from './step-one.js'
+import type { ConnMeta, Room } from './room-types.js'
 import { toUint8 } from './ws-bytes.js'
 import { drainSockets, sendFrame } from './ws-send.js'
-
-export interface Room {
-  name: string
-  doc: Y.Doc
-  awareness: awarenessProtocol.Awareness
-  /** Each connection with the awareness client ids it controls. */
-  conns: Map<WebSocket, Set<number>>
-  budget: DocBudget
-  /** The remote address that made the room, charged against its room allowance until it is gone. */
-  creator: string | null
-  /** Breaches already logged for this room: one line each, not one per frame. */
-  logged: Set<string>
-  /** This peer's files of the room (room-store.ts); null for the directory, or when the disk refused. */
-  file: RoomFile | null
-  answers: StepOneAnswers
-}
-
-export interface ConnMeta {
-  /** The dialling peer's id, for directory links from other peers (proved with the mesh key). */
-  peerId: string | null
-  access: AccessClass
-  /** The remote address, for the per-address limits. */
-  address: string
-}
 
 export interface RoomServerOptions {
   log: Logger
@@ -208,9 +184,13 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.set(ws, meta)
     // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
     const readOnly = room.name === DIRECTORY_ROOM && meta.access !== 'peer'
-    const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly }
+    // An update that does not apply closes its client (said once per room), as a malformed frame does.
+    let failed = false
+    const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly, updateFailed: () => (failed = true) }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
+    // A peer's room link relays the awareness of all its clients: only a client's own is bounded.
+    const client = meta.peerId === null
     ws.on('message', (data: RawData, isBinary: boolean) => {
       // Frames still queued on a connection already cut cost nothing (each step 1 would encode the doc).
       if (ws.readyState !== ws.OPEN) return
@@ -218,6 +198,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const frame = toUint8(data)
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
+      if (client && isAwareness(frame) && frame.length > this.limits.maxAwarenessBytes) return this.breach(ws, room, 1009, 'awareness state too large')
       try {
         // A pushed reader's answer depends on its push, not on the frame alone: never via the cache.
         const shared = isStepOne(frame) && !ctx.pushedAt
@@ -227,6 +208,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
         return this.reject(ws, 1007, 'malformed message')
       }
+      if (failed) return this.breach(ws, room, 1007, 'an update that does not apply')
+      if (client && (room.conns.get(ws)?.size ?? 0) > this.limits.maxAwarenessClients) return this.breach(ws, room, 1008, 'too many awareness clients')
       const over = readOnly ? null : this.overLimit(room, frame)
       if (over) this.breach(ws, room, over.code, over.reason)
     })

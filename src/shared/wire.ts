@@ -13,7 +13,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 
 export const messageSync = 0
 export const messageAwareness = 1
@@ -32,7 +32,10 @@ export interface WireContext {
    * reader's first step 1 is answered with only what came after it, not with everything again.
    */
   pushedAt?: Uint8Array | null
-  /** Told of an update that did not apply (y-protocols logs it and reads on). */
+  /**
+   * Told of an update that did not apply, which is then not logged. Without it y-protocols reads the
+   * message, printing such an update with its stack (console.error), and reads on.
+   */
   updateFailed?: (err: Error) => void
 }
 
@@ -40,9 +43,23 @@ type Handler = (encoder: encoding.Encoder, decoder: decoding.Decoder, ctx: WireC
 
 const handlers: Handler[] = []
 
+/** y-protocols' readSyncMessage, less its console.error: a client sending bad updates cannot fill the log. */
+const readSyncTelling = (decoder: decoding.Decoder, encoder: encoding.Encoder, ctx: WireContext, failed: (err: Error) => void): void => {
+  const type = decoding.readVarUint(decoder)
+  if (type === syncProtocol.messageYjsSyncStep1) return syncProtocol.readSyncStep1(decoder, encoder, ctx.doc)
+  if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) throw new Error(`unknown sync message type ${type}`)
+  const update = decoding.readVarUint8Array(decoder)
+  try {
+    Y.applyUpdate(ctx.doc, update, ctx.origin)
+  } catch (err) {
+    failed(err as Error)
+  }
+}
+
 handlers[messageSync] = (encoder, decoder, ctx) => {
   encoding.writeVarUint(encoder, messageSync)
-  if (!ctx.readOnly) return void syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin, ctx.updateFailed)
+  if (!ctx.readOnly && ctx.updateFailed) return readSyncTelling(decoder, encoder, ctx, ctx.updateFailed)
+  if (!ctx.readOnly) return void syncProtocol.readSyncMessage(decoder, encoder, ctx.doc, ctx.origin)
   const type = decoding.readVarUint(decoder)
   if (type === syncProtocol.messageYjsSyncStep1 && ctx.pushedAt) {
     decoding.readVarUint8Array(decoder)
