@@ -115,15 +115,16 @@ export class RoomFile {
 
   /**
    * Stops listening and leaves the room on disk as one snapshot of this peer (the idle cost). The state
-   * is taken now, while the doc still exists: the caller destroys it right after.
+   * is taken now, while the doc still exists: the caller destroys it right after. Never rejects: its
+   * callers let it run unawaited, where a rejection would end the peer.
    */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.opts.doc.off('update', this.onUpdate)
-    const state = Y.encodeStateAsUpdate(this.opts.doc)
     const pending = this.queue.length > 0 || this.logBytes > 0 || this.dead.length > 0
     try {
+      const state = Y.encodeStateAsUpdate(this.opts.doc)
       await this.running
       this.queue = []
       if (pending) await this.compact(state)

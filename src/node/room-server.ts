@@ -199,18 +199,20 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       if (client && isAwareness(frame) && frame.length > this.limits.maxAwarenessBytes) return this.breach(ws, room, 1009, 'awareness state too large')
+      let over: { code: number; reason: string } | null
       try {
         // A pushed reader's answer depends on its push, not on the frame alone: never via the cache.
         const shared = isStepOne(frame) && !ctx.pushedAt
         const reply = shared ? room.answers.answer(frame, () => handleMessage(ctx, frame)) : handleMessage(ctx, frame)
         if (reply) this.send(ws, reply)
+        // Measuring the doc encodes it, which can throw on what a bad update left pending.
+        over = readOnly || failed ? null : this.overLimit(room, frame)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
         return this.reject(ws, 1007, 'malformed message')
       }
       if (failed) return this.breach(ws, room, 1007, 'an update that does not apply')
       if (client && (room.conns.get(ws)?.size ?? 0) > this.limits.maxAwarenessClients) return this.breach(ws, room, 1008, 'too many awareness clients')
-      const over = readOnly ? null : this.overLimit(room, frame)
       if (over) this.breach(ws, room, over.code, over.reason)
     })
     ws.on('close', (code: number) => this.dropConnection(ws, room, code))
