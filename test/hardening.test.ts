@@ -200,6 +200,8 @@ describe('a peer under hostile input', () => {
     }
     expect(await closeCode([awarenessFrame([1], { cursor: 'x'.repeat(20 * 1024) })])).toBe(1009)
     expect(await closeCode([1, 2, 3, 4, 5].map((id) => awarenessFrame([id], { user: `u${id}` })))).toBe(1008)
+    // Many ids in one small frame: refused before it is applied (and so before it is relayed).
+    expect(await closeCode([awarenessFrame(Array.from({ length: 500 }, (_, i) => 100 + i), {})])).toBe(1008)
     // A client's usual awareness, one id and a cursor, stays connected and reaches another client.
     const doc = new Y.Doc()
     const other = new WebsocketProvider(`ws://${host}`, 'awareness-room', doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, params: { token: peer.token } })

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { call, socketAgent, startAgent } from './helpers/mcp.js'
+import { call, INITIALIZE, socketAgent, startAgent } from './helpers/mcp.js'
 import { runCli, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
 import { PORTS, range } from './helpers/ports.js'
 
@@ -38,6 +39,28 @@ describe('MCP on the peer socket, $PEER_PLAN_HOME/run/<id>.sock', () => {
     expect((await call(b.client, 'check_messages')).data.messages.map((m: any) => m.text)).toEqual(['note to self'])
     await b.client.close()
     await waitFor(async () => (await agentsOf()).length === 1, 'the closed client to leave the entry')
+  })
+
+  it('a client gone with answers unread (a reset socket) ends its session only: the peer and its other clients go on', async () => {
+    const home = await tempHome()
+    const peer = await spawnPeer({ home, args })
+    const path = socketOf(peer)
+    const other = await socketAgent(path, { name: 'stays', version: '1' })
+    for (let round = 0; round < 3; round++) {
+      const s = connect(path)
+      await new Promise((r, j) => (s.once('connect', r), s.once('error', j)))
+      s.on('error', () => {})
+      s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: INITIALIZE(`gone-${round}`) }) + '\n')
+      for (let i = 2; i < 200; i++) s.write(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' }) + '\n')
+      // Wait until answers are waiting unread, then go: the peer's read or write fails (ECONNRESET, EPIPE), no end comes.
+      await waitFor(() => s.readableLength > 0, 'answers waiting unread')
+      s.destroy()
+      const listed = async () => (await call(other.client, 'list_peers')).data.peers.find((p: any) => p.id === peer.id).agents.map((a: any) => a.client)
+      await waitFor(async () => !(await listed()).includes(`gone-${round}`), `the reset client ${round} to leave the entry`)
+    }
+    await waitFor(async () => (await call(other.client, 'list_peers')).data.peers.find((p: any) => p.id === peer.id).agents.map((a: any) => a.client).join() === 'stays', 'only the client that stayed listed')
+    expect(peer.proc.exitCode).toBeNull()
+    expect(peer.stderr()).not.toMatch(/uncaught/)
   })
 
   it('a stale socket is reclaimed at start; a live peer socket is never touched', async () => {

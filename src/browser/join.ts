@@ -85,7 +85,8 @@ const msOption = (name: keyof JoinOptions, value: number | undefined, fallback: 
 
 /** The access token: a peer's is 64 hex digits, and it travels in a WebSocket subprotocol, where little else may. */
 const tokenOption = (token: string | undefined): string | null => {
-  if (token === undefined) return null
+  // '' is what a URL's bare #token= gives: no token, as undefined.
+  if (token === undefined || token === '') return null
   if (!isAccessToken(token)) throw new TypeError('joinMesh: token must be the 64 hex digits after #token= in the dashboard URL a peer prints')
   return token
 }

@@ -43,8 +43,12 @@ export class DirectoryProjection {
           if (this.target.has(key)) this.target.delete(key)
           continue
         }
-        const value = withoutRooms(this.source.get(key))
-        const json = JSON.stringify(value)
+        // A value may be anything yjs carries: a BigInt (which JSON.stringify throws on) is compared as
+        // its digits, a nested Y type (which belongs to its own doc) copied as its JSON. A throw here
+        // would reach the peer link that brought the update and cut it.
+        const raw = withoutRooms(this.source.get(key))
+        const value = raw instanceof Y.AbstractType ? raw.toJSON() : raw
+        const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
         if (this.written.get(key) === json) continue
         this.written.set(key, json)
         this.target.set(key, value)

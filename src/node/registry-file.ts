@@ -90,7 +90,8 @@ export class RegistryFile {
       const st = lstatSync(this.path)
       if (!st.isFile() && !st.isDirectory()) return false
       const kept = (i: number) => `${this.path}.corrupt${i === 0 ? '' : `.${i}`}`
-      await fs.rm(kept(KEPT_CORRUPT - 1), { recursive: true, force: true })
+      // Not recursive: a directory once found at servers.json is kept, never deleted (its slot is then not reused).
+      await fs.rm(kept(KEPT_CORRUPT - 1), { force: true }).catch(() => {})
       for (let i = KEPT_CORRUPT - 2; i >= 0; i--) await fs.rename(kept(i), kept(i + 1)).catch(() => {})
       await fs.rename(this.path, kept(0))
       return true

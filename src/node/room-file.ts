@@ -74,8 +74,7 @@ export class RoomFile {
 
   private async logHandle(): Promise<FileHandle> {
     if (this.fh) return this.fh
-    this.ensureDir()
-    const fh = await fs.open(join(this.opts.dir, `${this.opts.tag}.log`), C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600)
+    const fh = await this.inDir(() => fs.open(join(this.opts.dir, `${this.opts.tag}.log`), C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600))
     const st = await fh.stat()
     if (!st.isFile()) {
       await fh.close()
@@ -93,8 +92,7 @@ export class RoomFile {
    */
   private async compact(state: Uint8Array): Promise<void> {
     const frame = encodeFrame(state)
-    this.ensureDir()
-    await writePrivateFileAtomic(join(this.opts.dir, `${this.opts.tag}.snap`), frame, { durable: true })
+    await this.inDir(() => writePrivateFileAtomic(join(this.opts.dir, `${this.opts.tag}.snap`), frame, { durable: true }))
     this.snapBytes = frame.length
     if (this.fh) await this.fh.truncate(0)
     this.logBytes = 0
@@ -141,11 +139,19 @@ export class RoomFile {
   }
 
   /**
-   * The room's directory, made again if another peer removed it as empty after this one loaded it
-   * (close() above). The first write of this file marks it as one that wrote.
+   * Creates a file in the room's directory, made again if another peer removed it as empty (close()
+   * above) after this one loaded it, or between the making and the creating. The first marks this file
+   * as one that wrote.
    */
-  private ensureDir(): void {
-    privateDirSync(this.opts.dir)
+  private async inDir<T>(create: () => Promise<T>): Promise<T> {
     this.wrote = true
+    for (let attempt = 0; ; attempt++) {
+      privateDirSync(this.opts.dir)
+      try {
+        return await create()
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw err
+      }
+    }
   }
 }

@@ -11,6 +11,7 @@
  *   have their own connection budget, per address and in total (conn-slots.ts);
  * - awareness from a client: the size of one frame and the client ids one connection holds.
  */
+import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 
 export interface RoomLimits {
@@ -124,7 +125,20 @@ export class PerAddress {
 /** A y-websocket frame that asks for the whole doc: messageSync (0), then syncStep1 (0). */
 export const isStepOne = (frame: Uint8Array): boolean => frame[0] === 0 && frame[1] === 0
 
-/** A frame that carries doc content: messageSync (0), then step 2 (1) or an update (2). */
+/** An awareness frame: messageAwareness (1). */
 export const isAwareness = (frame: Uint8Array): boolean => frame[0] === 1
 
+/** How many client ids an awareness frame sets (its update's leading count), read before it is applied; 0 if unreadable. */
+export const awarenessClients = (frame: Uint8Array): number => {
+  try {
+    const decoder = decoding.createDecoder(frame)
+    decoding.readVarUint(decoder)
+    decoding.readVarUint(decoder)
+    return decoding.readVarUint(decoder)
+  } catch {
+    return 0
+  }
+}
+
+/** A frame that carries doc content: messageSync (0), then step 2 (1) or an update (2). */
 export const carriesContent = (frame: Uint8Array): boolean => frame[0] === 0 && (frame[1] === 1 || frame[1] === 2)

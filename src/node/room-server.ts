@@ -16,7 +16,7 @@ import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import { RoomPins } from './room-pins.js'
 import type { RoomStore } from './room-store.js'
-import { carriesContent, DEFAULT_LIMITS, DocBudget, isAwareness, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
+import { awarenessClients, carriesContent, DEFAULT_LIMITS, DocBudget, isAwareness, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { StepOneAnswers } from './step-one.js'
 import type { ConnMeta, Room } from './room-types.js'
 import { toUint8 } from './ws-bytes.js'
@@ -184,7 +184,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     this.meta.set(ws, meta)
     // Only the mesh writes the mesh: on the directory, anyone but a proven peer only reads.
     const readOnly = room.name === DIRECTORY_ROOM && meta.access !== 'peer'
-    // An update that does not apply closes its client (said once per room), as a malformed frame does.
+    // An update that does not apply (or a doc observer that threw on it) closes a client, as a malformed
+    // frame does; a peer's link is kept, since the update may be in and the throw ours: said once.
     let failed = false
     const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly, updateFailed: () => (failed = true) }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
@@ -199,6 +200,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       if (client && isAwareness(frame) && frame.length > this.limits.maxAwarenessBytes) return this.breach(ws, room, 1009, 'awareness state too large')
+      if (client && isAwareness(frame) && awarenessClients(frame) > this.limits.maxAwarenessClients) return this.breach(ws, room, 1008, 'too many awareness clients')
       let over: { code: number; reason: string } | null
       try {
         // A pushed reader's answer depends on its push, not on the frame alone: never via the cache.
@@ -211,7 +213,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
         return this.reject(ws, 1007, 'malformed message')
       }
-      if (failed) return this.breach(ws, room, 1007, 'an update that does not apply')
+      if (failed && client) return this.breach(ws, room, 1007, 'an update that does not apply')
+      if (failed) this.sayOnce(room, "a peer link's update did not apply, or an observer threw on it")
       if (client && (room.conns.get(ws)?.size ?? 0) > this.limits.maxAwarenessClients) return this.breach(ws, room, 1008, 'too many awareness clients')
       if (over) this.breach(ws, room, over.code, over.reason)
     })
@@ -239,11 +242,15 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
 
   /** A limit was hit: close the writer with `code`, and say so once per room and reason. */
   private breach(ws: WebSocket, room: Room, code: number, reason: string): void {
-    if (!room.logged.has(reason)) {
-      room.logged.add(reason)
-      this.opts.log.warn(`room ${room.name}: closing a connection (${code}): ${reason}`)
-    }
+    this.sayOnce(room, `closing a connection (${code}): ${reason}`)
     this.reject(ws, code, reason)
+  }
+
+  /** One warning per room and line, not one per frame. */
+  private sayOnce(room: Room, line: string): void {
+    if (room.logged.has(line)) return
+    room.logged.add(line)
+    this.opts.log.warn(`room ${room.name}: ${line}`)
   }
 
   /** Says why, then hangs up without waiting for a client that broke the protocol to answer. */

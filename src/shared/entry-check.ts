@@ -16,11 +16,11 @@ import type { AgentInfo, HealthResponse, PeerEntry, RegistryResponse } from './s
 /** Agents one peer lists at once (its own stdio agent plus socket clients). */
 export const MAX_AGENTS = 16
 /**
- * Peers a /registry answer may list. The directory doc is held under 512 KiB (~0.4 KiB an entry), so a
- * real mesh stays under ~1300; a longer answer is no peer's, and a page would probe every entry it
- * listed when it fails over.
+ * Peers a /registry answer may list. The directory doc is held under 512 KiB, and even a minimal entry
+ * takes ~225 bytes in it, so no mesh lists more than ~2300: a longer answer is no peer's, and parsing
+ * it whole would cost a page for nothing.
  */
-export const MAX_LISTED_PEERS = 1024
+export const MAX_LISTED_PEERS = 4096
 /** A peer's base URL (http://host:port), as entries carry it. */
 export const PEER_URL_PATTERN = /^http:\/\/[^/\s]+$/
 export const PEER_URL_MAX = 256

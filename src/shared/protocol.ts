@@ -28,14 +28,14 @@ export const ROOM_TEXT = 'content'
 /** Largest shared text an agent may leave in a room, in characters: the room must still sync in one MAX_PAYLOAD_BYTES frame. */
 export const MAX_ROOM_TEXT = 256 * 1024
 
+/** An access token as peers make them (hex of an HMAC-SHA256): what the dashboard URL's #token= carries. */
+export const isAccessToken = (token: unknown): token is string => typeof token === 'string' && /^[0-9a-f]{64}$/.test(token)
+
 /**
  * Close codes a peer sends a peer-plan browser client (one that offers the `peer-plan` subprotocol and
  * sends an Origin) instead of refusing its upgrade with an HTTP status, which a browser cannot read.
  * 4400-4499 mirror HTTP 4xx: y-websocket stops reconnecting on them; 4503 is the page's to stop on.
  */
-/** An access token as peers make them (hex of an HMAC-SHA256): what the dashboard URL's #token= carries. */
-export const isAccessToken = (token: unknown): token is string => typeof token === 'string' && /^[0-9a-f]{64}$/.test(token)
-
 export const CLOSE_CODES = { roomName: 4400, accessToken: 4401, hostFull: 4429, peerFull: 4503 } as const
 
 /** The Vite plugin's routes on the dev server's own origin (peer-plan/vite), by default under /api. */

@@ -22,6 +22,19 @@ describe("a stranger's directory", () => {
     expect(JSON.stringify(shown.toJSON())).not.toMatch(/secret|kept|other/)
   })
 
+  it('values that are not JSON (a BigInt field, a nested Y.Map) are copied without a throw', () => {
+    const real = new Y.Doc()
+    const map = directoryMap(real)
+    const shown = directoryMap(new DirectoryProjection(real).doc)
+    // A throw here would reach the update that brought the value: applyUpdate re-throws observers' errors.
+    expect(() => map.set('aaaa', entry('aaaa', { futureField: 5n, rooms: ['secret'] }))).not.toThrow()
+    const nested = new Y.Map<unknown>()
+    expect(() => map.set('odd', nested)).not.toThrow()
+    expect(() => nested.set('x', 1)).not.toThrow()
+    expect(shown.get('aaaa')).toEqual(entry('aaaa', { futureField: 5n }))
+    expect(shown.has('odd')).toBe(true)
+  })
+
   it('writes nothing when only the room names of an entry changed', () => {
     const real = new Y.Doc()
     const map = directoryMap(real)

@@ -86,6 +86,9 @@ describe('joinMesh with a head start', () => {
       await expect(joinMesh({ ports: [P0, P0], cache: false, token })).rejects.toThrow(/token must be the 64 hex digits/)
     }
     expect(first.requests).toBe(0)
+    // What a URL's bare #token= gives is no token, not a bad one.
+    const mesh = await join({ ports: [P0, P0], token: '' })
+    expect(mesh.token).toBeNull()
   })
 
   it('an answer after timeoutMs does not make the join succeed, however long scanDelayMs is', async () => {

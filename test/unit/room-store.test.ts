@@ -1,5 +1,5 @@
 /** The room store: per-peer append-only logs and snapshots under a shared home (room-store.ts). */
-import { appendFileSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readdirSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -61,6 +61,19 @@ describe('RoomStore', () => {
     a.attach('shared', again)
     expect(text(again)).toBe('kept')
     expect(a.stored()).toEqual(['shared'])
+  })
+
+  it("a write lands even if the room's empty directory was removed after the load (another peer let it go)", async () => {
+    const home = tempDir()
+    const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    const doc = new Y.Doc()
+    const file = store.attach('raced', doc)!
+    rmdirSync(join(home, 'rooms', 'raced'))
+    append(doc, 'kept')
+    await file.close()
+    const again = new Y.Doc()
+    store.attach('raced', again)
+    expect(text(again)).toBe('kept')
   })
 
   it('closing never rejects, even when the doc cannot be encoded (a bad update left pending)', async () => {

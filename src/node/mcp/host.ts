@@ -113,9 +113,8 @@ export class McpHost implements SessionHost {
     this.sessions.add(opened.session)
     this.socketOf.set(opened.session, socket)
     try {
+      // The first bytes, put back while the SDK loaded, flow through the session's line reader now.
       await opened.connect()
-      // Paused to hold the first bytes back; the transport is listening now.
-      socket.resume()
     } catch (err) {
       this.log.debug(`MCP socket session: ${(err as Error).message}`)
       socket.destroy()

@@ -24,8 +24,16 @@ export const openSession = (host: SessionHost, kind: 'stdio' | 'socket', input: 
   const lines = new LineCap(MAX_MESSAGE_BYTES, (bytes) =>
     host.log.warn(`MCP session ${session.id}: dropped a message of ${bytes} bytes (more than ${MAX_MESSAGE_BYTES}); the client gets no answer to it`)
   )
-  input.on('error', (err) => lines.destroy(err))
+  // An input error (a socket reset by a client gone with answers unread) ends the session as its end
+  // would: the line reader is ended, not destroyed with the error, which would be re-emitted where the
+  // transport, already closing, no longer listens, and end the peer as an uncaught exception.
+  input.on('error', (err) => {
+    session.transportError = err
+    lines.end()
+  })
   input.pipe(lines)
+  // Nothing else errors it; should anything, it is this session's end, never an uncaught error.
+  lines.on('error', (err) => (session.transportError ??= err))
   const endReason = () => {
     const ended = input.readableEnded || input.destroyed
     const why = session.transportError?.message
