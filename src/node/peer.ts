@@ -10,6 +10,7 @@ import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
 import { dashboardUrl } from './access-token.js'
 import type { PeerConfig } from './config.js'
+import { connectionCap } from './conn-cap.js'
 import { DeferredDiscovery } from './discovery/deferred.js'
 import type { NodeDiscovery } from './discovery/hint.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
@@ -62,6 +63,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const registry = new RegistryFile(config.home, log)
   await registry.init()
   const server = createServer()
+  server.maxConnections = connectionCap()
   server.on('clientError', (_err, socket) => socket.destroy())
   const plan = addressPlan(config, log)
   const { port, overflow } = await bindPort(server, plan.bindHost, config.port, config.ports)

@@ -82,6 +82,8 @@ export class RangeClaim {
     const n = last - first + 1
     const offset = Math.floor(Math.random() * n)
     const listener = createServer()
+    // The same cap as the server it hands its connections to, which does not count them.
+    listener.maxConnections = this.opts.server.maxConnections
     for (let i = 0; i < n && !this.stopped; i++) {
       const port = first + ((offset + i) % n)
       const err = await tryListen(listener, this.opts.host, port)
