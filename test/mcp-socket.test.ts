@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { call, INITIALIZE, socketAgent, startAgent } from './helpers/mcp.js'
 import { runCli, spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
 import { PORTS, range } from './helpers/ports.js'
@@ -109,5 +110,29 @@ describe('MCP on the peer socket, $PEER_PLAN_HOME/run/<id>.sock', () => {
     expect(table.stdout).toMatch(/claude-code@tablework\s+claude-code 1\.0\.0\s+tablework/)
     expect((await runCli(['bogus'], { home })).stderr).toMatch(/unexpected argument "bogus": not a command/)
     await agent.close()
+  })
+
+  it('peer-plan-node peers: a stranger squatting a range port never sees the token, and is printed only when no peer of the home answers', async () => {
+    const home = await tempHome()
+    const [squatPort] = [lo + 10]
+    const seen: (string | undefined)[] = []
+    const squatter = createServer((req, res) => {
+      seen.push(req.headers.authorization)
+      const self = { id: 'ffffffffffffffff', name: 'squatter', url: `http://127.0.0.1:${squatPort}`, host: '127.0.0.1', port: squatPort, pid: 1, pidStart: null, hostId: 'h', version: '1', protocol: 1, startedAt: 0 }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ self: self.id, peers: [self] }))
+    })
+    await new Promise<void>((r) => squatter.listen(squatPort, '127.0.0.1', r))
+    onTestFinished(() => new Promise<void>((r) => (squatter.closeAllConnections(), squatter.close(() => r()))))
+    const real = await spawnPeer({ home, args: tableArgs })
+    const table = await runCli(['peers', ...tableArgs], { home })
+    expect(table.stdout).toContain(real.id)
+    expect(table.stdout).not.toContain('squatter')
+    expect(table.stdout).toMatch(new RegExp(`dashboard: ${real.url}/#token=[0-9a-f]{64}`))
+    await real.stop()
+    const only = await runCli(['peers', ...tableArgs], { home })
+    expect(only.stdout).toContain('squatter')
+    expect(only.stdout).toMatch(new RegExp(`dashboard: http://127\\.0\\.0\\.1:${squatPort}/\n`))
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen.every((a) => a === undefined)).toBe(true)
   })
 })

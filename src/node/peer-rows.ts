@@ -31,6 +31,17 @@ export const formatAge = (s: number): string => (s < 60 ? `${s}s` : s < 3600 ? `
 
 const agentLabel = (a: PeerRow['agents'][number]): string => `${a.client}${a.version ? ` ${a.version}` : ''}${a.ready ? '' : ' (starting)'}`
 
+/**
+ * A cell as a terminal may show it: entries are written by any mesh member (and agents' names by any MCP
+ * client), and an ESC, C1 or bidi control in one would set the window's title, clear the screen or
+ * reorder the table. Each is shown as its escape, \x1b or \u202e.
+ */
+export const terminalSafe = (text: string): string =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0)
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`
+  })
+
 /** Columns: ID, NAME, AGENT, WORKSPACE, URL, PID, AGE, ROOMS; the own peer starred, if it is among them. */
 export const peerTable = (rows: PeerRow[]): string => {
   const head = ['', 'ID', 'NAME', 'AGENT', 'WORKSPACE', 'URL', 'PID', 'AGE', 'ROOMS']
@@ -44,7 +55,7 @@ export const peerTable = (rows: PeerRow[]): string => {
     String(r.pid),
     formatAge(r.ageSeconds),
     r.rooms.join(', ') || '-'
-  ])
+  ].map(terminalSafe))
   // The star column only where some row is "you" (the CLI reads the mesh from outside it).
   const lines = rows.some((r) => r.you) ? [head, ...cells] : [head, ...cells].map((l) => l.slice(1))
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)))

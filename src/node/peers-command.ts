@@ -1,7 +1,7 @@
 /**
  * `peer-plan-node peers`: the mesh as a table, read from any live peer, like `jupyter server list`.
- * Candidates are the peers of servers.json, then every port of the range; the first /registry that
- * answers is printed. Exit 0 with the table, 1 with one line saying no peer answered.
+ * Candidates are the live peers of servers.json (asked with the token), then every port of the range
+ * (asked without it); the first /registry that answers is printed. Exit 0 with the table, 1 with one line saying no peer answered.
  */
 import { getJson } from '../shared/health-client.js'
 import { checkRegistryResponse as parseRegistryResponse } from '../shared/entry-check.js'
@@ -11,7 +11,8 @@ import { accessToken, dashboardUrl } from './access-token.js'
 import { createLogger } from './log.js'
 import { nodeGet } from './node-get.js'
 import { loadMeshKey } from './mesh-key.js'
-import { peerRow, peerTable } from './peer-rows.js'
+import { peerRow, peerTable, terminalSafe } from './peer-rows.js'
+import { isProcessAlive } from './process-identity.js'
 import { RegistryFile } from './registry-file.js'
 
 /** With the token, the answer names each peer's rooms; a stranger's would not. */
@@ -31,12 +32,34 @@ export const firstAnswer = (urls: string[], timeoutMs: number, token: string | n
     }
   })
 
-export const candidateUrls = async (config: PeerConfig): Promise<string[]> => {
+/**
+ * Where to look: the peers servers.json lists whose processes live (this home's, so this key's mesh),
+ * and then every port of the range (any process may listen there).
+ */
+export interface Candidates {
+  trusted: string[]
+  scan: string[]
+}
+
+export const candidates = async (config: PeerConfig, more: string[] = []): Promise<Candidates> => {
   const registry = new RegistryFile(config.home, createLogger('error', 'peer-plan-node'))
   const { peers } = await registry.read().catch(() => ({ peers: [] }))
+  const trusted = [...new Set(peers.filter((p) => isProcessAlive(p)).map((p) => p.url))]
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  const scan = Array.from({ length: config.ports[1] - config.ports[0] + 1 }, (_, k) => `http://${host}:${config.ports[0] + k}`)
-  return [...new Set([...peers.map((p) => p.url), ...scan])]
+  const range = Array.from({ length: config.ports[1] - config.ports[0] + 1 }, (_, k) => `http://${host}:${config.ports[0] + k}`)
+  return { trusted, scan: [...new Set([...more, ...range])].filter((u) => !trusted.includes(u)) }
+}
+
+/**
+ * The first answer among the trusted candidates (asked with `token`), else among the others (asked
+ * without it): a stranger squatting a free port of the range must neither see the token nor be taken
+ * for the mesh while one of this home's peers answers.
+ */
+export const firstTrustedAnswer = async (c: Candidates, timeoutMs: number, token: string | null = null): Promise<{ answer: RegistryResponse; trusted: boolean } | null> => {
+  const mine = await firstAnswer(c.trusted, timeoutMs, token)
+  if (mine) return { answer: mine, trusted: true }
+  const other = await firstAnswer(c.scan, timeoutMs)
+  return other ? { answer: other, trusted: false } : null
 }
 
 export const runPeersCommand = async (config: PeerConfig, out: (s: string) => void, err: (s: string) => void): Promise<number> => {
@@ -44,15 +67,16 @@ export const runPeersCommand = async (config: PeerConfig, out: (s: string) => vo
   // list` gives a person to open. A key this user cannot read means no token, not a failure.
   const key = await loadMeshKey(config.home, config.secretFile, createLogger('error', 'peer-plan-node')).catch(() => null)
   const token = key ? accessToken(key) : null
-  const urls = await candidateUrls(config)
-  const answer = await firstAnswer(urls, 1000, token)
-  if (!answer) {
+  const found = await firstTrustedAnswer(await candidates(config), 1000, token)
+  if (!found) {
     err(`peer-plan-node: no live peer found (servers.json in ${config.home}, ports ${config.ports[0]}-${config.ports[1]}); start one with: npx peer-plan-node\n`)
     return 1
   }
+  const { answer, trusted } = found
   const now = Date.now()
   out(peerTable(answer.peers.map((p) => peerRow(p, null, now))))
   const self = answer.peers.find((p) => p.id === answer.self)
-  if (self) out(`\ndashboard: ${dashboardUrl(self.url, token)}\n`)
+  // The token goes only into the URL of a peer of this home: a page's script reads its fragment.
+  if (self) out(`\ndashboard: ${terminalSafe(dashboardUrl(self.url, trusted ? token : null))}\n`)
   return 0
 }

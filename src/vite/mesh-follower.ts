@@ -13,7 +13,7 @@ import { DirectoryView } from '../shared/directory.js'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { RegistryResponse } from '../shared/schema.js'
 import { resolveConfig, type PeerConfig } from '../node/config.js'
-import { candidateUrls, firstAnswer } from '../node/peers-command.js'
+import { candidates, firstTrustedAnswer } from '../node/peers-command.js'
 import { isLoopbackHostname } from '../node/url-scope.js'
 
 export interface FollowerOptions {
@@ -98,7 +98,9 @@ export class MeshFollower {
     if (this.stopped) return
     const known = this.followed?.view.peers().map((p) => p.url) ?? []
     this.drop()
-    const answer = await firstAnswer([...new Set([...known, ...(await candidateUrls(this.config))])], 1000)
+    // This home's live peers first: a process squatting a free port of the range is followed (and its
+    // directory's ports relayed) only when none of them answers.
+    const answer = (await firstTrustedAnswer(await candidates(this.config, known), 1000))?.answer
     const self = answer?.peers.find((p) => p.id === answer.self)
     if (this.stopped) return
     if (!answer || !self) return this.retry()

@@ -29,7 +29,14 @@ export const relayHttp = (req: IncomingMessage, res: ServerResponse, port: numbe
   if (!HTTP_PATHS.has(path)) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('peer-plan relays /health and /registry only\n')
   if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end()
   const upstream = get({ host: '127.0.0.1', port, path, method: req.method, headers: { Origin: `http://127.0.0.1:${port}` }, timeout: 3000 }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, { 'Content-Type': answer.headers['content-type'] ?? 'text/plain', 'Cache-Control': 'no-store' })
+    // Node's client takes a status line of 000 (statusCode 0), which writeHead would throw on, in this
+    // callback, ending the dev server: anything that is no HTTP status is a bad gateway.
+    const status = answer.statusCode ?? 0
+    if (status < 100 || status > 599) {
+      answer.destroy()
+      return void res.writeHead(502, { 'Content-Type': 'text/plain', 'X-Peer-Plan-Error': `peer on port ${port}: status ${status}` }).end()
+    }
+    res.writeHead(status, { 'Content-Type': answer.headers['content-type'] ?? 'text/plain', 'Cache-Control': 'no-store' })
     answer.pipe(res)
   })
   upstream.on('timeout', () => upstream.destroy(new Error('timeout')))

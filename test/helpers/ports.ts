@@ -61,7 +61,9 @@ const BASE = {
   // Loopback stand-ins for peers' /registry (test/unit/join-head-start.test.ts).
   joinHeadStart: [23810, 23813],
   // Stand-in peers whose directories hold values that are not entries (test/browser/odd-values.test.ts).
-  browserOddValues: [23820, 23829]
+  browserOddValues: [23820, 23829],
+  // The Vite relay against a hand-written upstream (test/unit/vite-guard.test.ts).
+  viteRelayUnit: [23830, 23831]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -1,8 +1,10 @@
 /** The Vite plugin's gate and relay paths (src/vite): who may use the relay, and which paths it takes. */
-import type { IncomingMessage } from 'node:http'
-import { describe, expect, it } from 'vitest'
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http'
+import { createServer as createTcpServer } from 'node:net'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { pageRefusal } from '../../src/vite/page-guard.js'
-import { relayPath } from '../../src/vite/relay.js'
+import { relayHttp, relayPath } from '../../src/vite/relay.js'
+import { PORTS } from '../helpers/ports.js'
 
 const req = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage
 
@@ -30,5 +32,29 @@ describe('the Vite plugin', () => {
     expect(relayPath('/api', '/api/registry')).toBeNull()
     expect(relayPath('/api', '/other/peer/1234/health')).toBeNull()
     expect(relayPath('/api', '/api/peer/12x/health')).toBeNull()
+  })
+
+  it('answers 502 for an upstream status that is no HTTP status (000), and goes on', async () => {
+    const [devPort, upstreamPort] = PORTS.viteRelayUnit
+    // Node's client takes `HTTP/1.1 000` as statusCode 0; writeHead(0) would throw in the relay's callback.
+    const sockets = new Set<import('node:net').Socket>()
+    const upstream = createTcpServer((socket) => {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.end('HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n')
+    })
+    const dev = createHttpServer((req, res) => relayHttp(req, res, upstreamPort, '/health'))
+    await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r))
+    await new Promise<void>((r) => dev.listen(devPort, '127.0.0.1', r))
+    onTestFinished(async () => {
+      dev.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
+      await Promise.all([new Promise((r) => dev.close(r)), new Promise((r) => upstream.close(r))])
+    })
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`http://127.0.0.1:${devPort}/api/peer/${upstreamPort}/health`)
+      expect(res.status).toBe(502)
+      expect(res.headers.get('X-Peer-Plan-Error')).toMatch(/status 0/)
+    }
   })
 })

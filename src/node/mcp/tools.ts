@@ -12,7 +12,7 @@ import type { PeerEntry } from '../../shared/schema.js'
 import { MAX_TEXT_BYTES, type InboxMessage, type WireMessage } from '../inbox.js'
 import { DeliveryError, findPeer } from '../messenger.js'
 import type { Peer } from '../peer.js'
-import { formatAge, peerRow } from '../peer-rows.js'
+import { formatAge, peerRow, terminalSafe } from '../peer-rows.js'
 import type { RoomEdit } from '../room-text.js'
 import { errorResult, liveSelf, textResult, type McpContext } from './context.js'
 import { openHere, readHere, roomText } from './room-open.js'
@@ -35,7 +35,8 @@ const peersText = (d: ReturnType<typeof describePeers>): string =>
     `${d.count} peer${d.count === 1 ? '' : 's'} on the mesh (* = you):`,
     ...d.peers.map((r) => {
       const agents = r.agents.map((a) => `${a.client}${a.workspace ? ` in ${a.workspace}` : ''}${a.ready ? '' : ' (starting)'}`).join(', ') || 'no agent'
-      return `${r.you ? '*' : '-'} ${r.name} [${r.id}] ${r.url}: ${agents}; rooms: ${r.rooms.join(', ') || 'none'}; up ${formatAge(r.ageSeconds)}`
+      // An agent's client may show this in a terminal, as the peers table is.
+      return terminalSafe(`${r.you ? '*' : '-'} ${r.name} [${r.id}] ${r.url}: ${agents}; rooms: ${r.rooms.join(', ') || 'none'}; up ${formatAge(r.ageSeconds)}`)
     })
   ].join('\n')
 
