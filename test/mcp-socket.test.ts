@@ -131,6 +131,8 @@ describe('MCP on the peer socket, $PEER_PLAN_HOME/run/<id>.sock', () => {
     await real.stop()
     const only = await runCli(['peers', ...tableArgs], { home })
     expect(only.stdout).toContain('squatter')
+    expect(only.stdout).toMatch(/without the access token: rooms are not shown/)
+    expect(table.stdout).not.toMatch(/without the access token/)
     expect(only.stdout).toMatch(new RegExp(`dashboard: http://127\\.0\\.0\\.1:${squatPort}/\n`))
     expect(seen.length).toBeGreaterThan(0)
     expect(seen.every((a) => a === undefined)).toBe(true)

@@ -12,7 +12,7 @@ import { createLogger } from './log.js'
 import { nodeGet } from './node-get.js'
 import { loadMeshKey } from './mesh-key.js'
 import { peerRow, peerTable, terminalSafe } from './peer-rows.js'
-import { isProcessAlive } from './process-identity.js'
+import { isProcessAlive, machineId } from './process-identity.js'
 import { RegistryFile } from './registry-file.js'
 
 /** With the token, the answer names each peer's rooms; a stranger's would not. */
@@ -44,10 +44,14 @@ export interface Candidates {
 export const candidates = async (config: PeerConfig, more: string[] = []): Promise<Candidates> => {
   const registry = new RegistryFile(config.home, createLogger('error', 'peer-plan-node'))
   const { peers } = await registry.read().catch(() => ({ peers: [] }))
-  const trusted = [...new Set(peers.filter((p) => isProcessAlive(p)).map((p) => p.url))]
+  // This machine's boot, and a live process of the pid and start time the entry names.
+  const machine = machineId()
+  const trusted = [...new Set(peers.filter((p) => p.hostId === machine && isProcessAlive(p)).map((p) => p.url))]
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const range = Array.from({ length: config.ports[1] - config.ports[0] + 1 }, (_, k) => `http://${host}:${config.ports[0] + k}`)
-  return { trusted, scan: [...new Set([...more, ...range])].filter((u) => !trusted.includes(u)) }
+  // An entry that fails that check is still asked, without the token: an overflow peer outside the
+  // range is found nowhere else, and the check can fail wrongly (another pid namespace).
+  return { trusted, scan: [...new Set([...more, ...peers.map((p) => p.url), ...range])].filter((u) => !trusted.includes(u)) }
 }
 
 /**
@@ -78,5 +82,6 @@ export const runPeersCommand = async (config: PeerConfig, out: (s: string) => vo
   const self = answer.peers.find((p) => p.id === answer.self)
   // The token goes only into the URL of a peer of this home: a page's script reads its fragment.
   if (self) out(`\ndashboard: ${terminalSafe(dashboardUrl(self.url, trusted ? token : null))}\n`)
+  if (!trusted) out('(read from a peer not live in this home\'s servers.json, without the access token: rooms are not shown)\n')
   return 0
 }
