@@ -1,7 +1,8 @@
 /**
  * The plugin's relay: `<base>/peer/<port>/health|registry` (HTTP) and `<base>/peer/<port>/<room>`
  * (WebSocket) on the dev server's origin, forwarded to the loopback peer on that port. Only ports the
- * followed directory lists are reached, so this is no open proxy. The relay strips the page's Origin and
+ * followed directory lists are reached, and a WebSocket is piped only once the port has switched
+ * protocols, so this is no open proxy. The relay strips the page's Origin and
  * cookies and sends the peer's own origin instead (a mesh origin, and the mark of a browser client that
  * reads close codes); the access token, if the page shows one, passes through untouched.
  */
@@ -49,6 +50,34 @@ export const relayHttp = (req: IncomingMessage, res: ServerResponse, port: numbe
 /** Headers a WebSocket handshake needs, and nothing of the page's (no cookies, no Origin). */
 const FORWARDED = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol']
 
+/** The largest answer head read from a port before it has switched protocols. */
+const MAX_HEAD = 16 * 1024
+
+/**
+ * Pipes the two sockets once the port has answered the upgrade with 101, as a peer does for a room or
+ * the directory (a refusal a page must read comes as a close code after it). Any other answer is no
+ * peer-plan room: the client gets a 502, never what that service said, and no raw tunnel to it.
+ */
+const pipeOnceSwitched = (upstream: Socket, socket: Duplex): void => {
+  let buffered = Buffer.alloc(0)
+  const refuse = () => {
+    upstream.off('data', onData)
+    if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    upstream.destroy()
+  }
+  const onData = (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk])
+    const end = buffered.indexOf('\r\n\r\n')
+    if (end === -1) return void (buffered.length > MAX_HEAD && refuse())
+    if (!/^HTTP\/1\.1 101 /.test(buffered.subarray(0, 16).toString('latin1'))) return refuse()
+    upstream.off('data', onData)
+    socket.write(buffered)
+    socket.pipe(upstream)
+    upstream.pipe(socket)
+  }
+  upstream.on('data', onData)
+}
+
 /** The client's socket and the peer's, piped both ways; each pair is closed with the server. */
 export class WsRelay {
   private readonly pairs = new Set<[Duplex, Socket]>()
@@ -80,8 +109,7 @@ export class WsRelay {
       upstream.setNoDelay(true)
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`)
       if (head.length) upstream.write(head)
-      socket.pipe(upstream)
-      upstream.pipe(socket)
+      pipeOnceSwitched(upstream, socket)
     })
   }
 

@@ -1,9 +1,9 @@
 /** The Vite plugin's gate and relay paths (src/vite): who may use the relay, and which paths it takes. */
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http'
-import { createServer as createTcpServer } from 'node:net'
+import { connect, createServer as createTcpServer, type Socket } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { pageRefusal } from '../../src/vite/page-guard.js'
-import { relayHttp, relayPath } from '../../src/vite/relay.js'
+import { relayHttp, relayPath, WsRelay } from '../../src/vite/relay.js'
 import { PORTS } from '../helpers/ports.js'
 
 const req = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage
@@ -56,5 +56,41 @@ describe('the Vite plugin', () => {
       expect(res.status).toBe(502)
       expect(res.headers.get('X-Peer-Plan-Error')).toMatch(/status 0/)
     }
+  })
+
+  it("relays a WebSocket only to a port that switches protocols: another service's answer never reaches the client", async () => {
+    const [devPort, upstreamPort] = PORTS.viteRelayUnit
+    const sockets = new Set<Socket>()
+    const asked: string[] = []
+    // A local service that is no peer: it answers the upgrade with its own page.
+    const upstream = createTcpServer((socket) => {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.once('data', (d) => {
+        asked.push(d.toString('latin1').split('\r\n')[0]!)
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nsecret-service')
+      })
+    })
+    const relay = new WsRelay()
+    const dev = createHttpServer()
+    dev.on('upgrade', (req, socket, head) => relay.handle(req, socket, head, upstreamPort, '/admin'))
+    await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r))
+    await new Promise<void>((r) => dev.listen(devPort, '127.0.0.1', r))
+    onTestFinished(async () => {
+      relay.closeAll()
+      dev.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
+      await Promise.all([new Promise((r) => dev.close(r)), new Promise((r) => upstream.close(r))])
+    })
+    const client = connect(devPort, '127.0.0.1')
+    client.on('error', () => {})
+    let got = ''
+    client.on('data', (d) => (got += d.toString('latin1')))
+    const closed = new Promise((r) => client.on('close', r))
+    client.write(`GET /api/peer/${upstreamPort}/admin HTTP/1.1\r\nHost: 127.0.0.1:${devPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`)
+    await closed
+    expect(asked).toEqual(['GET /admin HTTP/1.1'])
+    expect(got).not.toContain('secret-service')
+    expect(got === '' || got.startsWith('HTTP/1.1 502')).toBe(true)
   })
 })
