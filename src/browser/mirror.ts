@@ -4,21 +4,9 @@
  * this page's schema does not know) is left alone, so it fires no event. After a failover the new
  * peer's directory then changes only what differs from the old one's.
  */
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
+import { canonicalJson as canonical, portable } from '../shared/directory-value.js'
 import { parsePeerEntry } from '../shared/schema.js'
-
-/**
- * JSON with object keys sorted, so two encodings of one value compare equal. A directory value may be
- * anything yjs can carry, which is more than JSON: a BigInt is written as its digits and an `n`
- * (JSON.stringify would throw), a nested Y type as its toJSON().
- */
-const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v
-  )
-
-/** A value of one doc as another doc can hold it: a Y type belongs to its own doc, so it goes over as JSON. */
-const portable = (value: unknown): unknown => (value instanceof Y.AbstractType ? value.toJSON() : value)
 
 /**
  * Two directory values the page shows the same: as parsed entries where they parse, else as raw JSON.

@@ -7,6 +7,7 @@
  */
 import * as Y from 'yjs'
 import { directoryMap } from '../shared/directory.js'
+import { canonicalJson, portable } from '../shared/directory-value.js'
 
 /** The fields of an entry that name rooms. */
 const ROOM_FIELDS = ['rooms', 'storedRooms']
@@ -43,12 +44,8 @@ export class DirectoryProjection {
           if (this.target.has(key)) this.target.delete(key)
           continue
         }
-        // A value may be anything yjs carries: a BigInt (which JSON.stringify throws on) is compared as
-        // its digits, a nested Y type (which belongs to its own doc) copied as its JSON. A throw here
-        // would reach the peer link that brought the update and cut it.
-        const raw = withoutRooms(this.source.get(key))
-        const value = raw instanceof Y.AbstractType ? raw.toJSON() : raw
-        const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+        const value = portable(withoutRooms(this.source.get(key)))
+        const json = canonicalJson(value)
         if (this.written.get(key) === json) continue
         this.written.set(key, json)
         this.target.set(key, value)

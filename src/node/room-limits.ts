@@ -125,11 +125,8 @@ export class PerAddress {
 /** A y-websocket frame that asks for the whole doc: messageSync (0), then syncStep1 (0). */
 export const isStepOne = (frame: Uint8Array): boolean => frame[0] === 0 && frame[1] === 0
 
-/** An awareness frame: messageAwareness (1). */
-export const isAwareness = (frame: Uint8Array): boolean => frame[0] === 1
-
-/** How many client ids an awareness frame sets (its update's leading count), read before it is applied; 0 if unreadable. */
-export const awarenessClients = (frame: Uint8Array): number => {
+/** How many client ids an awareness frame sets (its update's leading count); 0 if unreadable. */
+const awarenessClients = (frame: Uint8Array): number => {
   try {
     const decoder = decoding.createDecoder(frame)
     decoding.readVarUint(decoder)
@@ -138,6 +135,13 @@ export const awarenessClients = (frame: Uint8Array): number => {
   } catch {
     return 0
   }
+}
+
+/** The bound a client's awareness frame (messageAwareness, 1) breaks before it is applied, if any. */
+export const awarenessOverLimit = (frame: Uint8Array, limits: RoomLimits): { code: number; reason: string } | null => {
+  if (frame[0] !== 1) return null
+  if (frame.length > limits.maxAwarenessBytes) return { code: 1009, reason: 'awareness state too large' }
+  return awarenessClients(frame) > limits.maxAwarenessClients ? { code: 1008, reason: 'too many awareness clients' } : null
 }
 
 /** A frame that carries doc content: messageSync (0), then step 2 (1) or an update (2). */

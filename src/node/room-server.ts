@@ -16,7 +16,7 @@ import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import { RoomPins } from './room-pins.js'
 import type { RoomStore } from './room-store.js'
-import { awarenessClients, carriesContent, DEFAULT_LIMITS, DocBudget, isAwareness, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
+import { awarenessOverLimit, carriesContent, DEFAULT_LIMITS, DocBudget, isStepOne, PerAddress, pendingOverCap, TokenBucket, type RoomLimits } from './room-limits.js'
 import { StepOneAnswers } from './step-one.js'
 import type { ConnMeta, Room } from './room-types.js'
 import { toUint8 } from './ws-bytes.js'
@@ -199,8 +199,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       const frame = toUint8(data)
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
-      if (client && isAwareness(frame) && frame.length > this.limits.maxAwarenessBytes) return this.breach(ws, room, 1009, 'awareness state too large')
-      if (client && isAwareness(frame) && awarenessClients(frame) > this.limits.maxAwarenessClients) return this.breach(ws, room, 1008, 'too many awareness clients')
+      const awareness = client ? awarenessOverLimit(frame, this.limits) : null
+      if (awareness) return this.breach(ws, room, awareness.code, awareness.reason)
       let over: { code: number; reason: string } | null
       try {
         // A pushed reader's answer depends on its push, not on the frame alone: never via the cache.

@@ -7,24 +7,16 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
-import * as encoding from 'lib0/encoding'
 import { WebSocketServer, type WebSocket } from 'ws'
-import * as syncProtocol from 'y-protocols/sync'
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import type { PeerEntry } from '../../src/shared/schema.js'
+import { encodeSyncStep2, encodeUpdate } from '../../src/shared/wire.js'
 import { testScope, type Scope } from './scope.js'
 
 export const standInEntry = (id: string, port: number): PeerEntry => ({
   id, name: `n-${id}`, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: 1000 + port, pidStart: null,
   hostId: 'h', version: '0.0.0', protocol: 1, startedAt: 1
 })
-
-const frame = (write: (e: encoding.Encoder) => void): Uint8Array => {
-  const e = encoding.createEncoder()
-  encoding.writeVarUint(e, 0)
-  write(e)
-  return encoding.toUint8Array(e)
-}
 
 const BUNDLE = new URL('../../dist/browser/peer-plan.js', import.meta.url)
 const JSON_OUT = (_k: string, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)
@@ -55,11 +47,11 @@ export const standInPeer = async (id: string, port: number, doc: Y.Doc, scope: S
       conns.add(ws)
       ws.on('close', () => conns.delete(ws))
       ws.on('error', () => {})
-      ws.send(frame((e) => syncProtocol.writeSyncStep2(e, doc)))
+      ws.send(encodeSyncStep2(doc))
     })
   )
   const onUpdate = (u: Uint8Array) => {
-    for (const ws of conns) if (ws.readyState === ws.OPEN) ws.send(frame((e) => syncProtocol.writeUpdate(e, u)))
+    for (const ws of conns) if (ws.readyState === ws.OPEN) ws.send(encodeUpdate(u))
   }
   doc.on('update', onUpdate)
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))

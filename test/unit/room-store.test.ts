@@ -20,6 +20,12 @@ const storeOf = (home: string, peerId: string, self = selfIdentity(), compactByt
 }
 
 const text = (doc: Y.Doc) => doc.getText('content').toString()
+/** The room's text as a fresh doc loads it from the store's files. */
+const reopened = (store: RoomStore, room: string) => {
+  const doc = new Y.Doc()
+  store.attach(room, doc)
+  return text(doc)
+}
 const append = (doc: Y.Doc, s: string) => doc.getText('content').insert(doc.getText('content').length, s)
 
 /** A pid that is not running (pid_max on Linux is at most 2^22). */
@@ -37,9 +43,7 @@ describe('RoomStore', () => {
     const dir = join(home, 'rooms', 'notes')
     expect(statSync(dir).mode & 0o777).toBe(0o700)
     for (const f of readdirSync(dir)) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600)
-    const again = new Y.Doc()
-    store.attach('notes', again)
-    expect(text(again)).toBe('one;two;')
+    expect(reopened(store, 'notes')).toBe('one;two;')
     expect(store.stored()).toEqual(['notes'])
   })
 
@@ -57,9 +61,7 @@ describe('RoomStore', () => {
     expect(readdirSync(join(home, 'rooms'))).toEqual([])
     append(docB, 'kept')
     await fileB.close()
-    const again = new Y.Doc()
-    a.attach('shared', again)
-    expect(text(again)).toBe('kept')
+    expect(reopened(a, 'shared')).toBe('kept')
     expect(a.stored()).toEqual(['shared'])
   })
 
@@ -71,9 +73,7 @@ describe('RoomStore', () => {
     rmdirSync(join(home, 'rooms', 'raced'))
     append(doc, 'kept')
     await file.close()
-    const again = new Y.Doc()
-    store.attach('raced', again)
-    expect(text(again)).toBe('kept')
+    expect(reopened(store, 'raced')).toBe('kept')
   })
 
   it('closing never rejects, even when the doc cannot be encoded (a bad update left pending)', async () => {
@@ -107,9 +107,7 @@ describe('RoomStore', () => {
     // 3000 edits of 20 characters wrote ~60 KB of updates; the doc itself is a few hundred bytes.
     expect(total).toBeLessThan(2 * 4096 + 2 * Y.encodeStateAsUpdate(doc).length + 1024)
     await file.close()
-    const again = new Y.Doc()
-    store.attach('busy', again)
-    expect(text(again)).toBe('')
+    expect(reopened(store, 'busy')).toBe('')
   })
 
   it('merges the files of several peers sharing a home, and drops a dead process\'s once they are held', async () => {
