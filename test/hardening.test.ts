@@ -214,6 +214,15 @@ describe('a peer under hostile input', () => {
     watcher.destroy()
   })
 
+  it('closes a connection that sends no request, and one that trickles its headers, within seconds', async () => {
+    // Node's defaults held both for 60 s; a flood of them kept new clients out that long after it stopped.
+    const idle = connect(peer.port, '127.0.0.1')
+    const slow = connect(peer.port, '127.0.0.1', () => slow.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${peer.port}\r\n`))
+    for (const s of [idle, slow]) s.on('error', () => {})
+    await waitFor(() => idle.destroyed && slow.destroyed, 'the peer to close both connections', 20_000)
+    expect((await getJson(`${peer.url}/health`)).id).toBe(peer.id)
+  }, 30_000)
+
   it('is still running after all of it', async () => {
     expect(peer.proc.exitCode).toBeNull()
     expect(peer.stderr()).not.toMatch(/Caught error while handling a Yjs update/)

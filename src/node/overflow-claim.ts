@@ -2,10 +2,10 @@
  * Wires an overflow peer's RangeClaim to the directory: which of this machine's overflow peers try
  * often, and what the peer announces once it holds a range port.
  */
-import type { Server } from 'node:http'
 import type { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import type { PeerConfig } from './config.js'
+import type { ConnectionCap } from './conn-cap.js'
 import type { Logger } from './log.js'
 import { RangeClaim } from './range-claim.js'
 import type { AddressPlan } from './self-entry.js'
@@ -14,7 +14,7 @@ import type { AddressPlan } from './self-entry.js'
 const FAST_CLAIMANTS = 3
 
 export interface ClaimWiring {
-  server: Server
+  cap: ConnectionCap
   plan: AddressPlan
   config: PeerConfig
   view: DirectoryView
@@ -23,11 +23,11 @@ export interface ClaimWiring {
   claimed(port: number, url: string): void
 }
 
-export const overflowClaim = ({ server, plan, config, view, entry, log, claimed }: ClaimWiring): RangeClaim => {
+export const overflowClaim = ({ cap, plan, config, view, entry, log, claimed }: ClaimWiring): RangeClaim => {
   const [first, last] = config.ports
   const overflowed = (p: PeerEntry) => p.hostId === entry.hostId && (p.port < first || p.port > last)
   return new RangeClaim({
-    server,
+    cap,
     host: plan.bindHost,
     range: config.ports,
     // Ranked by id among this machine's overflow peers the directory lists; a dead one still listed only

@@ -10,7 +10,7 @@ import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
 import { dashboardUrl } from './access-token.js'
 import type { PeerConfig } from './config.js'
-import { connectionCap } from './conn-cap.js'
+import { ConnectionCap, SERVER_TIMEOUTS } from './conn-cap.js'
 import { DeferredDiscovery } from './discovery/deferred.js'
 import type { NodeDiscovery } from './discovery/hint.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
@@ -62,8 +62,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const log = opts.log ?? createLogger(config.logLevel, 'peer-plan-node')
   const registry = new RegistryFile(config.home, log)
   await registry.init()
-  const server = createServer()
-  server.maxConnections = connectionCap()
+  const server = createServer(SERVER_TIMEOUTS)
+  const cap = new ConnectionCap(server)
   server.on('clientError', (_err, socket) => socket.destroy())
   const plan = addressPlan(config, log)
   const { port, overflow } = await bindPort(server, plan.bindHost, config.port, config.ports)
@@ -105,7 +105,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     mesh.updateSelf({ url, port: p, overflowUrl: entry.url })
     currentUrl = url
   }
-  const claim = overflow ? overflowClaim({ server, plan, config, view, entry, log, claimed }) : null
+  const claim = overflow ? overflowClaim({ cap, plan, config, view, entry, log, claimed }) : null
   const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, keepalive, upgrades, events, views: [view, strangerView] })
   await start()
   started()

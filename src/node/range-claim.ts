@@ -9,14 +9,14 @@
  * directory) try every ~0.45 s; the rest try every ~4.5 s as a backstop, so the failed binds per second
  * stay near constant as N grows instead of rising with the number of overflow peers.
  */
-import type { Server as HttpServer } from 'node:http'
 import { createServer, type Server } from 'node:net'
+import type { ConnectionCap } from './conn-cap.js'
 import { portTaken, tryListen } from './listen.js'
 import type { Logger } from './log.js'
 
 export interface RangeClaimOptions {
-  /** Where connections accepted on the claimed port go. */
-  server: HttpServer
+  /** Where connections accepted on the claimed port go: the peer's server, under its one cap. */
+  cap: ConnectionCap
   host: string
   range: [number, number]
   /** True while this peer is one of the few overflow peers that try often. */
@@ -65,7 +65,7 @@ export class RangeClaim {
         if (!listener) return this.schedule()
         if (this.stopped) return void listener.close()
         this.listener = listener
-        listener.on('connection', (socket) => this.opts.server.emit('connection', socket))
+        listener.on('connection', this.opts.cap.hand)
         listener.on('error', (err) => this.opts.log.warn(`range port ${this.port}: ${err.message}`))
         this.opts.onClaimed(this.port!)
       })
@@ -81,9 +81,8 @@ export class RangeClaim {
     const [first, last] = this.opts.range
     const n = last - first + 1
     const offset = Math.floor(Math.random() * n)
+    // No cap of its own: the peer's server's one cap counts these too (conn-cap.ts).
     const listener = createServer()
-    // The same cap as the server it hands its connections to, which does not count them.
-    listener.maxConnections = this.opts.server.maxConnections
     for (let i = 0; i < n && !this.stopped; i++) {
       const port = first + ((offset + i) % n)
       const err = await tryListen(listener, this.opts.host, port)

@@ -63,7 +63,9 @@ const BASE = {
   // Stand-in peers whose directories hold values that are not entries (test/browser/odd-values.test.ts).
   browserOddValues: [23820, 23829],
   // The Vite relay against a hand-written upstream (test/unit/vite-guard.test.ts).
-  viteRelayUnit: [23830, 23831]
+  viteRelayUnit: [23830, 23831],
+  // A server and a second listener that hands it its sockets under one cap (test/unit/conn-cap.test.ts).
+  connCap: [23840, 23841]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

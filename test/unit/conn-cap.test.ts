@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest'
-import { connectionCap, MAX_CONNECTIONS, openFilesLimit } from '../../src/node/conn-cap.js'
+import { createServer } from 'node:http'
+import { connect, createServer as createListener, type Server, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ConnectionCap, connectionCap, MAX_CONNECTIONS, openFilesLimit } from '../../src/node/conn-cap.js'
+import { waitFor } from '../helpers/peers.js'
+import { PORTS } from '../helpers/ports.js'
 
 const limits = (soft: string, hard = soft) => `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds
@@ -23,5 +27,48 @@ describe('connectionCap', () => {
     expect(connectionCap(null)).toBe(MAX_CONNECTIONS)
     // This machine's own.
     expect(connectionCap()).toBeGreaterThanOrEqual(64)
+  })
+})
+
+describe('ConnectionCap', () => {
+  const open: { close(): void }[] = []
+  afterEach(() => {
+    for (const o of open.splice(0)) o.close()
+  })
+  const listen = (server: Server, port: number) =>
+    new Promise<void>((resolve) => {
+      open.push(server)
+      server.listen(port, '127.0.0.1', resolve)
+    })
+  const dial = (port: number): Promise<Socket> =>
+    new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s))
+      s.on('error', () => {})
+      open.push({ close: () => s.destroy() })
+    })
+
+  it('holds one cap over the server and the listener that hands it sockets', async () => {
+    const [own, extra] = PORTS.connCap
+    const server = createServer()
+    const cap = new ConnectionCap(server, 4)
+    const listener = createListener(cap.hand)
+    await listen(server, own)
+    await listen(listener, extra)
+    const first = [await dial(own), await dial(own), await dial(extra)]
+    await waitFor(() => cap.held === 3, 'three connections held')
+    // Two more on the handing listener: one fits, one is closed at once.
+    const more = [await dial(extra), await dial(extra)]
+    await waitFor(() => more.filter((s) => s.destroyed).length === 1, 'one of the two to be closed')
+    expect(cap.held).toBe(4)
+    // The server's own listener is full too: two are handed, so it takes only two of its own.
+    const late = await dial(own)
+    await waitFor(() => late.destroyed, "the server's own listener to refuse a fifth")
+    expect(cap.held).toBe(4)
+    // A handed socket that goes makes room on either listener.
+    first[2]!.destroy()
+    await waitFor(() => cap.held === 3, 'the handed socket to be let go')
+    const again = await dial(own)
+    await waitFor(() => cap.held === 4, 'a new connection on the own listener')
+    expect(again.destroyed).toBe(false)
   })
 })
