@@ -200,20 +200,32 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
     expect(await exited).toBe(0)
   })
 
-  it('a message over 4 MiB is dropped with a warning; the session and the peer go on', async () => {
+  it('a message over 4 MiB is dropped with a warning and its request answered with an error; the session and the peer go on', async () => {
     const home = await tempHome()
     const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])
-    const answered = (id: number) => out().split('\n').filter(Boolean).some((l) => JSON.parse(l).id === id)
+    const answer = (id: number) => out().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
     send(1, 'initialize', INITIALIZE('raw'))
-    await waitFor(() => answered(1), 'the initialize answer')
+    await waitFor(() => answer(1), 'the initialize answer')
+    // This writer puts the id first; the SDK's client puts it last (the next test).
     send(2, 'tools/call', { name: 'write_room', arguments: { room: 'big', text: 'A'.repeat(5 * 1024 * 1024) } })
-    send(3, 'tools/call', { name: 'list_peers', arguments: {} })
-    await waitFor(() => answered(3), 'the answer to the request after the oversized one')
-    expect(answered(2)).toBe(false)
-    expect(err()).toMatch(/dropped a message of \d+ bytes \(more than 4194304\)/)
+    // A response too long to read is not answered: the client would take an error under its id for its own request's.
+    proc.stdin!.write(JSON.stringify({ result: { roots: ['B'.repeat(5 * 1024 * 1024)] }, jsonrpc: '2.0', id: 3 }) + '\n')
+    send(4, 'tools/call', { name: 'list_peers', arguments: {} })
+    await waitFor(() => answer(4), 'the answer to the request after the oversized ones')
+    expect(answer(2).error).toEqual({ code: -32600, message: expect.stringMatching(/^request of \d+ bytes not read: a message may be at most 4194304 bytes$/) })
+    expect(answer(3)).toBeUndefined()
+    expect(err()).toMatch(/dropped a message of \d+ bytes \(more than 4194304\); answered with an error/)
+    expect(err()).toMatch(/dropped a message of \d+ bytes \(more than 4194304\); not a request with an id: nothing answered/)
     proc.stdin!.end()
     expect(await exited).toBe(0)
     expect(err()).toMatch(/stdin closed: leaving the mesh/)
+  })
+
+  it("the SDK's client gets its error for a request over 4 MiB at once, and goes on", async () => {
+    const a = await startAgent({ home: await tempHome(), name: 'big-writer', args })
+    const big = a.client.callTool({ name: 'write_room', arguments: { room: 'big', text: 'A'.repeat(5 * 1024 * 1024) } })
+    await expect(big).rejects.toMatchObject({ code: -32600, message: expect.stringMatching(/a message may be at most 4194304 bytes/) })
+    expect((await call(a.client, 'list_peers')).isError).toBe(false)
   })
 
   it("a room client writing with the peer's own Yjs client id: yjs's warning goes to stderr, stdout stays JSON-RPC", async () => {
