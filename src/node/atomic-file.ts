@@ -81,7 +81,15 @@ export const readPrivateFile = (path: string, maxBytes: number): string | null =
  * `durable` adds an fsync before the rename: the rename alone already makes a process crash leave the
  * old file or the new one, never a torn one; the fsync only matters across a power loss.
  */
-export const writePrivateFileAtomic = async (path: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): Promise<void> => {
+/** writePrivateFileAtomic's `commitIf` said no: nothing was written. */
+export class CommitRefusedError extends Error {}
+
+/**
+ * `commitIf`, if given, is asked just before the rename that makes the new file visible (a writer under
+ * a lock checks it still holds it); when it says no, the file is left as it was and CommitRefusedError
+ * is thrown.
+ */
+export const writePrivateFileAtomic = async (path: string, data: string | Uint8Array, opts: { durable?: boolean; commitIf?: () => boolean } = {}): Promise<void> => {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const fh = await fs.open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600)
   try {
@@ -94,6 +102,7 @@ export const writePrivateFileAtomic = async (path: string, data: string | Uint8A
   }
   await fh.close()
   try {
+    if (opts.commitIf && !opts.commitIf()) throw new CommitRefusedError(`${path}: not written (the writer's lock was broken)`)
     await fs.rename(tmp, path)
   } catch (err) {
     await fs.rm(tmp, { force: true })

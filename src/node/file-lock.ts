@@ -2,18 +2,23 @@
  * A lock file next to servers.json, taken with O_EXCL. Why not proper-lockfile: its staleness is by
  * mtime only, with a floor of seconds, so a writer killed mid-update would block every other peer that
  * long. This lock records the holder's pid and start time, so a dead holder's lock is broken on the next
- * poll (~10 ms); a live but hung holder's lock goes stale after `staleMs` (the critical section is a
- * read-modify-write of a small JSON file, milliseconds).
+ * poll (~10 ms), and a stopped one's (SIGSTOP: /proc says 'T') after `staleMs`. A holder that runs is
+ * slow, not hung: 40 peers starting at once on 2 cores kept one past a second mid-update, and breaking
+ * its lock then lost an entry of servers.json. Its lock goes stale only after `busyStaleMs`, and the
+ * holder is told if it lost the lock anyway (`held`), so it can check before it commits.
  */
 import { constants as C, lstatSync, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { isProcessAlive, machineId, selfIdentity } from './process-identity.js'
+import { isProcessAlive, machineId, processState, selfIdentity } from './process-identity.js'
 import { readRegularFileSync, UnsafeFileError } from './regular-file.js'
 
 export class LockTimeoutError extends Error {}
 
 export interface LockOptions {
+  /** When a stopped holder's lock, or one whose holder cannot be told, is stale. Default 1000. */
   staleMs?: number
+  /** The same for a holder of this machine that runs (or sleeps). Default 10000. */
+  busyStaleMs?: number
   timeoutMs?: number
   pollMs?: number
   /** Told when something that is no lock of ours (a symlink, a FIFO, another user's file) is removed. */
@@ -61,13 +66,14 @@ const look = (path: string): Seen => {
  * symlink, FIFO, device, directory or another user's file there is no lock: it is never followed or
  * read, and is removed at once.
  */
-const breakIfStale = async (path: string, staleMs: number, hostId: string, warn: (msg: string) => void): Promise<boolean> => {
+const breakIfStale = async (path: string, limits: Staleness, hostId: string, warn: (msg: string) => void): Promise<boolean> => {
   const seen = look(path)
   if (seen.kind === 'gone') return true
   if (seen.kind === 'lock') {
     const owner = readOwner(seen.raw)
-    const ownerDead = owner !== null && owner.hostId === hostId && !isProcessAlive(owner)
-    if (!ownerDead && Date.now() - seen.mtimeMs <= staleMs) return false
+    const age = Date.now() - seen.mtimeMs
+    if (age <= staleAfter(owner, hostId, limits)) return false
+    if (owner && owner.hostId === hostId && isProcessAlive(owner)) warn(`${path}: held for ${Math.round(age)} ms by live pid ${owner.pid}; broken as stale`)
   }
   // Move it aside, then check we moved what we judged: between our look and the rename another
   // waiter may have broken it and taken a fresh one, which we must hand back.
@@ -85,8 +91,26 @@ const breakIfStale = async (path: string, staleMs: number, hostId: string, warn:
   return true
 }
 
-export const withFileLock = async <T>(path: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> => {
-  const { staleMs = 1000, timeoutMs = 5000, pollMs = 10, warn = () => {} } = opts
+interface Staleness {
+  staleMs: number
+  busyStaleMs: number
+}
+
+/** How old the lock of `owner` may grow before it is broken: 0 for a dead holder of this machine. */
+const staleAfter = (owner: LockOwner | null, hostId: string, { staleMs, busyStaleMs }: Staleness): number => {
+  if (owner === null || owner.hostId !== hostId) return staleMs
+  if (!isProcessAlive(owner)) return 0
+  const state = processState(owner)
+  // Without /proc a stopped holder cannot be told from a busy one: the short limit, and `held` keeps it safe.
+  return state === null || state === 'T' || state === 't' ? staleMs : busyStaleMs
+}
+
+/**
+ * Runs `fn` under the lock at `path`. `fn` gets `held()`: false once its lock was broken as stale (and
+ * perhaps taken by another), so a writer checks it just before it commits and starts over if not.
+ */
+export const withFileLock = async <T>(path: string, fn: (held: () => boolean) => Promise<T>, opts: LockOptions = {}): Promise<T> => {
+  const { staleMs = 1000, busyStaleMs = 10_000, timeoutMs = 5000, pollMs = 10, warn = () => {} } = opts
   const hostId = machineId()
   const token = randomBytes(8).toString('hex')
   const body = JSON.stringify({ ...selfIdentity(), hostId, token })
@@ -103,15 +127,18 @@ export const withFileLock = async <T>(path: string, fn: () => Promise<T>, opts: 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
-    if (await breakIfStale(path, staleMs, hostId, warn)) continue
+    if (await breakIfStale(path, { staleMs, busyStaleMs }, hostId, warn)) continue
     if (Date.now() > deadline) throw new LockTimeoutError(`could not lock ${path} within ${timeoutMs} ms`)
     await sleep(pollMs + Math.random() * pollMs)
   }
+  const held = () => {
+    const now = look(path)
+    return now.kind === 'lock' && readOwner(now.raw)?.token === token
+  }
   try {
-    return await fn()
+    return await fn(held)
   } finally {
     // Release only our own lock: if ours was broken as stale, the file now belongs to someone else.
-    const now = look(path)
-    if (now.kind === 'lock' && readOwner(now.raw)?.token === token) await fs.rm(path, { force: true })
+    if (held()) await fs.rm(path, { force: true })
   }
 }

@@ -8,7 +8,7 @@
  */
 import { lstatSync, promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './atomic-file.js'
+import { CommitRefusedError, ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './atomic-file.js'
 import { withFileLock } from './file-lock.js'
 import type { Logger } from './log.js'
 import { UnsafeFileError } from './regular-file.js'
@@ -59,10 +59,22 @@ export class RegistryFile {
 
   /**
    * Read-modify-write under the lock; `change` returns the new list, or null to leave the file as it is.
-   * `lockTimeoutMs`: how long to wait for the lock (default 5 s).
+   * `lockTimeoutMs`: how long to wait for the lock (default 5 s). A write whose lock was broken meanwhile
+   * is not made (another writer may have read the file since) and the whole cycle runs again.
    */
   async update(change: (peers: PeerEntry[]) => PeerEntry[] | null, lockTimeoutMs?: number): Promise<PeerEntry[]> {
-    return withFileLock(this.lockPath, async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.updateOnce(change, lockTimeoutMs)
+      } catch (err) {
+        if (!(err instanceof CommitRefusedError) || attempt === 3) throw err
+        this.log.warn(`${err.message}; trying again`)
+      }
+    }
+  }
+
+  private updateOnce(change: (peers: PeerEntry[]) => PeerEntry[] | null, lockTimeoutMs?: number): Promise<PeerEntry[]> {
+    return withFileLock(this.lockPath, async (held) => {
       const { peers, problem } = await this.read()
       const next = change(peers)
       if (problem) {
@@ -73,7 +85,7 @@ export class RegistryFile {
       const out = next ?? peers
       // No fsync: the file lists live processes, and after a power loss every one of them is gone. The
       // lock is held for the whole read-modify-write, so a shorter one serves 32 starting peers sooner.
-      await writePrivateFileAtomic(this.path, JSON.stringify({ peers: out }, null, 2) + '\n')
+      await writePrivateFileAtomic(this.path, JSON.stringify({ peers: out }, null, 2) + '\n', { commitIf: held })
       return out
     }, { warn: this.log.warn, ...(lockTimeoutMs === undefined ? {} : { timeoutMs: lockTimeoutMs }) })
   }

@@ -1,9 +1,28 @@
-import { utimesSync, writeFileSync, existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { utimesSync, writeFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { LockTimeoutError, withFileLock } from '../../src/node/file-lock.js'
-import { machineId } from '../../src/node/process-identity.js'
+import { machineId, processInfo, processState } from '../../src/node/process-identity.js'
+import { waitFor } from '../helpers/peers.js'
 import { tempDir as dir } from '../helpers/temp.js'
+
+/** A lock file held by `pid` under `token`, last touched `ageMs` ago. */
+const heldBy = (path: string, pid: number, token: string, ageMs: number) => {
+  writeFileSync(path, JSON.stringify({ pid, pidStart: processInfo(pid)?.pidStart ?? null, hostId: machineId(), token }))
+  const at = (Date.now() - ageMs) / 1000
+  utimesSync(path, at, at)
+}
+
+/** A live process stopped by SIGSTOP, killed when the test ends. */
+const stoppedProcess = async (): Promise<number> => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+  onTestFinished(() => void child.kill('SIGKILL'))
+  await new Promise((r) => child.once('spawn', r))
+  child.kill('SIGSTOP')
+  await waitFor(() => processState({ pid: child.pid!, pidStart: null }) === 'T', 'the child to stop')
+  return child.pid!
+}
 
 describe('withFileLock', () => {
   it('serialises concurrent read-modify-write cycles: no lost update', async () => {
@@ -24,13 +43,31 @@ describe('withFileLock', () => {
     expect(existsSync(path)).toBe(false)
   })
 
-  it('breaks the lock of a live but hung holder once it is stale', async () => {
+  it('breaks the lock of a stopped holder once it is stale', async () => {
     const path = join(dir(), 'l.lock')
-    // Held by this (live) process under another token, last touched 5 s ago.
-    writeFileSync(path, JSON.stringify({ pid: process.pid, pidStart: null, hostId: machineId(), token: 'hung' }))
-    const old = (Date.now() - 5000) / 1000
-    utimesSync(path, old, old)
+    heldBy(path, await stoppedProcess(), 'hung', 5000)
     expect(await withFileLock(path, async () => 'got it', { staleMs: 1000 })).toBe('got it')
+  })
+
+  it("leaves a running holder's lock until busyStaleMs, then breaks it and says so", async () => {
+    const path = join(dir(), 'l.lock')
+    // This process runs: slow, not hung.
+    heldBy(path, process.pid, 'slow', 5000)
+    await expect(withFileLock(path, async () => 1, { staleMs: 1000, timeoutMs: 200 })).rejects.toThrow(LockTimeoutError)
+    const warned: string[] = []
+    expect(await withFileLock(path, async () => 'got it', { staleMs: 1000, busyStaleMs: 3000, warn: (m) => warned.push(m) })).toBe('got it')
+    expect(warned).toEqual([expect.stringMatching(new RegExp(`held for \\d+ ms by live pid ${process.pid}; broken as stale$`))])
+  })
+
+  it('tells its holder when the lock was broken and taken, and leaves the new holder its lock', async () => {
+    const path = join(dir(), 'l.lock')
+    const seen = await withFileLock(path, async (held) => {
+      const before = held()
+      heldBy(path, process.pid, 'another', 0)
+      return [before, held()]
+    })
+    expect(seen).toEqual([true, false])
+    expect(JSON.parse(readFileSync(path, 'utf8')).token).toBe('another')
   })
 
   it('waits for a fresh live holder, and times out with a clear error', async () => {
