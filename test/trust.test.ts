@@ -196,6 +196,17 @@ describe('only the mesh writes the mesh', () => {
     expect((err as Error).message).toBe('answered 401')
   })
 
+  it("a peer's link proof made for another URL is refused: a relay cannot pass one on", async () => {
+    // What a process without the key holds when a peer dialled it as `a` (an mDNS hint naming a's id
+    // at its own port): a proof for its URL. Before v2 a proof named the id only, and `a` took it.
+    const relayUrl = `http://127.0.0.1:${PORTS.trust[1]}`
+    const err = await directoryClient(a.url, { key, selfId: 'dialler9', targetId: a.id, signedFor: relayUrl }).catch((e: Error) => e)
+    expect((err as Error).message).toBe('answered 401')
+    // The same key, the same ids, a fresh nonce: only the URL differs, and with a's own it is taken.
+    const direct = await directoryClient(a.url, { key, selfId: 'dialler9', targetId: a.id })
+    direct.ws.terminate()
+  })
+
   it('a room past its cap closes its writer and the peer keeps answering', async () => {
     // 40 chunks of 900 KiB: past the 32 MiB a room may hold.
     const writer = await fill(a, 'big-room', 40, scope)

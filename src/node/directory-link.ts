@@ -43,7 +43,7 @@ export class DirectoryLink {
   constructor(private readonly opts: LinkOptions) {
     this.targetId = opts.targetId
     const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${encodeURIComponent(opts.room ?? DIRECTORY_ROOM)}`
-    const auth = signLink(opts.key, opts.selfId, opts.targetId)
+    const auth = signLink(opts.key, opts.selfId, opts.targetId, opts.url)
     this.ws = new WebSocket(wsUrl, { maxPayload: MAX_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false, headers: { [LINK_HEADER]: auth.header } })
     // 'upgrade' comes before 'open' and before any message: a server that cannot prove the key is
     // dropped before it can say anything.

@@ -2,15 +2,18 @@
  * Peers prove the mesh secret to each other inside the WebSocket upgrade, without sending it and
  * without an extra round trip:
  *
- *   dialler -> server  X-Peer-Plan-Link: v1 <dialler id> <server id> <ms timestamp> <nonce> <mac>
- *                      mac = HMAC-SHA256(key, "peer-plan link v1|<dialler id>|<server id>|<ts>|<nonce>")
+ *   dialler -> server  X-Peer-Plan-Link: v2 <dialler id> <server id> <server url> <ms timestamp> <nonce> <mac>
+ *                      mac = HMAC-SHA256(key, "peer-plan link v2|<dialler id>|<server id>|<server url>|<ts>|<nonce>")
  *   server -> dialler  X-Peer-Plan-Link-Proof: HMAC-SHA256(key, "peer-plan link-ack v1|<server id>|<nonce>")
  *
  * In place of a server challenge (which would cost a round trip before every link), the dialler binds
- * its proof to the server's id, a timestamp within WINDOW_MS and a fresh nonce, and the server remembers
- * the nonces it accepted for that window, so a recorded header cannot be replayed. The proof in the 101
- * answer shows the dialler that the server holds the key too, before it takes a single update from it.
- * MACs are compared in constant time.
+ * its proof to the server's id, the URL it dialled, a timestamp within WINDOW_MS and a fresh nonce, and
+ * the server remembers the nonces it accepted for that window, so a recorded header cannot be replayed.
+ * The URL is what stops a relay: v1 named the id only, so a process without the key that a peer dialled
+ * as X (an mDNS hint naming X's id at the relay's port) could pass the header on to the real X and hold
+ * a peer link to it. Now X takes a proof only for one of its own URLs, and the relay's is not one.
+ * The proof in the 101 answer shows the dialler that the server holds the key too, before it takes a
+ * single update from it. MACs are compared in constant time.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { isPeerId } from '../shared/peer-id.js'
@@ -32,9 +35,13 @@ export interface LinkRequest {
   nonce: string
 }
 
-export const signLink = (key: Buffer, dialler: string, server: string, now = Date.now()): LinkRequest => {
+/** A peer URL as it goes in the header: http, no space, bounded. */
+const URL_SHAPE = /^http:\/\/[!-~]{1,200}$/
+
+/** `url`: the server's URL as the dialler dials it (the `url` of its directory entry). */
+export const signLink = (key: Buffer, dialler: string, server: string, url: string, now = Date.now()): LinkRequest => {
   const nonce = randomBytes(16).toString('hex')
-  return { header: `v1 ${dialler} ${server} ${now} ${nonce} ${mac(key, `peer-plan link v1|${dialler}|${server}|${now}|${nonce}`)}`, nonce }
+  return { header: `v2 ${dialler} ${server} ${url} ${now} ${nonce} ${mac(key, `peer-plan link v2|${dialler}|${server}|${url}|${now}|${nonce}`)}`, nonce }
 }
 
 export const proofFor = (key: Buffer, server: string, nonce: string): string => mac(key, `peer-plan link-ack v1|${server}|${nonce}`)
@@ -44,25 +51,31 @@ export const checkProof = (key: Buffer, server: string, nonce: string, proof: st
 
 export type LinkVerdict = { ok: true; peerId: string; nonce: string } | { ok: false; reason: string }
 
-/** Checks a dialler's header; one instance per server, since it remembers the nonces it has taken. */
+/**
+ * Checks a dialler's header; one instance per server, since it remembers the nonces it has taken.
+ * `ownUrls()`: the URLs this server is dialled at (its entry's, and the range port's it took).
+ */
 export class LinkVerifier {
   private readonly seen = new Map<string, number>()
 
   constructor(
     private readonly key: Buffer,
     private readonly selfId: string,
+    private readonly ownUrls: () => readonly string[],
     private readonly maxNonces = 100_000
   ) {}
 
   verify(header: string | undefined, now = Date.now()): LinkVerdict {
     const parts = (header ?? '').split(' ')
-    if (parts.length !== 6 || parts[0] !== 'v1') return { ok: false, reason: 'malformed link header' }
-    const [, dialler, server, tsText, nonce, given] = parts as [string, string, string, string, string, string]
+    if (parts[0] === 'v1') return { ok: false, reason: 'link header of an older peer-plan (v1): that peer needs updating' }
+    if (parts.length !== 7 || parts[0] !== 'v2') return { ok: false, reason: 'malformed link header' }
+    const [, dialler, server, url, tsText, nonce, given] = parts as [string, string, string, string, string, string, string]
     if (!isPeerId(dialler) || server !== this.selfId) return { ok: false, reason: 'link header names another peer' }
+    if (!URL_SHAPE.test(url) || !this.ownUrls().includes(url)) return { ok: false, reason: 'link header was made for another URL (relayed?)' }
     const ts = Number(tsText)
     if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > WINDOW_MS) return { ok: false, reason: 'link header is stale' }
     if (!/^[0-9a-f]{32}$/.test(nonce) || this.seen.has(nonce)) return { ok: false, reason: 'link nonce reused' }
-    if (!safeEqualHex(given, mac(this.key, `peer-plan link v1|${dialler}|${server}|${ts}|${nonce}`))) return { ok: false, reason: 'wrong mesh key' }
+    if (!safeEqualHex(given, mac(this.key, `peer-plan link v2|${dialler}|${server}|${url}|${ts}|${nonce}`))) return { ok: false, reason: 'wrong mesh key' }
     this.remember(nonce, now)
     return { ok: true, peerId: dialler, nonce }
   }

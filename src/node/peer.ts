@@ -74,7 +74,9 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   }
 
   const key = await loadMeshKey(config.home, config.secretFile, log)
-  const access = new AccessCheck({ key, selfId: entry.id, strangersArePeople: config.dangerouslyAllowStrangers })
+  // The range port's URL once an overflow peer takes one (claimed, below); entry.url stays served.
+  let currentUrl = entry.url
+  const access = new AccessCheck({ key, selfId: entry.id, ownUrls: () => [entry.url, currentUrl], strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
@@ -99,7 +101,6 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, log }
   const { policy, upgrades } = servePeerHttp(http)
 
-  let currentUrl = entry.url
   const claimed = (p: number, url: string) => {
     policy.addPort(p)
     mesh.updateSelf({ url, port: p, overflowUrl: entry.url })

@@ -20,11 +20,12 @@ export interface DirectoryClient {
   closed: Promise<number>
 }
 
-export type DirectoryAuth = { key: Buffer; selfId: string; targetId: string } | { token: string }
+/** `signedFor`: the URL the link proof names, if not `url` (what a relay that dialled on would pass on). */
+export type DirectoryAuth = { key: Buffer; selfId: string; targetId: string; signedFor?: string } | { token: string }
 
 export const directoryClient = async (url: string, auth?: DirectoryAuth, createConnection?: () => Duplex): Promise<DirectoryClient> => {
   const doc = new Y.Doc()
-  const headers = auth && 'key' in auth ? { [LINK_HEADER]: signLink(auth.key, auth.selfId, auth.targetId).header } : {}
+  const headers = auth && 'key' in auth ? { [LINK_HEADER]: signLink(auth.key, auth.selfId, auth.targetId, auth.signedFor ?? url).header } : {}
   const protocols = auth && 'token' in auth ? tokenProtocols(auth) : []
   const ws = new WebSocket(`${url.replace('http', 'ws')}/_directory`, protocols, { headers, ...(createConnection ? { createConnection: createConnection as never } : {}) })
   onTestFinished(() => ws.terminate())

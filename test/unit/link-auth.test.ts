@@ -7,30 +7,46 @@ import { urlInScope } from '../../src/node/url-scope.js'
 
 const key = randomBytes(32)
 
+const URL_1 = 'http://127.0.0.1:1234'
+const own = () => [URL_1, 'http://127.0.0.1:1236']
+const sign = (k: Buffer, server: string, now?: number, url = URL_1) => signLink(k, 'dialler1', server, url, now)
+
 describe('link authentication', () => {
   it('accepts a fresh proof once, bound to the server it names', () => {
-    const v = new LinkVerifier(key, 'server01')
-    const { header, nonce } = signLink(key, 'dialler1', 'server01')
+    const v = new LinkVerifier(key, 'server01', own)
+    const { header, nonce } = sign(key, 'server01')
     expect(v.verify(header)).toEqual({ ok: true, peerId: 'dialler1', nonce })
     expect(v.verify(header)).toEqual({ ok: false, reason: 'link nonce reused' })
-    expect(new LinkVerifier(key, 'server02').verify(signLink(key, 'dialler1', 'server01').header).ok).toBe(false)
+    expect(new LinkVerifier(key, 'server02', own).verify(sign(key, 'server01').header).ok).toBe(false)
   })
 
-  it('refuses another key, a stale timestamp and a malformed header', () => {
-    const v = new LinkVerifier(key, 'server01')
-    expect(v.verify(signLink(randomBytes(32), 'dialler1', 'server01').header)).toEqual({ ok: false, reason: 'wrong mesh key' })
-    expect(v.verify(signLink(key, 'dialler1', 'server01', Date.now() - WINDOW_MS - 1000).header)).toEqual({ ok: false, reason: 'link header is stale' })
-    for (const h of [undefined, '', 'v1 a b c d e', `v2 ${signLink(key, 'dialler1', 'server01').header.slice(3)}`]) expect(v.verify(h).ok).toBe(false)
+  it("takes a proof made for one of the server's own URLs only: a relay's URL is refused", () => {
+    const v = new LinkVerifier(key, 'server01', own)
+    expect(v.verify(sign(key, 'server01', undefined, 'http://127.0.0.1:1236').header).ok).toBe(true)
+    for (const url of ['http://127.0.0.1:1299', 'http://127.0.0.2:1234', 'http://localhost:1234']) {
+      expect(v.verify(sign(key, 'server01', undefined, url).header)).toEqual({ ok: false, reason: 'link header was made for another URL (relayed?)' })
+    }
+    // The URL is under the MAC: rewriting it in the header breaks the proof.
+    const relayed = sign(key, 'server01', undefined, 'http://127.0.0.1:1299').header.replace('http://127.0.0.1:1299', URL_1)
+    expect(v.verify(relayed)).toEqual({ ok: false, reason: 'wrong mesh key' })
+  })
+
+  it('refuses another key, a stale timestamp, an older version and a malformed header', () => {
+    const v = new LinkVerifier(key, 'server01', own)
+    expect(v.verify(sign(randomBytes(32), 'server01').header)).toEqual({ ok: false, reason: 'wrong mesh key' })
+    expect(v.verify(sign(key, 'server01', Date.now() - WINDOW_MS - 1000).header)).toEqual({ ok: false, reason: 'link header is stale' })
+    expect(v.verify('v1 dialler1 server01 1 00000000000000000000000000000000 ab')).toEqual({ ok: false, reason: expect.stringMatching(/older peer-plan \(v1\)/) })
+    for (const h of [undefined, '', 'v2 a b c d e f', `v3 ${sign(key, 'server01').header.slice(3)}`]) expect(v.verify(h).ok).toBe(false)
   })
 
   it('keeps a bounded memory of nonces', () => {
-    const v = new LinkVerifier(key, 'server01', 10)
-    for (let i = 0; i < 50; i++) expect(v.verify(signLink(key, 'dialler1', 'server01').header).ok).toBe(true)
+    const v = new LinkVerifier(key, 'server01', own, 10)
+    for (let i = 0; i < 50; i++) expect(v.verify(sign(key, 'server01').header).ok).toBe(true)
     expect((v as unknown as { seen: Map<string, number> }).seen.size).toBeLessThanOrEqual(10)
   })
 
   it('the server proves the key back for the dialler nonce only', () => {
-    const { nonce } = signLink(key, 'dialler1', 'server01')
+    const { nonce } = sign(key, 'server01')
     expect(checkProof(key, 'server01', nonce, proofFor(key, 'server01', nonce))).toBe(true)
     expect(checkProof(key, 'server01', nonce, proofFor(randomBytes(32), 'server01', nonce))).toBe(false)
     expect(checkProof(key, 'server01', nonce, undefined)).toBe(false)
