@@ -31,7 +31,7 @@ import { RegistryFile } from './registry-file.js'
 import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
-import { addressPlan, buildSelfEntry } from './self-entry.js'
+import { addressPlan, buildSelfEntry, dialledUrls } from './self-entry.js'
 
 export { VERSION } from './self-entry.js'
 
@@ -76,7 +76,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const key = await loadMeshKey(config.home, config.secretFile, log)
   // The range port's URL once an overflow peer takes one (claimed, below); entry.url stays served.
   let currentUrl = entry.url
-  const access = new AccessCheck({ key, selfId: entry.id, ownUrls: () => [entry.url, currentUrl], strangersArePeople: config.dangerouslyAllowStrangers })
+  let ownUrls = dialledUrls(plan, [port])
+  const access = new AccessCheck({ key, selfId: entry.id, ownUrls: () => ownUrls, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
@@ -103,6 +104,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
 
   const claimed = (p: number, url: string) => {
     policy.addPort(p)
+    // Before the new URL is published: a peer may dial it as soon as it reads it.
+    ownUrls = dialledUrls(plan, [port, p])
     mesh.updateSelf({ url, port: p, overflowUrl: entry.url })
     currentUrl = url
   }

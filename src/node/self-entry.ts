@@ -38,6 +38,14 @@ export const addressPlan = (config: PeerConfig, log: Logger): AddressPlan => {
   }
 }
 
+/**
+ * Every URL a peer of the mesh may dial this one at, for `ports` (its own, and the range port it took):
+ * its entry's, and in lan scope one per interface address (an mDNS hint names the address the
+ * announcement came from, which on a host of several interfaces need not be the entry's).
+ */
+export const dialledUrls = (plan: AddressPlan, ports: readonly number[]): string[] =>
+  [plan.urlHost, ...plan.extraHosts].flatMap((host) => ports.map((p) => `http://${host}:${p}`))
+
 export const buildSelfEntry = (config: PeerConfig, plan: AddressPlan, port: number): PeerEntry => ({
   id: randomBytes(8).toString('hex'),
   name: config.name ?? `peer-${port}`,
