@@ -106,6 +106,11 @@ export class RoomFile {
     while (this.running) await this.running
   }
 
+  /** False once a write to disk has failed: what the doc takes after that is in memory only. */
+  get healthy(): boolean {
+    return !this.failed
+  }
+
   /** Bytes of this peer's log and snapshot now. */
   get bytes(): { log: number; snap: number } {
     return { log: this.logBytes, snap: this.snapBytes }

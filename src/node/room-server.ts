@@ -8,6 +8,7 @@ import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import type { WebSocket, RawData } from 'ws'
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
+import { DurableAsks, isDurableFrame } from './room-durable.js'
 import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, handleMessage, WireError, type WireContext } from '../shared/wire.js'
 import type { AccessClass } from './access.js'
 import { chargedPerAddress, ConnectionSlots } from './conn-slots.js'
@@ -190,6 +191,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly, updateFailed: () => (failed = true) }
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
+    const asks = new DurableAsks((answer) => this.send(ws, answer))
     // A peer's room link relays the awareness of all its clients: only a client's own is bounded.
     const client = meta.peerId === null
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -197,6 +199,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
       if (ws.readyState !== ws.OPEN) return
       if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
       const frame = toUint8(data)
+      if (isDurableFrame(frame)) return void (asks.take(frame, room.file) || this.breach(ws, room, 1008, 'too many or malformed durability asks'))
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
       if (isStepOne(frame) && !stepOnes.take()) return this.breach(ws, room, 1008, 'too many sync requests')
       const awareness = client ? awarenessOverLimit(frame, this.limits) : null

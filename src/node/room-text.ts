@@ -6,7 +6,9 @@
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import { BASE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from './access-token.js'
+import { DURABLE, encodeDurableAsk, messageDurable } from './room-durable.js'
 import { drainSockets } from './ws-send.js'
+import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { MAX_ROOM_TEXT, ROOM_TEXT } from '../shared/protocol.js'
 
@@ -32,9 +34,10 @@ export const applyEdit = (doc: Y.Doc, edit: RoomEdit): number => {
 
 /**
  * Opens `room` on the peer at `url`, waits for the first sync, runs `act` on the doc, and closes once
- * the changes have been handed to the socket. The remote room lives only while someone is connected.
+ * the changes have been handed to the socket, or with `durable`, once that peer says they are on its
+ * disk (room-durable.ts). The remote room lives only while someone is connected.
  */
-export const withRemoteRoom = async <T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs = 3000): Promise<T> => {
+export const withRemoteRoom = async <T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs = 3000, durable = false): Promise<T> => {
   const doc = new Y.Doc()
   const provider = new WebsocketProvider(url.replace(/^http/, 'ws'), room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, maxBackoffTime: 500, protocols: [BASE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`] })
   try {
@@ -48,13 +51,28 @@ export const withRemoteRoom = async <T>(url: string, room: string, token: string
     })
     const result = act(doc)
     const ws = provider.ws as unknown as WebSocket | null
-    if (ws) await drainSockets(() => [ws], timeoutMs)
+    if (durable) await onDisk(provider, room, url, timeoutMs)
+    else if (ws) await drainSockets(() => [ws], timeoutMs)
     return result
   } finally {
     provider.destroy()
     doc.destroy()
   }
 }
+
+/** Asks the peer whether what this provider sent is on its disk; rejects unless it says so in time. */
+const onDisk = (provider: WebsocketProvider, room: string, url: string, timeoutMs: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RoomTextError(`room ${room} at ${url}: the write was sent, but that peer did not confirm it on disk within ${timeoutMs} ms`)), timeoutMs)
+    provider.messageHandlers[messageDurable] = (_encoder, decoder) => {
+      decoding.readVarUint(decoder)
+      const status = decoding.readVarUint(decoder)
+      clearTimeout(timer)
+      if (status === DURABLE) resolve()
+      else reject(new RoomTextError(`room ${room} at ${url}: the write reached that peer, which could not keep it on disk (see its log)`))
+    }
+    ;(provider.ws as unknown as WebSocket | null)?.send(encodeDurableAsk(1))
+  })
 
 /**
  * Brings `doc` (a room this peer has just opened from disk) up to the mesh's copy, read from the first

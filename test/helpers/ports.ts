@@ -65,7 +65,9 @@ const BASE = {
   // The Vite relay against a hand-written upstream (test/unit/vite-guard.test.ts).
   viteRelayUnit: [23830, 23831],
   // A server and a second listener that hands it its sockets under one cap (test/unit/conn-cap.test.ts).
-  connCap: [23840, 23841]
+  connCap: [23840, 23841],
+  // An agent's write_room, and its peer killed as the answer comes (test/rooms-durable.test.ts).
+  roomsDurable: [23950, 23959]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -194,11 +194,14 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
       try {
         const target = roomPeer(peer, ref)
         let length: number
-        if (target) length = await withRemoteRoom(target.url, room, peer.token, (doc) => applyEdit(doc, edit))
+        if (target) length = await withRemoteRoom(target.url, room, peer.token, (doc) => applyEdit(doc, edit), undefined, true)
         else {
           const local = await openHere(peer, room, true)
           if (!local) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
           length = applyEdit(local.doc, edit)
+          // Answered once the room's file holds it: the answer says "kept on disk".
+          await local.file?.idle()
+          if (!local.file?.healthy) return errorResult(`room ${room} now holds ${length} characters in memory, but this peer could not keep it on disk (see its log)`)
         }
         const where = target ?? liveSelf(peer)
         const ws = `${where.url.replace(/^http/, 'ws')}/${room}`
