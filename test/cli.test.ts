@@ -81,6 +81,25 @@ describe('peer-plan-node CLI', () => {
     expect(oneLineError(await runCli([], { home }))).toMatch(/colour/)
   })
 
+  it('a config file too deep or too long to print is still one short line naming the file and the problem', async () => {
+    const home = tempHome()
+    const file = join(home, 'config.json')
+    await mkdir(home, { recursive: true })
+    const deep = '['.repeat(20000) + ']'.repeat(20000)
+    const cases: [string, string, RegExp][] = [
+      [deep, `config file ${file}`, /expected an object of settings, like .*, got \[{40,}…$/],
+      [`{"port": ${deep}}`, `config file ${file}`, /port: expected a port number, got \[{40,}…$/],
+      [JSON.stringify({ host: 'x'.repeat(500000) }), 'config file key "host"', /expected an IP address or localhost, got "x{40,}…$/]
+    ]
+    for (const [text, where, problem] of cases) {
+      await writeFile(file, text)
+      const line = oneLineError(await runCli([], { home }))
+      expect(line).toContain(where)
+      expect(line).toMatch(problem)
+      expect(line.length).toBeLessThan(file.length + 200)
+    }
+  })
+
   it('takes options from CLI over env over config file over defaults', async () => {
     const home = tempHome()
     await mkdir(home, { recursive: true })

@@ -105,6 +105,17 @@ describe('servers.json', () => {
     await expect(lstat(join(home, 'servers.json.lock'))).rejects.toThrow(/ENOENT/)
   })
 
+  it('a lock a killed breaker left aside is removed by the next peer to start', async () => {
+    const home = tempHome()
+    await mkdir(home, { recursive: true, mode: 0o700 })
+    const leftover = join(home, 'servers.json.lock.0123456789ab.stale')
+    await writeFile(leftover, JSON.stringify({ pid: await deadPid(), pidStart: null, hostId: 'x', token: 'broken' }), { mode: 0o600 })
+    // Only a leftover some seconds old is surely no live breaker's: wait until this one is (by ctime, as the rename sets it).
+    await waitFor(async () => Date.now() - (await lstat(leftover)).ctimeMs > 5000, 'the leftover to age', 15000, 100)
+    await spawnPeer({ home, args })
+    expect((await readdir(home)).filter((n) => n.endsWith('.stale'))).toEqual([])
+  })
+
   it('never follows a symlink at servers.json', async () => {
     const home = tempHome()
     await mkdir(home, { recursive: true, mode: 0o700 })

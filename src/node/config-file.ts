@@ -5,6 +5,7 @@
  * a third of the code a peer compiled before it was ready).
  */
 import { readRegularFileSync, UnsafeFileError } from './regular-file.js'
+import { shown } from './shown.js'
 
 /** A bad option, flag, variable or config file: one line that names where the value came from. */
 export class ConfigError extends Error {}
@@ -41,8 +42,6 @@ const SETTINGS = new Map<string, [ok: (v: unknown) => boolean, expected: string]
   ['mcp', [isString, 'a string']],
   ['roomIdle', [numberOrString, 'a number of seconds']]
 ])
-
-const shown = (v: unknown): string => (JSON.stringify(v) ?? String(v)).slice(0, 80)
 
 const checkSettings = (json: unknown, path: string): FileConfig => {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {

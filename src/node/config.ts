@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_HOST, DEFAULT_PORTS } from '../shared/protocol.js'
 import { LOG_LEVELS, type LogLevel } from './log.js'
 import { ConfigError, readConfigFile } from './config-file.js'
+import { shown } from './shown.js'
 
 export const MDNS_SCOPES = ['off', 'loopback', 'lan'] as const
 export type MdnsScope = (typeof MDNS_SCOPES)[number]
@@ -79,7 +80,7 @@ Logs go to stderr; stdout is reserved for MCP's JSON-RPC.
 
 const parsePortNumber = (raw: string | number, where: string): number => {
   const s = String(raw).trim()
-  if (!/^\d+$/.test(s)) throw new ConfigError(`${where}: expected a port number 1-65535, got ${JSON.stringify(raw)}`)
+  if (!/^\d+$/.test(s)) throw new ConfigError(`${where}: expected a port number 1-65535, got ${shown(raw)}`)
   const n = Number(s)
   if (n < 1 || n > 65535) throw new ConfigError(`${where}: port ${n} is out of range 1-65535`)
   return n
@@ -91,7 +92,7 @@ export const parsePortRange = (raw: string | [number, number], where: string): [
   if (Array.isArray(raw)) [a, b] = raw
   else {
     const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(raw)
-    if (!m) throw new ConfigError(`${where}: expected a range like 1234-1244, got ${JSON.stringify(raw)}`)
+    if (!m) throw new ConfigError(`${where}: expected a range like 1234-1244, got ${shown(raw)}`)
     ;[, a, b] = m as unknown as [string, string, string]
   }
   const first = parsePortNumber(a, where)
@@ -111,13 +112,13 @@ export const isLoopbackHost = (host: string): boolean => {
 const parseSeconds = (raw: string | number, where: string): number => {
   const s = String(raw).trim()
   const n = Number(s)
-  if (!/^\d+(\.\d+)?$/.test(s) || n <= 0 || n > 86400) throw new ConfigError(`${where}: expected seconds, more than 0 and at most 86400, got ${JSON.stringify(raw)}`)
+  if (!/^\d+(\.\d+)?$/.test(s) || n <= 0 || n > 86400) throw new ConfigError(`${where}: expected seconds, more than 0 and at most 86400, got ${shown(raw)}`)
   return n
 }
 
 const parseHost = (raw: string, where: string): string => {
   const host = raw.trim()
-  if (host !== 'localhost' && isIP(host) === 0) throw new ConfigError(`${where}: expected an IP address or localhost, got ${JSON.stringify(raw)}`)
+  if (host !== 'localhost' && isIP(host) === 0) throw new ConfigError(`${where}: expected an IP address or localhost, got ${shown(raw)}`)
   if (!isLoopbackHost(host)) {
     throw new ConfigError(`${where}: ${host} is not a loopback address; a peer serves only on loopback (127.0.0.0/8, ::1)`)
   }
@@ -130,13 +131,13 @@ export const parseOrigin = (raw: string, where: string): string => {
   try {
     url = new URL(s)
   } catch {
-    throw new ConfigError(`${where}: ${JSON.stringify(raw)} is not an origin like http://localhost:5173`)
+    throw new ConfigError(`${where}: ${shown(raw)} is not an origin like http://localhost:5173`)
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin === 'null') {
-    throw new ConfigError(`${where}: ${JSON.stringify(raw)} must be an http(s) origin`)
+    throw new ConfigError(`${where}: ${shown(raw)} must be an http(s) origin`)
   }
   if (url.origin !== s.replace(/\/$/, '')) {
-    throw new ConfigError(`${where}: ${JSON.stringify(raw)} is not a bare origin (scheme://host[:port], no path); did you mean ${url.origin}?`)
+    throw new ConfigError(`${where}: ${shown(raw)} is not a bare origin (scheme://host[:port], no path); did you mean ${url.origin}?`)
   }
   return url.origin
 }
@@ -151,7 +152,7 @@ const parseName = (raw: string, where: string): string => {
 
 const parseEnum = <T extends string>(raw: string, allowed: readonly T[], where: string): T => {
   const v = raw.trim() as T
-  if (!allowed.includes(v)) throw new ConfigError(`${where}: expected one of ${allowed.join('|')}, got ${JSON.stringify(raw)}`)
+  if (!allowed.includes(v)) throw new ConfigError(`${where}: expected one of ${allowed.join('|')}, got ${shown(raw)}`)
   return v
 }
 
@@ -160,9 +161,9 @@ const parseEnum = <T extends string>(raw: string, allowed: readonly T[], where: 
 const commandOf = (positionals: string[]): (typeof COMMANDS)[number] | undefined => {
   const [command, extra] = positionals
   if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
-    throw new ConfigError(`unexpected argument ${JSON.stringify(command)}: not a command (commands: ${COMMANDS.join(', ')}; see --help)`)
+    throw new ConfigError(`unexpected argument ${shown(command)}: not a command (commands: ${COMMANDS.join(', ')}; see --help)`)
   }
-  if (extra !== undefined) throw new ConfigError(`unexpected argument ${JSON.stringify(extra)} (see --help)`)
+  if (extra !== undefined) throw new ConfigError(`unexpected argument ${shown(extra)} (see --help)`)
   return command as (typeof COMMANDS)[number] | undefined
 }
 

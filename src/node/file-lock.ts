@@ -9,6 +9,7 @@
  */
 import { constants as C, lstatSync, promises as fs } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { basename, dirname, join } from 'node:path'
 import { isProcessAlive, machineId, processState, selfIdentity } from './process-identity.js'
 import { readRegularFileSync, UnsafeFileError } from './regular-file.js'
 
@@ -21,6 +22,8 @@ export interface LockOptions {
   busyStaleMs?: number
   timeoutMs?: number
   pollMs?: number
+  /** When a moved-aside lock (`<lock>.<hex>.stale`) is a dead breaker's leftover. Default 5000. */
+  leftoverMs?: number
   /** Told when something that is no lock of ours (a symlink, a FIFO, another user's file) is removed. */
   warn?: (msg: string) => void
 }
@@ -88,12 +91,43 @@ const breakIfStale = async (path: string, limits: Staleness, hostId: string, war
   if (moved.kind === 'lock' && (seen.kind !== 'lock' || moved.raw !== seen.raw)) await fs.link(aside, path).catch(() => {})
   else if (seen.kind === 'alien') warn(`${path} ${seen.why}: not a lock file; removed it`)
   await fs.rm(aside, { force: true, recursive: true })
+  await removeLeftAside(path, limits.leftoverMs)
   return true
 }
 
 interface Staleness {
   staleMs: number
   busyStaleMs: number
+  leftoverMs: number
+}
+
+const LEFTOVER_MS = 5000
+
+/**
+ * Removes the `<lock>.<hex>.stale` files that breakers killed between their rename and their rm left
+ * next to the lock, which nothing else would ever remove. Aged by ctime, which the rename set: the
+ * mtime is the old lock's own. A live breaker's file is milliseconds old; were one removed all the
+ * same (its breaker stopped for seconds), the worst case is a lock it would have handed back, whose
+ * holder's `held()` then says so.
+ */
+export const removeLeftAside = async (lockPath: string, minAgeMs = LEFTOVER_MS): Promise<void> => {
+  const dir = dirname(lockPath)
+  const prefix = `${basename(lockPath)}.`
+  let names: string[]
+  try {
+    names = await fs.readdir(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^[0-9a-f]{12}\.stale$/.test(name.slice(prefix.length))) continue
+    const path = join(dir, name)
+    try {
+      if (Date.now() - (await fs.lstat(path)).ctimeMs >= minAgeMs) await fs.rm(path, { force: true, recursive: true })
+    } catch {
+      // Gone meanwhile, or not ours to remove: the next sweep tries again.
+    }
+  }
 }
 
 /** How old the lock of `owner` may grow before it is broken: 0 for a dead holder of this machine. */
@@ -110,7 +144,7 @@ const staleAfter = (owner: LockOwner | null, hostId: string, { staleMs, busyStal
  * perhaps taken by another), so a writer checks it just before it commits and starts over if not.
  */
 export const withFileLock = async <T>(path: string, fn: (held: () => boolean) => Promise<T>, opts: LockOptions = {}): Promise<T> => {
-  const { staleMs = 1000, busyStaleMs = 10_000, timeoutMs = 5000, pollMs = 10, warn = () => {} } = opts
+  const { staleMs = 1000, busyStaleMs = 10_000, leftoverMs = LEFTOVER_MS, timeoutMs = 5000, pollMs = 10, warn = () => {} } = opts
   const hostId = machineId()
   const token = randomBytes(8).toString('hex')
   const body = JSON.stringify({ ...selfIdentity(), hostId, token })
@@ -127,7 +161,7 @@ export const withFileLock = async <T>(path: string, fn: (held: () => boolean) =>
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
-    if (await breakIfStale(path, { staleMs, busyStaleMs }, hostId, warn)) continue
+    if (await breakIfStale(path, { staleMs, busyStaleMs, leftoverMs }, hostId, warn)) continue
     if (Date.now() > deadline) throw new LockTimeoutError(`could not lock ${path} within ${timeoutMs} ms`)
     await sleep(pollMs + Math.random() * pollMs)
   }

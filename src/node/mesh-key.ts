@@ -24,7 +24,7 @@ const parseKey = (text: string, path: string): Buffer => {
   return Buffer.from(hex, 'hex')
 }
 
-/** Reads a key file: not through a symlink, not a FIFO, ours, and not readable by others (fixed, with a warning). */
+/** Reads a key file: not through a symlink, not a FIFO, ours, and a key; a key readable by others is fixed, with a warning. */
 const readKeyFile = async (path: string, log: Logger): Promise<Buffer | null> => {
   let fh: fs.FileHandle
   try {
@@ -39,11 +39,14 @@ const readKeyFile = async (path: string, log: Logger): Promise<Buffer | null> =>
     if (!st.isFile()) throw new SecretError(`${path}: not a regular file`)
     if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new SecretError(`${path}: belongs to uid ${st.uid}, not to us`)
     if (st.size > 4096) throw new SecretError(`${path}: too large for a key`)
+    // Parsed before any chmod: a mistyped --secret-file (~/.bashrc, or /etc/passwd as root) is refused
+    // with its mode untouched; only a file that really is a key is worth tightening.
+    const key = parseKey(await fh.readFile('utf8'), path)
     if (st.mode & 0o077) {
       log.warn(`${path} was readable by others (mode ${(st.mode & 0o777).toString(8)}); set to 600. Anyone who read it can join the mesh: delete it to make a new one.`)
       await fh.chmod(0o600)
     }
-    return parseKey(await fh.readFile('utf8'), path)
+    return key
   } finally {
     await fh.close()
   }

@@ -9,7 +9,7 @@
 import { lstatSync, promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { CommitRefusedError, ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './atomic-file.js'
-import { withFileLock } from './file-lock.js'
+import { removeLeftAside, withFileLock } from './file-lock.js'
 import type { Logger } from './log.js'
 import { UnsafeFileError } from './regular-file.js'
 import { checkPeerEntry as parsePeerEntry } from '../shared/entry-check.js'
@@ -42,6 +42,8 @@ export class RegistryFile {
 
   async init(): Promise<void> {
     await ensurePrivateDir(this.home, this.log.warn)
+    // A lock broken by a breaker that was killed mid-break stays aside until someone looks: here, once a start.
+    await removeLeftAside(this.lockPath)
   }
 
   async read(): Promise<RegistryRead> {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { utimesSync, writeFileSync, existsSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, utimesSync, writeFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { LockTimeoutError, withFileLock } from '../../src/node/file-lock.js'
@@ -68,6 +68,25 @@ describe('withFileLock', () => {
     })
     expect(seen).toEqual([true, false])
     expect(JSON.parse(readFileSync(path, 'utf8')).token).toBe('another')
+  })
+
+  it("removes what killed breakers left aside when it breaks a lock, and nothing else", async () => {
+    const home = dir()
+    const path = join(home, 'l.lock')
+    const left = ['l.lock.0123456789ab.stale', 'l.lock.abcdef012345.stale']
+    const others = ['l.lock.tmp', 'l.lock.not-ours.stale', 'm.lock.0123456789ab.stale', 'l.lock.0123456789ab.stale.x']
+    for (const name of [left[0]!, ...others]) writeFileSync(join(home, name), '{}')
+    mkdirSync(join(home, left[1]!, 'inside'), { recursive: true })
+    // Taking a free lock breaks nothing, so it looks for nothing.
+    await withFileLock(path, async () => 1, { leftoverMs: 0 })
+    expect(readdirSync(home).sort()).toEqual([...left, ...others].sort())
+    // A young leftover may be a live breaker's: kept.
+    heldBy(path, await stoppedProcess(), 'hung', 5000)
+    await withFileLock(path, async () => 1, { staleMs: 1000 })
+    expect(readdirSync(home).sort()).toEqual([...left, ...others].sort())
+    heldBy(path, await stoppedProcess(), 'hung', 5000)
+    await withFileLock(path, async () => 1, { staleMs: 1000, leftoverMs: 0 })
+    expect(readdirSync(home).sort()).toEqual([...others].sort())
   })
 
   it('waits for a fresh live holder, and times out with a clear error', async () => {
