@@ -10,6 +10,7 @@ import { DIRECTORY_ROOM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import { encodeSyncStep1, encodeUpdate, handleMessage } from '../shared/wire.js'
 import type { Keepalive } from './keepalive.js'
 import { checkProof, LINK_HEADER, PROOF_HEADER, signLink } from './link-auth.js'
+import { MAX_ROOM_PAYLOAD_BYTES } from './room-limits.js'
 import { toUint8 } from './ws-bytes.js'
 import { drainSockets } from './ws-send.js'
 
@@ -44,7 +45,7 @@ export class DirectoryLink {
     this.targetId = opts.targetId
     const wsUrl = `${opts.url.replace(/^http/, 'ws')}/${encodeURIComponent(opts.room ?? DIRECTORY_ROOM)}`
     const auth = signLink(opts.key, opts.selfId, opts.targetId, opts.url)
-    this.ws = new WebSocket(wsUrl, { maxPayload: MAX_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false, headers: { [LINK_HEADER]: auth.header } })
+    this.ws = new WebSocket(wsUrl, { maxPayload: opts.room === undefined ? MAX_PAYLOAD_BYTES : MAX_ROOM_PAYLOAD_BYTES, handshakeTimeout: opts.handshakeTimeoutMs, perMessageDeflate: false, headers: { [LINK_HEADER]: auth.header } })
     // 'upgrade' comes before 'open' and before any message: a server that cannot prove the key is
     // dropped before it can say anything.
     this.ws.on('upgrade', (res) => {

@@ -32,6 +32,14 @@ export interface RoomLimits {
   maxAwarenessClients: number
 }
 
+/**
+ * Largest WebSocket message on a room (not the directory): a doc of up to maxRoomBytes syncs in one
+ * message, a step 2 from the peer or a client's own catching up after an outage. It was MAX_PAYLOAD_BYTES
+ * (1 MiB) for rooms too, so a client holding more than 1 MiB the peer lacked looped on 1009 for ever, and
+ * a room over 1 MiB could not reach another home over a room link. Only people and peers open rooms.
+ */
+export const MAX_ROOM_PAYLOAD_BYTES = 33 * 1024 * 1024
+
 export const DEFAULT_LIMITS: RoomLimits = {
   maxRoomBytes: 32 * 1024 * 1024,
   // Half of what one WebSocket message may carry: a new peer must always be able to sync it whole.

@@ -13,6 +13,7 @@ import { checkRequest, type AccessPolicy } from './http-guards.js'
 import { PROOF_HEADER, proofFor } from './link-auth.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
+import { MAX_ROOM_PAYLOAD_BYTES } from './room-limits.js'
 
 export interface UpgradeDeps {
   policy: AccessPolicy
@@ -62,14 +63,20 @@ const roomName = (url: URL): string | null => {
 export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }: UpgradeDeps): UpgradeHandler => {
   // Only ever the plain protocol name: a token offered as a subprotocol is never echoed back.
   const handleProtocols = (offered: Set<string>) => (offered.has(BASE_PROTOCOL) ? BASE_PROTOCOL : false)
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false, handleProtocols })
-  wss.on('error', (err) => log.warn(`websocket server: ${err.message}`))
   // The server's half of the link proof goes into the 101 answer of the request that asked for it.
   const proofs = new WeakMap<IncomingMessage, string>()
-  wss.on('headers', (headers, req) => {
-    const proof = proofs.get(req)
-    if (proof) headers.push(`${PROOF_HEADER}: ${proof}`)
-  })
+  const server = (maxPayload: number): WebSocketServer => {
+    const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, handleProtocols })
+    wss.on('error', (err) => log.warn(`websocket server: ${err.message}`))
+    wss.on('headers', (headers, req) => {
+      const proof = proofs.get(req)
+      if (proof) headers.push(`${PROOF_HEADER}: ${proof}`)
+    })
+    return wss
+  }
+  // The directory, which strangers read too, keeps the small bound; a room's doc syncs in one message.
+  const wss = server(MAX_PAYLOAD_BYTES)
+  const roomWss = server(MAX_ROOM_PAYLOAD_BYTES)
   /** Refuses before any handshake, or, for a page, after it with a close code it can read. */
   const deny = (req: IncomingMessage, socket: Duplex, head: Buffer, status: number, text: string, code: number, reason: string): void => {
     if (!wantsCloseCodes(req)) return refuse(socket, status, text)
@@ -101,11 +108,11 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     }
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
     const peerId = who.peerId !== selfId ? who.peerId : null
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
       if (!hosted) return ws.close(wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }
-  return { handle, close: () => wss.close() }
+  return { handle, close: () => (wss.close(), roomWss.close()) }
 }

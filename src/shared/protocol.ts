@@ -8,7 +8,7 @@ export const DIRECTORY_ROOM = '_directory'
 /** The Y.Map inside the directory doc: peer id -> PeerEntry. */
 export const DIRECTORY_MAP = 'peers'
 
-/** Largest WebSocket message a peer accepts; a directory of hundreds of peers is a few tens of KiB. */
+/** Largest WebSocket message on the directory; a directory of hundreds of peers is a few tens of KiB. A room's is larger (node/room-limits.ts). */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024
 
 export const DEFAULT_HOST = '127.0.0.1'
@@ -25,7 +25,7 @@ export const isServableRoom = (name: string): boolean => name === DIRECTORY_ROOM
 /** The convention for a room's shared text: the Y.Text of this name in the room's doc (agents write it, pages show it). */
 export const ROOM_TEXT = 'content'
 
-/** Largest shared text an agent may leave in a room, in characters: the room must still sync in one MAX_PAYLOAD_BYTES frame. */
+/** Largest shared text an agent may leave in a room, in characters (4 bytes each at most, escaped in an MCP line under 4 MiB). */
 export const MAX_ROOM_TEXT = 256 * 1024
 
 /** An access token as peers make them (hex of an HMAC-SHA256): what the dashboard URL's #token= carries. */

@@ -67,7 +67,9 @@ const BASE = {
   // A server and a second listener that hands it its sockets under one cap (test/unit/conn-cap.test.ts).
   connCap: [23840, 23841],
   // An agent's write_room, and its peer killed as the answer comes (test/rooms-durable.test.ts).
-  roomsDurable: [23950, 23959]
+  roomsDurable: [23950, 23959],
+  // Rooms over 1 MiB: a client's catch-up after an outage, and a room link's first sync (test/rooms-large.test.ts).
+  roomsLarge: [23960, 23961]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
