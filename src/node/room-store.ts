@@ -50,6 +50,8 @@ export class RoomStore {
   readonly root: string
   private readonly compactBytes: number
   private readonly open = new Set<RoomFile>()
+  /** Each room's newest file in this process, until it has closed: the next one follows it (attach). */
+  private readonly latest = new Map<string, RoomFile>()
 
   constructor(private readonly opts: RoomStoreOptions) {
     this.tag = tagOf(opts.peerId, opts.self)
@@ -60,9 +62,14 @@ export class RoomStore {
   /**
    * Loads every peer's files of `room` into `doc`, then keeps `doc` on disk from here on. Null (with a
    * warning) when the room's directory cannot be used: the room is then served from memory only.
+   *
+   * A room let go and opened again at once (its last client left, the next came) finds its previous
+   * file still closing: that one's last state is taken over here, since its final snapshot may not be on
+   * disk yet, and the new file writes nothing until the old one is done (they share the <tag> files).
    */
   attach(room: string, doc: Y.Doc): RoomFile | null {
     const dir = join(this.root, room)
+    const prev = this.latest.get(room)
     let dead: string[]
     try {
       privateDirSync(this.root)
@@ -71,8 +78,15 @@ export class RoomStore {
       this.opts.log.warn(`room ${room} is not kept on disk: ${(err as Error).message}`)
       return null
     }
-    const file = new RoomFile({ dir, tag: this.tag, doc, compactBytes: this.compactBytes, log: this.opts.log, room, dead, onClosed: (f) => this.open.delete(f) })
+    const last = prev?.lastState
+    if (last) this.apply(doc, last, `room ${room}: the state of its previous file`)
+    const onClosed = (f: RoomFile) => {
+      this.open.delete(f)
+      if (this.latest.get(room) === f) this.latest.delete(room)
+    }
+    const file = new RoomFile({ dir, tag: this.tag, doc, compactBytes: this.compactBytes, log: this.opts.log, room, dead, after: prev?.ended ?? null, onClosed })
     this.open.add(file)
+    this.latest.set(room, file)
     return file
   }
 
@@ -130,15 +144,19 @@ export class RoomStore {
     // A torn tail is what a SIGKILL mid-write leaves: expected, and only worth a debug line.
     if (stopped) this.opts.log[stopped.startsWith('a torn') ? 'debug' : 'warn'](`${path}: read up to ${stopped}`)
     Y.transact(doc, () => {
-      for (const u of updates) {
-        try {
-          Y.applyUpdate(doc, u, this)
-        } catch (err) {
-          this.opts.log.warn(`${path}: an update that does not apply: ${(err as Error).message}`)
-        }
-      }
+      for (const u of updates) this.apply(doc, u, path)
     }, this)
     return true
+  }
+
+  private apply(doc: Y.Doc, update: Uint8Array, source: string): boolean {
+    try {
+      Y.applyUpdate(doc, update, this)
+      return true
+    } catch (err) {
+      this.opts.log.warn(`${source}: an update that does not apply: ${(err as Error).message}`)
+      return false
+    }
   }
 
   /** Rooms with a directory in this home (kept on disk by some peer), sorted; at most `max`. */
@@ -154,7 +172,7 @@ export class RoomStore {
     }
   }
 
-  /** Writes out what every open room still holds in memory (peer shutdown). */
+  /** Writes out what every open room still holds in memory (peer shutdown), and waits for closes under way. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.open].map((f) => f.close()))
   }

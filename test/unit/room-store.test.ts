@@ -26,6 +26,13 @@ const reopened = (store: RoomStore, room: string) => {
   store.attach(room, doc)
   return text(doc)
 }
+/** `room` attached to a fresh doc by a store of a fresh home. */
+const openedIn = (room: string) => {
+  const home = tempDir()
+  const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+  const doc = new Y.Doc()
+  return { home, store, doc, file: store.attach(room, doc)! }
+}
 const append = (doc: Y.Doc, s: string) => doc.getText('content').insert(doc.getText('content').length, s)
 
 /** A pid that is not running (pid_max on Linux is at most 2^22). */
@@ -165,6 +172,37 @@ describe('RoomStore', () => {
     second.store.attach('torn', doc2)
     expect(text(doc2)).toContain('kept;')
     expect(second.lines.some((l) => l.startsWith('warn') && l.includes('damaged frame'))).toBe(true)
+  })
+
+  it('a room let go and opened again at once loses nothing: the new file waits for the old one to close', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { home, store, doc: first, file: before } = openedIn('again')
+      append(first, 'one;')
+      await before.idle()
+      // Taken by the doc, its write still under way when the room is let go (room-server.ts release()).
+      append(first, 'two;')
+      const closing = before.close()
+      first.destroy()
+      const second = new Y.Doc()
+      const after = store.attach('again', second)!
+      expect(text(second)).toBe('one;two;')
+      append(second, 'three;')
+      await after.idle()
+      await closing
+      // Only what is on disk counts: a SIGKILL now keeps exactly this.
+      expect(reopened(storeOf(home, 'bbbbbbbbbbbbbbbb').store, 'again')).toBe('one;two;three;')
+      await after.close()
+      expect(reopened(storeOf(home, 'bbbbbbbbbbbbbbbb').store, 'again')).toBe('one;two;three;')
+    }
+  })
+
+  it('closeAll waits for a close already under way (a room let go just before the peer exits)', async () => {
+    const { home, store, doc, file } = openedIn('leaving')
+    append(doc, 'last;')
+    void file.close()
+    doc.destroy()
+    await store.closeAll()
+    expect(reopened(storeOf(home, 'bbbbbbbbbbbbbbbb').store, 'leaving')).toBe('last;')
   })
 
   it('refuses a symlinked room directory: the room is then served from memory only', () => {
