@@ -10,7 +10,16 @@ import { join } from 'node:path'
 import * as Y from 'yjs'
 import { privateDirSync, writePrivateFileAtomic } from './atomic-file.js'
 import type { Logger } from './log.js'
+import { setAside } from './room-damaged.js'
 import { encodeFrame } from './room-log.js'
+
+/** Files of processes that are gone, read into the doc at load: what becomes of them once our snapshot holds them. */
+export interface DeadFiles {
+  /** Read whole (a log's torn last frame included: it was never written): deleted. */
+  read: string[]
+  /** Refused, or read only in part: set aside (room-damaged.ts), never deleted. */
+  damaged: string[]
+}
 
 export interface RoomFileOptions {
   dir: string
@@ -19,8 +28,12 @@ export interface RoomFileOptions {
   doc: Y.Doc
   compactBytes: number
   log: Logger
-  /** Files of processes that are gone, read into the doc at load: deleted once our snapshot holds them. */
-  dead: string[]
+  dead: DeadFiles
+  /**
+   * The close of this room's previous file in this process, if one is under way: both write the same
+   * <tag> files, and its final compaction empties the log, so nothing is written here before it ends.
+   */
+  after: Promise<void> | null
   onClosed: (file: RoomFile) => void
 }
 
@@ -34,13 +47,21 @@ export class RoomFile {
   private failed = false
   /** Whether this peer ever wrote a file of the room: one that never did leaves no empty directory. */
   private wrote = false
-  private dead: string[]
+  private dead: DeadFiles
+  private after: Promise<void> | null
+  private closing: Promise<void> | null = null
+  /** The doc as close() found it, for the room's next file in this process (see `lastState`). */
+  private finalState: Uint8Array | null = null
+  private end!: () => void
+  /** Resolves once close() has written all it will and let go of the log. */
+  readonly ended = new Promise<void>((resolve) => (this.end = resolve))
 
   constructor(private readonly opts: RoomFileOptions) {
     this.dead = opts.dead
+    this.after = opts.after
     opts.doc.on('update', this.onUpdate)
-    // Files of the dead go as soon as a snapshot of ours holds what they held.
-    if (this.dead.length > 0) this.kick(true)
+    // Files of the dead go, or are set aside, as soon as a snapshot of ours holds what they held.
+    if (this.hasDead()) this.kick(true)
   }
 
   private onUpdate = (update: Uint8Array): void => {
@@ -62,6 +83,8 @@ export class RoomFile {
   }
 
   private async run(compact: boolean): Promise<void> {
+    if (this.after) await this.after
+    this.after = null
     while (this.queue.length > 0) {
       const batch = Buffer.concat(this.queue.splice(0))
       const fh = await this.logHandle()
@@ -96,9 +119,14 @@ export class RoomFile {
     this.snapBytes = frame.length
     if (this.fh) await this.fh.truncate(0)
     this.logBytes = 0
-    const dead = this.dead
-    this.dead = []
-    await Promise.all(dead.map((name) => fs.rm(join(this.opts.dir, name), { force: true })))
+    const { read, damaged } = this.dead
+    this.dead = { read: [], damaged: [] }
+    await Promise.all(read.map((name) => fs.rm(join(this.opts.dir, name), { force: true })))
+    await setAside(this.opts.dir, damaged, this.opts.log)
+  }
+
+  private hasDead(): boolean {
+    return this.dead.read.length + this.dead.damaged.length > 0
   }
 
   /** Resolves once everything the doc has taken so far is on disk (the tests' and a caller's barrier). */
@@ -117,18 +145,32 @@ export class RoomFile {
   }
 
   /**
+   * What the doc held when close() began, null before (or when it could not be encoded). The room's
+   * next file in this process starts from it: its load may run before this close has written it.
+   */
+  get lastState(): Uint8Array | null {
+    return this.finalState
+  }
+
+  /**
    * Stops listening and leaves the room on disk as one snapshot of this peer (the idle cost). The state
    * is taken now, while the doc still exists: the caller destroys it right after. Never rejects: its
-   * callers let it run unawaited, where a rejection would end the peer.
+   * callers let it run unawaited, where a rejection would end the peer. A second call waits for the first.
    */
-  async close(): Promise<void> {
-    if (this.closed) return
+  close(): Promise<void> {
+    this.closing ??= this.shut()
+    return this.closing
+  }
+
+  private async shut(): Promise<void> {
     this.closed = true
     this.opts.doc.off('update', this.onUpdate)
-    const pending = this.queue.length > 0 || this.logBytes > 0 || this.dead.length > 0
+    const pending = this.queue.length > 0 || this.logBytes > 0 || this.hasDead()
     try {
       const state = Y.encodeStateAsUpdate(this.opts.doc)
+      this.finalState = state
       await this.running
+      await this.after
       this.queue = []
       if (pending) await this.compact(state)
     } catch (err) {
@@ -140,6 +182,7 @@ export class RoomFile {
       // unless another peer's files are in it (rmdir removes only an empty one), so it is not listed.
       if (!this.wrote) await fs.rmdir(this.opts.dir).catch(() => {})
       this.opts.onClosed(this)
+      this.end()
     }
   }
 

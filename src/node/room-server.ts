@@ -290,5 +290,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     }
     this.rooms.clear()
     await Promise.all(writes)
+    // Rooms let go a moment ago may still be writing their final snapshot: the peer must not exit first.
+    await this.opts.store?.closeAll()
   }
 }

@@ -1,8 +1,9 @@
 /** The room store: per-peer append-only logs and snapshots under a shared home (room-store.ts). */
-import { appendFileSync, mkdirSync, readdirSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { MAX_DAMAGED } from '../../src/node/room-damaged.js'
 import { encodeFrame } from '../../src/node/room-log.js'
 import { RoomStore } from '../../src/node/room-store.js'
 import { selfIdentity } from '../../src/node/process-identity.js'
@@ -26,10 +27,33 @@ const reopened = (store: RoomStore, room: string) => {
   store.attach(room, doc)
   return text(doc)
 }
+/** `room` attached to a fresh doc by a store of a fresh home. */
+const openedIn = (room: string) => {
+  const home = tempDir()
+  const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+  const doc = new Y.Doc()
+  return { home, store, doc, file: store.attach(room, doc)! }
+}
 const append = (doc: Y.Doc, s: string) => doc.getText('content').insert(doc.getText('content').length, s)
 
 /** A pid that is not running (pid_max on Linux is at most 2^22). */
 const DEAD = { pid: 4_194_400, pidStart: 1 }
+/** The path of a file of peer `id`, a process that is gone, in `dir`. */
+const deadFile = (dir: string, id: string, ext: string) => join(dir, `${id}-${DEAD.pid}-${DEAD.pidStart}.${ext}`)
+/** A room's directory, made as a peer makes it. */
+const roomDir = (home: string, room: string) => {
+  const dir = join(home, 'rooms', room)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  return dir
+}
+/** The updates a doc emits for each of `parts` appended in turn. */
+const updatesOf = (...parts: string[]) => {
+  const src = new Y.Doc()
+  const out: Uint8Array[] = []
+  src.on('update', (u: Uint8Array) => out.push(u))
+  for (const p of parts) append(src, p)
+  return out
+}
 
 describe('RoomStore', () => {
   it('keeps a room across close and reopen, in 0600 files in a 0700 directory', async () => {
@@ -137,6 +161,8 @@ describe('RoomStore', () => {
     const d = new Y.Doc()
     storeOf(home, 'dddddddddddddddd').store.attach('shared', d)
     expect(text(d)).toContain('from-b;')
+    // Its log is still open: a handle left to the garbage collector is a warning.
+    await fb.close()
   })
 
   it('reads a log up to a torn tail (a SIGKILL mid-write) and says a damaged frame out loud', () => {
@@ -165,6 +191,107 @@ describe('RoomStore', () => {
     second.store.attach('torn', doc2)
     expect(text(doc2)).toContain('kept;')
     expect(second.lines.some((l) => l.startsWith('warn') && l.includes('damaged frame'))).toBe(true)
+  })
+
+  it('a room let go and opened again at once loses nothing: the new file waits for the old one to close', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { home, store, doc: first, file: before } = openedIn('again')
+      append(first, 'one;')
+      await before.idle()
+      // Taken by the doc, its write still under way when the room is let go (room-server.ts release()).
+      append(first, 'two;')
+      const closing = before.close()
+      first.destroy()
+      const second = new Y.Doc()
+      const after = store.attach('again', second)!
+      expect(text(second)).toBe('one;two;')
+      append(second, 'three;')
+      await after.idle()
+      await closing
+      // Only what is on disk counts: a SIGKILL now keeps exactly this.
+      expect(reopened(storeOf(home, 'bbbbbbbbbbbbbbbb').store, 'again')).toBe('one;two;three;')
+      await after.close()
+      expect(reopened(storeOf(home, 'bbbbbbbbbbbbbbbb').store, 'again')).toBe('one;two;three;')
+    }
+  })
+
+  it('closeAll waits for a close already under way (a room let go just before the peer exits)', async () => {
+    const { home, store, doc, file } = openedIn('leaving')
+    append(doc, 'last;')
+    void file.close()
+    doc.destroy()
+    await store.closeAll()
+    expect(reopened(storeOf(home, 'bbbbbbbbbbbbbbbb').store, 'leaving')).toBe('last;')
+  })
+
+  it('says out loud, with the bytes dropped, a snapshot not read whole and a log frame whose length is damaged', async () => {
+    const home = tempDir()
+    const dir = roomDir(home, 'hurt')
+    const [one, two, three] = updatesOf('one;', 'two;', 'three;')
+    const torn = encodeFrame(Y.mergeUpdates([one!, two!]))
+    writeFileSync(deadFile(dir, '1111111111111111', 'snap'), torn.subarray(0, torn.length - 3), { mode: 0o600 })
+    const huge = encodeFrame(one!)
+    huge.writeUInt32LE(0xffffffff, 0)
+    writeFileSync(deadFile(dir, '2222222222222222', 'snap'), huge, { mode: 0o600 })
+    const log = Buffer.concat([one!, two!, three!].map((u) => encodeFrame(u)))
+    log.writeUInt32LE(0x7fffffff, encodeFrame(one!).length)
+    writeFileSync(deadFile(dir, '3333333333333333', 'log'), log, { mode: 0o600 })
+    const { store, lines } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    const doc = new Y.Doc()
+    const file = store.attach('hurt', doc)!
+    expect(text(doc)).toBe('one;')
+    await file.close()
+    const warned = lines.filter((l) => l.startsWith('warn: '))
+    expect(warned.find((l) => l.includes('1111111111111111'))).toMatch(/torn last frame at byte 0 \(\d+ of \d+ bytes dropped\)/)
+    expect(warned.find((l) => l.includes('2222222222222222'))).toMatch(/length \(4294967295 bytes\) is over any a peer writes/)
+    expect(warned.find((l) => l.includes('3333333333333333'))).toMatch(new RegExp(`at byte ${encodeFrame(one!).length} \\(${log.length - encodeFrame(one!).length} of ${log.length} bytes dropped\\)`))
+  })
+
+  it("a dead process's file refused or read in part is set aside as .damaged, never deleted, and never read again", async () => {
+    const home = tempDir()
+    const dir = roomDir(home, 'kept')
+    const [one, two] = updatesOf('one;', 'two;')
+    // Another writer's: it does not depend on `two`, which only the damaged frame held.
+    const [three] = updatesOf('three;')
+    const damaged = Buffer.concat([one!, two!, three!].map((u) => encodeFrame(u)))
+    damaged[encodeFrame(one!).length + 9]! ^= 0xff
+    writeFileSync(deadFile(dir, '1111111111111111', 'log'), damaged, { mode: 0o600 })
+    symlinkSync(tempDir(), deadFile(dir, '2222222222222222', 'snap'))
+    writeFileSync(deadFile(dir, '3333333333333333', 'log'), encodeFrame(three!), { mode: 0o600 })
+    const torn = encodeFrame(two!)
+    writeFileSync(deadFile(dir, '4444444444444444', 'log'), Buffer.concat([encodeFrame(one!), torn.subarray(0, torn.length - 2)]), { mode: 0o600 })
+    const { store, lines } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    const doc = new Y.Doc()
+    const file = store.attach('kept', doc)!
+    const held = text(doc)
+    expect([held.includes('one;'), held.includes('two;'), held.includes('three;')]).toEqual([true, false, true])
+    await file.idle()
+    const names = readdirSync(dir).sort()
+    // Read whole (the torn log too: its last frame was never written) goes; the rest is kept aside, as it was.
+    expect(names.filter((n) => !n.startsWith('aaaaaaaaaaaaaaaa'))).toEqual([basename(deadFile(dir, '1111111111111111', 'log.damaged')), basename(deadFile(dir, '2222222222222222', 'snap.damaged'))])
+    expect(readFileSync(deadFile(dir, '1111111111111111', 'log.damaged'))).toEqual(damaged)
+    expect(lstatSync(deadFile(dir, '2222222222222222', 'snap.damaged')).isSymbolicLink()).toBe(true)
+    expect(lines.filter((l) => l.startsWith('warn: ') && l.includes(`kept, as 1111111111111111-${DEAD.pid}-${DEAD.pidStart}.log.damaged`))).toHaveLength(1)
+    expect(lines.filter((l) => l.startsWith('warn: ') && l.includes('symlink') && l.includes('.snap.damaged'))).toHaveLength(1)
+    await file.close()
+    const again = storeOf(home, 'bbbbbbbbbbbbbbbb')
+    const back = new Y.Doc()
+    again.store.attach('kept', back)
+    expect(text(back)).toBe(held)
+    expect(again.lines.filter((l) => l.startsWith('warn: '))).toEqual([])
+  })
+
+  it(`keeps at most ${MAX_DAMAGED} damaged files per room: a further one pushes the oldest out, with a warning`, async () => {
+    const home = tempDir()
+    const dir = roomDir(home, 'many')
+    const ids = Array.from({ length: MAX_DAMAGED + 2 }, (_, i) => i.toString(16).padStart(16, '0'))
+    for (const id of ids) writeFileSync(deadFile(dir, id, 'snap'), Buffer.from('not a frame'), { mode: 0o600 })
+    const { store, lines } = storeOf(home, 'aaaaaaaaaaaaaaaa')
+    const file = store.attach('many', new Y.Doc())!
+    await file.idle()
+    expect(readdirSync(dir).filter((n) => n.endsWith('.damaged'))).toHaveLength(MAX_DAMAGED)
+    expect(lines.filter((l) => l.startsWith('warn: removed'))).toHaveLength(2)
+    await file.close()
   })
 
   it('refuses a symlinked room directory: the room is then served from memory only', () => {
