@@ -69,12 +69,20 @@ export class ConnectionCap {
   hand = (socket: Socket): void => {
     if (this.open >= this.cap) return void socket.destroy()
     this.handed++
-    this.server.maxConnections = this.cap - this.handed
+    this.server.maxConnections = this.ownShare()
     socket.once('close', () => {
       this.handed--
-      this.server.maxConnections = this.cap - this.handed
+      this.server.maxConnections = this.ownShare()
     })
     this.server.emit('connection', socket)
+  }
+
+  /**
+   * What the server's own listener may hold besides the handed sockets. Never 0, which Node reads as no
+   * limit at all: with every slot handed, the own listener may still take one (the cap plus one).
+   */
+  private ownShare(): number {
+    return Math.max(1, this.cap - this.handed)
   }
 
   /** Connections the server holds, accepted and handed. */

@@ -4,8 +4,8 @@
  * an agent's write_room through another peer answered "kept on disk" while the far peer had only been
  * handed the bytes: a SIGKILL of that peer right after the answer lost the write in 10 runs of 10 (a
  * red-team pass). Frames on one connection are handled in order, so by the time the ask is read every
- * update sent before it is in the doc and queued for the room's file; the answer waits for that file's
- * writer (an append and an fdatasync) to finish.
+ * update sent before it is in the doc and queued for the room's file; the answer waits until those
+ * are on disk (an append and an fdatasync, or a snapshot), not for later ones (disk-marks.ts).
  *
  *   ask:    varUint 64, varUint id
  *   answer: varUint 64, varUint id, varUint status (0: on disk; 1: this peer keeps no file of the room,
@@ -54,7 +54,7 @@ export const readDurableAnswer = (frame: Uint8Array): { id: number; status: numb
   }
 }
 
-/** A connection's asks: each answered when the room's file is idle. */
+/** A connection's asks: each answered once what came before it is on disk. */
 export class DurableAsks {
   private waiting = 0
 
@@ -72,7 +72,7 @@ export class DurableAsks {
     }
     if (this.waiting >= MAX_DURABLE_ASKS) return false
     this.waiting++
-    void (file ? file.idle().then(() => file.healthy) : Promise.resolve(false)).then((kept) => {
+    void (file ? file.flushed() : Promise.resolve(false)).then((kept) => {
       this.waiting--
       this.send(encodeDurableAnswer(id, kept ? DURABLE : NOT_KEPT))
     })

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import * as Y from 'yjs'
 import { privateDirSync, writePrivateFileAtomic } from './atomic-file.js'
 import type { Logger } from './log.js'
+import { DiskMarks } from './disk-marks.js'
 import { setAside } from './room-damaged.js'
 import { encodeFrame } from './room-log.js'
 
@@ -45,6 +46,7 @@ export class RoomFile {
   private snapBytes = 0
   private closed = false
   private failed = false
+  private readonly marks = new DiskMarks()
   /** Whether this peer ever wrote a file of the room: one that never did leaves no empty directory. */
   private wrote = false
   private dead: DeadFiles
@@ -66,6 +68,7 @@ export class RoomFile {
 
   private onUpdate = (update: Uint8Array): void => {
     this.queue.push(encodeFrame(update))
+    this.marks.queue()
     this.kick(false)
   }
 
@@ -75,6 +78,7 @@ export class RoomFile {
       .catch((err: Error) => {
         if (!this.failed) this.opts.log.warn(`room ${this.opts.room}: writing to disk failed: ${err.message}`)
         this.failed = true
+        this.marks.failed()
       })
       .finally(() => {
         this.running = null
@@ -85,14 +89,33 @@ export class RoomFile {
   private async run(compact: boolean): Promise<void> {
     if (this.after) await this.after
     this.after = null
+    // After a failed write the log may end in a broken frame, past which a reload reads nothing: a
+    // snapshot of the whole doc (which empties the log) is the first thing written again.
+    if (this.failed) return this.heal()
     while (this.queue.length > 0) {
+      const through = this.marks.queued
       const batch = Buffer.concat(this.queue.splice(0))
       const fh = await this.logHandle()
       await fh.write(batch)
       await fh.datasync()
       this.logBytes += batch.length
+      this.marks.keptThrough(through)
     }
-    if (compact || this.logBytes > Math.max(this.opts.compactBytes, this.snapBytes)) await this.compact(Y.encodeStateAsUpdate(this.opts.doc))
+    if (compact || this.logBytes > Math.max(this.opts.compactBytes, this.snapBytes)) await this.snapshot()
+  }
+
+  /** The doc as one snapshot; everything queued before it was taken is then on disk. */
+  private async snapshot(): Promise<void> {
+    const through = this.marks.queued
+    await this.compact(Y.encodeStateAsUpdate(this.opts.doc))
+    this.marks.keptThrough(through)
+  }
+
+  private async heal(): Promise<void> {
+    this.queue = []
+    await this.snapshot()
+    this.failed = false
+    this.opts.log.info(`room ${this.opts.room}: writing to disk works again (a snapshot holds the whole room)`)
   }
 
   private async logHandle(): Promise<FileHandle> {
@@ -134,9 +157,12 @@ export class RoomFile {
     while (this.running) await this.running
   }
 
-  /** False once a write to disk has failed: what the doc takes after that is in memory only. */
-  get healthy(): boolean {
-    return !this.failed
+  /**
+   * True once every update the doc has taken so far is on disk (in the log, fdatasync'd, or in a
+   * snapshot); false if writing it failed. Unlike idle(), it does not wait for later updates.
+   */
+  flushed(): Promise<boolean> {
+    return this.failed ? Promise.resolve(false) : this.marks.wait()
   }
 
   /** Bytes of this peer's log and snapshot now. */
@@ -167,14 +193,17 @@ export class RoomFile {
     this.opts.doc.off('update', this.onUpdate)
     const pending = this.queue.length > 0 || this.logBytes > 0 || this.hasDead()
     try {
+      const through = this.marks.queued
       const state = Y.encodeStateAsUpdate(this.opts.doc)
       this.finalState = state
       await this.running
       await this.after
       this.queue = []
       if (pending) await this.compact(state)
+      this.marks.keptThrough(through)
     } catch (err) {
       this.opts.log.warn(`room ${this.opts.room}: final write failed: ${(err as Error).message}`)
+      this.marks.failed()
     } finally {
       await this.fh?.close().catch(() => {})
       this.fh = null

@@ -37,7 +37,9 @@ export const applyEdit = (doc: Y.Doc, edit: RoomEdit): number => {
  * the changes have been handed to the socket, or with `durable`, once that peer says they are on its
  * disk (room-durable.ts). The remote room lives only while someone is connected.
  */
-export const withRemoteRoom = async <T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs = 3000, durable = false): Promise<T> => {
+export function withRemoteRoom<T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs?: number): Promise<T>
+export function withRemoteRoom<T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs: number | undefined, durable: true): Promise<{ result: T; kept: boolean }>
+export async function withRemoteRoom<T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs = 3000, durable = false): Promise<T | { result: T; kept: boolean }> {
   const doc = new Y.Doc()
   const provider = new WebsocketProvider(url.replace(/^http/, 'ws'), room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, maxBackoffTime: 500, protocols: [BASE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`] })
   try {
@@ -51,8 +53,8 @@ export const withRemoteRoom = async <T>(url: string, room: string, token: string
     })
     const result = act(doc)
     const ws = provider.ws as unknown as WebSocket | null
-    if (durable) await onDisk(provider, room, url, timeoutMs)
-    else if (ws) await drainSockets(() => [ws], timeoutMs)
+    if (durable) return { result, kept: await onDisk(provider, room, url, timeoutMs) }
+    if (ws) await drainSockets(() => [ws], timeoutMs)
     return result
   } finally {
     provider.destroy()
@@ -60,16 +62,15 @@ export const withRemoteRoom = async <T>(url: string, room: string, token: string
   }
 }
 
-/** Asks the peer whether what this provider sent is on its disk; rejects unless it says so in time. */
-const onDisk = (provider: WebsocketProvider, room: string, url: string, timeoutMs: number): Promise<void> =>
+/** Asks the peer whether what this provider sent is on its disk: its answer, or a rejection if none comes in time. */
+const onDisk = (provider: WebsocketProvider, room: string, url: string, timeoutMs: number): Promise<boolean> =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new RoomTextError(`room ${room} at ${url}: the write was sent, but that peer did not confirm it on disk within ${timeoutMs} ms`)), timeoutMs)
     provider.messageHandlers[messageDurable] = (_encoder, decoder) => {
       decoding.readVarUint(decoder)
       const status = decoding.readVarUint(decoder)
       clearTimeout(timer)
-      if (status === DURABLE) resolve()
-      else reject(new RoomTextError(`room ${room} at ${url}: the write reached that peer, which could not keep it on disk (see its log)`))
+      resolve(status === DURABLE)
     }
     ;(provider.ws as unknown as WebSocket | null)?.send(encodeDurableAsk(1))
   })

@@ -1,6 +1,7 @@
 /** Constants every side of the mesh agrees on. Changing one is a wire-protocol change: bump PROTOCOL_VERSION. */
 
-export const PROTOCOL_VERSION = 1
+// 2: peer links prove the key for the URL they dial (link header v2), and rooms answer the on-disk ask (type 64).
+export const PROTOCOL_VERSION = 2
 
 /** The reserved room that holds the shared directory doc. A leading underscore is never a valid user room. */
 export const DIRECTORY_ROOM = '_directory'

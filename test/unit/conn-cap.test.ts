@@ -47,13 +47,18 @@ describe('ConnectionCap', () => {
       open.push({ close: () => s.destroy() })
     })
 
-  it('holds one cap over the server and the listener that hands it sockets', async () => {
-    const [own, extra] = PORTS.connCap
+  const [own, extra] = PORTS.connCap
+  /** A server on `own` and a listener on `extra` that hands it its sockets, under one cap of `n`. */
+  const capped = async (n: number) => {
     const server = createServer()
-    const cap = new ConnectionCap(server, 4)
-    const listener = createListener(cap.hand)
+    const cap = new ConnectionCap(server, n)
     await listen(server, own)
-    await listen(listener, extra)
+    await listen(createListener(cap.hand), extra)
+    return cap
+  }
+
+  it('holds one cap over the server and the listener that hands it sockets', async () => {
+    const cap = await capped(4)
     const first = [await dial(own), await dial(own), await dial(extra)]
     await waitFor(() => cap.held === 3, 'three connections held')
     // Two more on the handing listener: one fits, one is closed at once.
@@ -70,5 +75,16 @@ describe('ConnectionCap', () => {
     const again = await dial(own)
     await waitFor(() => cap.held === 4, 'a new connection on the own listener')
     expect(again.destroyed).toBe(false)
+  })
+
+  it("never lifts the own listener's limit: with every slot handed it takes one more, not any number", async () => {
+    const cap = await capped(2)
+    await dial(extra)
+    await dial(extra)
+    await waitFor(() => cap.held === 2, 'both slots handed')
+    // Node reads maxConnections = 0 as no limit: the own listener took all 5 before.
+    const direct = await Promise.all(Array.from({ length: 5 }, () => dial(own)))
+    await waitFor(() => direct.filter((s) => s.destroyed).length === 4, 'four of the five to be closed')
+    expect(cap.held).toBe(3)
   })
 })

@@ -4,6 +4,7 @@ import { accessToken, tokenMatches } from '../../src/node/access-token.js'
 import { entryProblem } from '../../src/node/directory-guard.js'
 import { checkProof, LinkVerifier, proofFor, signLink, WINDOW_MS } from '../../src/node/link-auth.js'
 import { urlInScope } from '../../src/node/url-scope.js'
+import { dialledUrls, type AddressPlan } from '../../src/node/self-entry.js'
 
 const key = randomBytes(32)
 
@@ -29,6 +30,15 @@ describe('link authentication', () => {
     // The URL is under the MAC: rewriting it in the header breaks the proof.
     const relayed = sign(key, 'server01', undefined, 'http://127.0.0.1:1299').header.replace('http://127.0.0.1:1299', URL_1)
     expect(v.verify(relayed)).toEqual({ ok: false, reason: 'wrong mesh key' })
+  })
+
+  it("a server's own URLs: the loopback names its Host check takes, for its own ports, and no other address or port", () => {
+    const plan = (urlHost: string, extraHosts: string[] = []): AddressPlan => ({ lan: extraHosts.length > 0, bindHost: urlHost, urlHost, extraHosts })
+    // --host localhost: a loopback mDNS hint still names 127.0.0.1.
+    expect(dialledUrls(plan('localhost'), [1234])).toEqual(expect.arrayContaining(['http://localhost:1234', 'http://127.0.0.1:1234', 'http://[::1]:1234']))
+    const lan = dialledUrls(plan('192.168.1.5', ['192.168.1.5', '10.0.0.7', 'box.local']), [1234, 1240])
+    expect(lan).toEqual(expect.arrayContaining(['http://10.0.0.7:1240', 'http://box.local:1234', 'http://127.0.0.1:1240']))
+    for (const relay of ['http://127.0.0.2:1234', 'http://127.0.0.1:1235', 'http://10.0.0.8:1234']) expect(lan).not.toContain(relay)
   })
 
   it('refuses another key, a stale timestamp, an older version and a malformed header', () => {

@@ -3,11 +3,11 @@ import { DURABLE, DurableAsks, encodeDurableAsk, MAX_DURABLE_ASKS, NOT_KEPT, rea
 import type { RoomFile } from '../../src/node/room-file.js'
 import { waitFor } from '../helpers/peers.js'
 
-/** A room file whose writer finishes when the test says so. */
-const slowFile = (healthy = true) => {
+/** A room file whose writer finishes when the test says so, having kept the updates or not. */
+const slowFile = (kept = true) => {
   let finish!: () => void
   const done = new Promise<void>((r) => (finish = r))
-  return { file: { idle: () => done, healthy } as unknown as RoomFile, finish }
+  return { file: { flushed: () => done.then(() => kept) } as unknown as RoomFile, finish }
 }
 
 describe('DurableAsks', () => {
@@ -16,10 +16,12 @@ describe('DurableAsks', () => {
     const asks = new DurableAsks((a) => answers.push(readDurableAnswer(a)!))
     const ok = slowFile()
     expect(asks.take(encodeDurableAsk(7), ok.file)).toBe(true)
-    expect(asks.take(encodeDurableAsk(8), slowFile(false).file)).toBe(true)
+    const lost = slowFile(false)
+    lost.finish()
+    expect(asks.take(encodeDurableAsk(8), lost.file)).toBe(true)
     expect(asks.take(encodeDurableAsk(9), null)).toBe(true)
-    await waitFor(() => answers.length === 1, 'the ask with no file to be answered')
-    expect(answers).toEqual([{ id: 9, status: NOT_KEPT }])
+    await waitFor(() => answers.length === 2, 'the asks with no file and a failed file to be answered')
+    expect(answers).toEqual(expect.arrayContaining([{ id: 9, status: NOT_KEPT }, { id: 8, status: NOT_KEPT }]))
     ok.finish()
     await waitFor(() => answers.some((a) => a.id === 7), 'the answer once the writer is done')
     expect(answers.find((a) => a.id === 7)).toEqual({ id: 7, status: DURABLE })

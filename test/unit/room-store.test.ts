@@ -8,33 +8,7 @@ import { encodeFrame } from '../../src/node/room-log.js'
 import { RoomStore } from '../../src/node/room-store.js'
 import { selfIdentity } from '../../src/node/process-identity.js'
 import { tempDir } from '../helpers/temp.js'
-
-const quiet = () => {
-  const lines: string[] = []
-  const at = (l: string) => (m: string) => void lines.push(`${l}: ${m}`)
-  return { log: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') }, lines }
-}
-
-const storeOf = (home: string, peerId: string, self = selfIdentity(), compactBytes?: number) => {
-  const q = quiet()
-  return { store: new RoomStore({ home, peerId, self, log: q.log, compactBytes }), lines: q.lines }
-}
-
-const text = (doc: Y.Doc) => doc.getText('content').toString()
-/** The room's text as a fresh doc loads it from the store's files. */
-const reopened = (store: RoomStore, room: string) => {
-  const doc = new Y.Doc()
-  store.attach(room, doc)
-  return text(doc)
-}
-/** `room` attached to a fresh doc by a store of a fresh home. */
-const openedIn = (room: string) => {
-  const home = tempDir()
-  const { store } = storeOf(home, 'aaaaaaaaaaaaaaaa')
-  const doc = new Y.Doc()
-  return { home, store, doc, file: store.attach(room, doc)! }
-}
-const append = (doc: Y.Doc, s: string) => doc.getText('content').insert(doc.getText('content').length, s)
+import { append, openedIn, reopened, storeOf, text } from '../helpers/room-store.js'
 
 /** A pid that is not running (pid_max on Linux is at most 2^22). */
 const DEAD = { pid: 4_194_400, pidStart: 1 }

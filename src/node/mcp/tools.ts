@@ -194,19 +194,20 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
       try {
         const target = roomPeer(peer, ref)
         let length: number
-        if (target) length = await withRemoteRoom(target.url, room, peer.token, (doc) => applyEdit(doc, edit), undefined, true)
+        let kept: boolean
+        if (target) ({ result: length, kept } = await withRemoteRoom(target.url, room, peer.token, (doc) => applyEdit(doc, edit), undefined, true))
         else {
           const local = await openHere(peer, room, true)
           if (!local) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
           length = applyEdit(local.doc, edit)
           // Answered once the room's file holds it: the answer says "kept on disk".
-          await local.file?.idle()
-          if (!local.file?.healthy) return errorResult(`room ${room} now holds ${length} characters in memory, but this peer could not keep it on disk (see its log)`)
+          kept = local.file ? await local.file.flushed() : false
         }
         const where = target ?? liveSelf(peer)
         const ws = `${where.url.replace(/^http/, 'ws')}/${room}`
-        const note = ' The room is one document across the mesh, kept on disk.'
-        return textResult(`Room ${room} on ${where.name} now holds ${length} characters (${ws}, Y.Text "content").${note}`, { room, peer: { id: where.id, name: where.name }, length, websocket: ws })
+        // Not an error: the edit is in and on its way across the mesh, and a retried append would add it twice.
+        const note = kept ? ' The room is one document across the mesh, kept on disk.' : ` The room is one document across the mesh, but ${where.name} could not keep this on its disk (see its log): it is held in memory.`
+        return textResult(`Room ${room} on ${where.name} now holds ${length} characters (${ws}, Y.Text "content").${note}`, { room, peer: { id: where.id, name: where.name }, length, websocket: ws, keptOnDisk: kept })
       } catch (err) {
         if (err instanceof DeliveryError || err instanceof RoomTextError) return errorResult(err.message)
         throw err
