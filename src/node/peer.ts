@@ -76,8 +76,9 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const key = await loadMeshKey(config.home, config.secretFile, log)
   // The range port's URL once an overflow peer takes one (claimed, below); entry.url stays served.
   let currentUrl = entry.url
-  let ownUrls = dialledUrls(plan, [port])
-  const access = new AccessCheck({ key, selfId: entry.id, ownUrls: () => ownUrls, strangersArePeople: config.dangerouslyAllowStrangers })
+  let ownPorts = [port]
+  // Asked per link handshake (rare), so lan scope sees interface addresses that came up after the start.
+  const access = new AccessCheck({ key, selfId: entry.id, ownUrls: () => dialledUrls(plan, ownPorts), strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
@@ -105,7 +106,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const claimed = (p: number, url: string) => {
     policy.addPort(p)
     // Before the new URL is published: a peer may dial it as soon as it reads it.
-    ownUrls = dialledUrls(plan, [port, p])
+    ownPorts = [port, p]
     mesh.updateSelf({ url, port: p, overflowUrl: entry.url })
     currentUrl = url
   }

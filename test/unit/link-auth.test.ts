@@ -36,8 +36,9 @@ describe('link authentication', () => {
     const plan = (urlHost: string, extraHosts: string[] = []): AddressPlan => ({ lan: extraHosts.length > 0, bindHost: urlHost, urlHost, extraHosts })
     // --host localhost: a loopback mDNS hint still names 127.0.0.1.
     expect(dialledUrls(plan('localhost'), [1234])).toEqual(expect.arrayContaining(['http://localhost:1234', 'http://127.0.0.1:1234', 'http://[::1]:1234']))
-    const lan = dialledUrls(plan('192.168.1.5', ['192.168.1.5', '10.0.0.7', 'box.local']), [1234, 1240])
-    expect(lan).toEqual(expect.arrayContaining(['http://10.0.0.7:1240', 'http://box.local:1234', 'http://127.0.0.1:1240']))
+    // 172.16.0.9 came up after the start: read afresh, it is the peer's too.
+    const lan = dialledUrls(plan('192.168.1.5', ['192.168.1.5', '10.0.0.7', 'box.local']), [1234, 1240], () => ['192.168.1.5', '172.16.0.9'])
+    expect(lan).toEqual(expect.arrayContaining(['http://10.0.0.7:1240', 'http://box.local:1234', 'http://127.0.0.1:1240', 'http://172.16.0.9:1234']))
     for (const relay of ['http://127.0.0.2:1234', 'http://127.0.0.1:1235', 'http://10.0.0.8:1234']) expect(lan).not.toContain(relay)
   })
 
