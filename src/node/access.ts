@@ -38,6 +38,15 @@ export class AccessCheck {
     return this.opts.strangersArePeople || tokenMatches(this.token, bearerToken(req))
   }
 
+  /**
+   * Plain HTTP from a peer (POST /inbox): its link proof, bound to this peer's id and to the URL it was
+   * sent to, so a process that took a dead peer's port and was sent one could use it nowhere.
+   */
+  peerOverHttp(req: IncomingMessage): boolean {
+    const link = req.headers[LINK_HEADER]
+    return link !== undefined && this.verifier.verify(Array.isArray(link) ? link[0] : link).ok
+  }
+
   classify(req: IncomingMessage, url: URL): AccessVerdict {
     const link = req.headers[LINK_HEADER]
     if (link !== undefined) {

@@ -17,7 +17,7 @@ export const MAX_INBOX_BODY = 128 * 1024
 export interface InboxRouteOptions {
   selfId: string
   inbox: Inbox
-  /** Whether the request showed the mesh's access token (Authorization: Bearer): only the mesh posts here. */
+  /** Whether the request showed a peer's link proof, or the mesh's access token (Authorization: Bearer): only the mesh posts here. */
   authorize: (req: IncomingMessage) => boolean
 }
 
@@ -31,7 +31,7 @@ export const createInboxRoute = ({ selfId, inbox, authorize }: InboxRouteOptions
   let schema: Promise<typeof import('./inbox-schema.js')> | null = null
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.headers.origin !== undefined) return answer(res, 403, { error: 'browsers may not post to /inbox' }, true)
-    if (!authorize(req)) return answer(res, 401, { error: 'the mesh access token is required (Authorization: Bearer)' }, true)
+    if (!authorize(req)) return answer(res, 401, { error: 'a peer link proof (X-Peer-Plan-Link) or the mesh access token (Authorization: Bearer) is required' }, true)
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return answer(res, 415, { error: 'expected application/json' }, true)
     if (Number(req.headers['content-length'] ?? 0) > MAX_INBOX_BODY) return answer(res, 413, { error: `body over ${MAX_INBOX_BODY} bytes` }, true)
     const body = await readCapped(req, MAX_INBOX_BODY).catch(() => null)

@@ -8,6 +8,14 @@ import { Agent, request } from 'node:http'
 import type { PeerEntry } from '../shared/schema.js'
 import type { WireMessage } from './inbox.js'
 
+/**
+ * The headers of a fresh link proof for `target` (Peer.linkProof): the message shows it instead of the
+ * access token, so a process that bound a dead peer's port before the mesh evicted it learns nothing it
+ * can use. Headers, not the proof alone: importing link-auth.ts here made it a chunk of its own, one
+ * more module for every peer's start (docs/architecture.md, Costs as the mesh grows).
+ */
+export type ProofFor = (target: PeerEntry) => Record<string, string>
+
 export class DeliveryError extends Error {}
 
 /** A peer by exact id, else by exact name, else by name ignoring case; ambiguity and absence are errors. */
@@ -36,14 +44,15 @@ export class Messenger {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 })
 
   /** Resolves once the recipient's peer holds the message in its inbox. */
-  async deliver(target: PeerEntry, msg: WireMessage, token: string, timeoutMs = 3000): Promise<{ seq: number; duplicate: boolean }> {
+  async deliver(target: PeerEntry, msg: WireMessage, proof: ProofFor, timeoutMs = 3000): Promise<{ seq: number; duplicate: boolean }> {
     let answer: PostAnswer
     try {
-      answer = await this.post(`${target.url}/inbox`, JSON.stringify(msg), token, timeoutMs)
+      answer = await this.post(`${target.url}/inbox`, JSON.stringify(msg), proof(target), timeoutMs)
     } catch (err) {
       // A kept-alive socket the other side had just closed: once more on a fresh one (the id dedups).
       if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw this.failure(target, err)
-      answer = await this.post(`${target.url}/inbox`, JSON.stringify(msg), token, timeoutMs).catch((e) => {
+      // A proof's nonce is taken once: the retry shows a fresh one.
+      answer = await this.post(`${target.url}/inbox`, JSON.stringify(msg), proof(target), timeoutMs).catch((e) => {
         throw this.failure(target, e)
       })
     }
@@ -57,9 +66,9 @@ export class Messenger {
     return new DeliveryError(`peer ${target.name} (${target.id}) at ${target.url} did not take the message (${code}); it has probably left the mesh`)
   }
 
-  private post(url: string, body: string, token: string, timeoutMs: number): Promise<PostAnswer> {
+  private post(url: string, body: string, proof: Record<string, string>, timeoutMs: number): Promise<PostAnswer> {
     return new Promise((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent: this.agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: `Bearer ${token}` }, timeout: timeoutMs }, (res) => {
+      const req = request(url, { method: 'POST', agent: this.agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...proof }, timeout: timeoutMs }, (res) => {
         // Read to the end, unlike capped-body.ts, which stops at its cap: the kept-alive socket serves the
         // next message only once this answer is drained. (Importing it here also cost every peer 3.3 MiB:
         // docs/architecture.md, Costs as the mesh grows.)

@@ -65,7 +65,7 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
     assets: new BrowserAssets(log)
   })
   const person = (req: IncomingMessage) => w.access.personOverHttp(req)
-  const posts = new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox: w.inbox, authorize: person })]])
+  const posts = new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox: w.inbox, authorize: (req) => w.access.peerOverHttp(req) || person(req) })]])
   const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, log })
   const onRequest = createRequestHandler(policy, routes, person, posts)
   // What one request throws (a shape nothing here foresaw) costs that request, never the peer.

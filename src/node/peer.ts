@@ -32,6 +32,7 @@ import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
 import { addressPlan, buildSelfEntry, dialledUrls } from './self-entry.js'
+import { LINK_HEADER, signLink } from './link-auth.js'
 
 export { VERSION } from './self-entry.js'
 
@@ -44,6 +45,8 @@ export interface Peer extends PeerHandle {
   readonly store: RoomStore
   readonly roomLinks: RoomLinks
   readonly inbox: Inbox
+  /** A peer link proof (link-auth.ts) for a request to `target` at its URL, as headers: what POST /inbox shows instead of the token. */
+  linkProof(target: { id: string; url: string }): Record<string, string>
 }
 
 /**
@@ -126,6 +129,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     roomLinks,
     inbox,
     updateSelf: (patch) => mesh.updateSelf(patch),
+    linkProof: (target) => ({ [LINK_HEADER]: signLink(key, entry.id, target.id, target.url).header }),
     peers: () => view.peers(),
     health,
     stop

@@ -107,7 +107,7 @@ const registerMeshTools = (server: McpServer, ctx: McpContext): void => {
         const target = findPeer(peer.peers(), to)
         const self = liveSelf(peer)
         const msg: WireMessage = { v: 1, id: randomBytes(8).toString('hex'), to: target.id, from: { id: self.id, name: self.name, agent: ctx.session.agent?.client, session: ctx.session.id }, text, sentAt: Date.now() }
-        const { seq } = target.id === peer.entry.id ? peer.inbox.add(msg) : await ctx.messenger.deliver(target, msg, peer.token)
+        const { seq } = target.id === peer.entry.id ? peer.inbox.add(msg) : await ctx.messenger.deliver(target, msg, peer.linkProof)
         const agents = target.agents?.length ?? 0
         const note = agents ? `${agents} agent${agents === 1 ? '' : 's'} attached there` : 'no agent is attached there yet; the next one to call check_messages reads it'
         return textResult(`Delivered to ${target.name} [${target.id}] (inbox #${seq}); ${note}.`, { delivered: true, to: { id: target.id, name: target.name }, messageId: msg.id, seq, agents })
