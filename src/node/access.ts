@@ -18,8 +18,8 @@ export type AccessVerdict = { ok: true; access: AccessClass; peerId: string | nu
 export interface AccessCheckOptions {
   key: Buffer
   selfId: string
-  /** The URLs this peer is dialled at: a peer link's proof names one of them (link-auth.ts). */
-  ownUrls: () => readonly string[]
+  /** Whether this peer answers to a `host:port` (its Host check): a peer link's proof names such a URL (link-auth.ts). */
+  servesHost: (host: string) => boolean
   /** The dangerous opt-out: strangers are treated as people (full room access). Never peers. */
   strangersArePeople: boolean
 }
@@ -30,7 +30,7 @@ export class AccessCheck {
 
   constructor(private readonly opts: AccessCheckOptions) {
     this.token = accessToken(opts.key)
-    this.verifier = new LinkVerifier(opts.key, opts.selfId, opts.ownUrls)
+    this.verifier = new LinkVerifier(opts.key, opts.selfId, opts.servesHost)
   }
 
   /** Plain HTTP: a person shows the token as `Authorization: Bearer`; nothing else counts there. */

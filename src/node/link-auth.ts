@@ -11,7 +11,7 @@
  * the server remembers the nonces it accepted for that window, so a recorded header cannot be replayed.
  * The URL is what stops a relay: v1 named the id only, so a process without the key that a peer dialled
  * as X (an mDNS hint naming X's id at the relay's port) could pass the header on to the real X and hold
- * a peer link to it. Now X takes a proof only for one of its own URLs, and the relay's is not one.
+ * a peer link to it. Now X takes a proof only for a URL it answers to, and the relay's is not one.
  * The proof in the 101 answer shows the dialler that the server holds the key too, before it takes a
  * single update from it. MACs are compared in constant time.
  */
@@ -51,9 +51,17 @@ export const checkProof = (key: Buffer, server: string, nonce: string, proof: st
 
 export type LinkVerdict = { ok: true; peerId: string; nonce: string } | { ok: false; reason: string }
 
+/** `host:port` of a URL as a Host header names it (port 80 when it has none), or null. */
+const hostOf = (url: string): string | null => {
+  if (!URL.canParse(url)) return null
+  const u = new URL(url)
+  return `${u.hostname}:${u.port || '80'}`
+}
+
 /**
  * Checks a dialler's header; one instance per server, since it remembers the nonces it has taken.
- * `ownUrls()`: the URLs this server is dialled at (its entry's, and the range port's it took).
+ * `serves(host)`: whether this server answers to that `host:port` (its Host check: its own ports, the
+ * loopback names, and in lan scope its interface addresses). A relay listens on a port of its own.
  */
 export class LinkVerifier {
   private readonly seen = new Map<string, number>()
@@ -61,7 +69,7 @@ export class LinkVerifier {
   constructor(
     private readonly key: Buffer,
     private readonly selfId: string,
-    private readonly ownUrls: () => readonly string[],
+    private readonly serves: (host: string) => boolean,
     private readonly maxNonces = 100_000
   ) {}
 
@@ -71,7 +79,8 @@ export class LinkVerifier {
     if (parts.length !== 7 || parts[0] !== 'v2') return { ok: false, reason: 'malformed link header' }
     const [, dialler, server, url, tsText, nonce, given] = parts as [string, string, string, string, string, string, string]
     if (!isPeerId(dialler) || server !== this.selfId) return { ok: false, reason: 'link header names another peer' }
-    if (!URL_SHAPE.test(url) || !this.ownUrls().includes(url)) return { ok: false, reason: 'link header was made for another URL (relayed?)' }
+    const host = URL_SHAPE.test(url) ? hostOf(url) : null
+    if (host === null || !this.serves(host)) return { ok: false, reason: 'link header was made for another URL (relayed?)' }
     const ts = Number(tsText)
     if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > WINDOW_MS) return { ok: false, reason: 'link header is stale' }
     if (!/^[0-9a-f]{32}$/.test(nonce) || this.seen.has(nonce)) return { ok: false, reason: 'link nonce reused' }

@@ -8,6 +8,7 @@ import { createServer } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
+import type { AccessPolicy } from './http-guards.js'
 import { dashboardUrl } from './access-token.js'
 import type { PeerConfig } from './config.js'
 import { ConnectionCap, SERVER_TIMEOUTS } from './conn-cap.js'
@@ -31,7 +32,7 @@ import { RegistryFile } from './registry-file.js'
 import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
-import { addressPlan, buildSelfEntry, dialledUrls } from './self-entry.js'
+import { addressPlan, buildSelfEntry } from './self-entry.js'
 import { LINK_HEADER, signLink } from './link-auth.js'
 
 export { VERSION } from './self-entry.js'
@@ -79,9 +80,10 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const key = await loadMeshKey(config.home, config.secretFile, log)
   // The range port's URL once an overflow peer takes one (claimed, below); entry.url stays served.
   let currentUrl = entry.url
-  let ownPorts = [port]
-  // Asked per link handshake (rare), so lan scope sees interface addresses that came up after the start.
-  const access = new AccessCheck({ key, selfId: entry.id, ownUrls: () => dialledUrls(plan, ownPorts), strangersArePeople: config.dangerouslyAllowStrangers })
+  // A link proof must name a URL this peer answers to: the HTTP face's Host check, made below with the
+  // routes that use this check (a range port taken later is added to it).
+  let policy: AccessPolicy | null = null
+  const access = new AccessCheck({ key, selfId: entry.id, servesHost: (host) => policy?.hostAllowed(host) ?? false, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
@@ -104,12 +106,13 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const inbox = new Inbox()
   const events = new EventLog({ doc, view, inbox, self: live })
   const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, log }
-  const { policy, upgrades } = servePeerHttp(http)
+  const served = servePeerHttp(http)
+  const { upgrades } = served
+  policy = served.policy
 
   const claimed = (p: number, url: string) => {
-    policy.addPort(p)
     // Before the new URL is published: a peer may dial it as soon as it reads it.
-    ownPorts = [port, p]
+    served.policy.addPort(p)
     mesh.updateSelf({ url, port: p, overflowUrl: entry.url })
     currentUrl = url
   }

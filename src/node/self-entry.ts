@@ -38,19 +38,6 @@ export const addressPlan = (config: PeerConfig, log: Logger): AddressPlan => {
   }
 }
 
-/**
- * Every URL a peer of the mesh may dial this one at, for `ports` (its own, and the range port it took):
- * its entry's; the loopback names its Host check takes (a loopback mDNS hint names 127.0.0.1 whatever
- * --host says, e.g. localhost); and in lan scope one per interface address (a hint names the address
- * the announcement came from, which on a host of several interfaces need not be the entry's). None of
- * these is a relay's: a relay listens on a port of its own. Interface addresses are read afresh: one
- * that came up after the start (a new network) is the peer's too.
- */
-export const dialledUrls = (plan: AddressPlan, ports: readonly number[], lan: () => string[] = lanAddresses): string[] => {
-  const hosts = new Set([plan.urlHost, '127.0.0.1', 'localhost', '[::1]', ...plan.extraHosts, ...(plan.lan ? lan() : [])])
-  return [...hosts].flatMap((host) => ports.map((p) => `http://${host}:${p}`))
-}
-
 export const buildSelfEntry = (config: PeerConfig, plan: AddressPlan, port: number): PeerEntry => ({
   id: randomBytes(8).toString('hex'),
   name: config.name ?? `peer-${port}`,

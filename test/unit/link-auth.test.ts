@@ -4,12 +4,12 @@ import { accessToken, tokenMatches } from '../../src/node/access-token.js'
 import { entryProblem } from '../../src/node/directory-guard.js'
 import { checkProof, LinkVerifier, proofFor, signLink, WINDOW_MS } from '../../src/node/link-auth.js'
 import { urlInScope } from '../../src/node/url-scope.js'
-import { dialledUrls, type AddressPlan } from '../../src/node/self-entry.js'
+import { createAccessPolicy } from '../../src/node/http-guards.js'
 
 const key = randomBytes(32)
 
 const URL_1 = 'http://127.0.0.1:1234'
-const own = () => [URL_1, 'http://127.0.0.1:1236']
+const own = (host: string) => ['127.0.0.1:1234', '127.0.0.1:1236'].includes(host)
 const sign = (k: Buffer, server: string, now?: number, url = URL_1) => signLink(k, 'dialler1', server, url, now)
 
 describe('link authentication', () => {
@@ -32,14 +32,19 @@ describe('link authentication', () => {
     expect(v.verify(relayed)).toEqual({ ok: false, reason: 'wrong mesh key' })
   })
 
-  it("a server's own URLs: the loopback names its Host check takes, for its own ports, and no other address or port", () => {
-    const plan = (urlHost: string, extraHosts: string[] = []): AddressPlan => ({ lan: extraHosts.length > 0, bindHost: urlHost, urlHost, extraHosts })
+  it("a server's own URLs are those its Host check takes: the loopback names and, in lan scope, its interface addresses, on its own ports", () => {
+    const verifierOf = (bindHost: string, extraHosts: string[] = []) => {
+      const policy = createAccessPolicy({ port: 1234, bindHost, ports: [1234, 1244], allowOrigins: [], extraHosts })
+      policy.addPort(1240)
+      return new LinkVerifier(key, 'server01', policy.hostAllowed)
+    }
+    const takes = (v: LinkVerifier, url: string) => v.verify(sign(key, 'server01', undefined, url).header).ok
     // --host localhost: a loopback mDNS hint still names 127.0.0.1.
-    expect(dialledUrls(plan('localhost'), [1234])).toEqual(expect.arrayContaining(['http://localhost:1234', 'http://127.0.0.1:1234', 'http://[::1]:1234']))
-    // 172.16.0.9 came up after the start: read afresh, it is the peer's too.
-    const lan = dialledUrls(plan('192.168.1.5', ['192.168.1.5', '10.0.0.7', 'box.local']), [1234, 1240], () => ['192.168.1.5', '172.16.0.9'])
-    expect(lan).toEqual(expect.arrayContaining(['http://10.0.0.7:1240', 'http://box.local:1234', 'http://127.0.0.1:1240', 'http://172.16.0.9:1234']))
-    for (const relay of ['http://127.0.0.2:1234', 'http://127.0.0.1:1235', 'http://10.0.0.8:1234']) expect(lan).not.toContain(relay)
+    const local = verifierOf('localhost')
+    for (const url of ['http://localhost:1234', 'http://127.0.0.1:1234', 'http://[::1]:1234']) expect(takes(local, url), url).toBe(true)
+    const lan = verifierOf('0.0.0.0', ['192.168.1.5', '10.0.0.7', 'box.local'])
+    for (const url of ['http://10.0.0.7:1240', 'http://box.local:1234', 'http://127.0.0.1:1240']) expect(takes(lan, url), url).toBe(true)
+    for (const relay of ['http://127.0.0.2:1234', 'http://127.0.0.1:1235', 'http://10.0.0.8:1234']) expect(takes(lan, relay), relay).toBe(false)
   })
 
   it('refuses another key, a stale timestamp, an older version and a malformed header', () => {
