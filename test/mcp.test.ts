@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { call, INITIALIZE, spawnRaw, startAgent, type Agent } from './helpers/mcp.js'
+import { call, INITIALIZE, initializedRaw, spawnRaw, startAgent, type Agent } from './helpers/mcp.js'
 import { CLI, getJson, report, tempHome, waitFor } from './helpers/peers.js'
 import { PORTS, range } from './helpers/ports.js'
 import { roomClient } from './helpers/rooms.js'
@@ -173,8 +173,7 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
 
   it('an initialize the SDK refuses registers nothing; the first accepted one names the agent for good', async () => {
     const home = await tempHome()
-    const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', '--log-level', 'debug', ...args])
-    const answer = (id: number) => out().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
+    const { proc, err, exited, send, answer } = spawnRaw(home, [CLI, '--no-mdns', '--log-level', 'debug', ...args])
     let next = 100
     const agentsNamed = async () => {
       const id = next++
@@ -202,10 +201,7 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
 
   it('a message over 4 MiB is dropped with a warning and its request answered with an error; the session and the peer go on', async () => {
     const home = await tempHome()
-    const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])
-    const answer = (id: number) => out().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
-    send(1, 'initialize', INITIALIZE('raw'))
-    await waitFor(() => answer(1), 'the initialize answer')
+    const { proc, err, exited, send, answer } = await initializedRaw(home, [CLI, '--no-mdns', ...args])
     // This writer puts the id first; the SDK's client puts it last (the next test).
     send(2, 'tools/call', { name: 'write_room', arguments: { room: 'big', text: 'A'.repeat(5 * 1024 * 1024) } })
     // A response too long to read is not answered: the client would take an error under its id for its own request's.
@@ -230,10 +226,7 @@ describe('MCP over stdio, with the SDK client against the real CLI', () => {
 
   it("a room client writing with the peer's own Yjs client id: yjs's warning goes to stderr, stdout stays JSON-RPC", async () => {
     const home = await tempHome()
-    const { proc, out, err, exited, send } = spawnRaw(home, [CLI, '--no-mdns', ...args])
-    const answer = (id: number) => out().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
-    send(1, 'initialize', INITIALIZE('raw'))
-    await waitFor(() => answer(1), 'the initialize answer')
+    const { proc, out, err, exited, send, answer } = await initializedRaw(home, [CLI, '--no-mdns', ...args])
     send(2, 'tools/call', { name: 'write_room', arguments: { room: 'plan', text: 'hello from the agent' } })
     send(3, 'tools/call', { name: 'dashboard_url', arguments: {} })
     await waitFor(() => answer(2) && answer(3), 'the write and the dashboard URL')

@@ -25,33 +25,30 @@ export const MAX_DURABLE_ASKS = 16
 export const DURABLE = 0
 export const NOT_KEPT = 1
 
-export const encodeDurableAsk = (id: number): Uint8Array => {
+const encodeUints = (...values: number[]): Uint8Array => {
   const e = encoding.createEncoder()
-  encoding.writeVarUint(e, messageDurable)
-  encoding.writeVarUint(e, id)
+  for (const v of values) encoding.writeVarUint(e, v)
   return encoding.toUint8Array(e)
 }
 
-const encodeDurableAnswer = (id: number, status: number): Uint8Array => {
-  const e = encoding.createEncoder()
-  encoding.writeVarUint(e, messageDurable)
-  encoding.writeVarUint(e, id)
-  encoding.writeVarUint(e, status)
-  return encoding.toUint8Array(e)
+/** The first `n` varUints of `frame` (its type included), or null if it holds fewer. */
+const readUints = (frame: Uint8Array, n: number): number[] | null => {
+  try {
+    const d = decoding.createDecoder(frame)
+    return Array.from({ length: n }, () => decoding.readVarUint(d))
+  } catch {
+    return null
+  }
 }
+
+export const encodeDurableAsk = (id: number): Uint8Array => encodeUints(messageDurable, id)
 
 export const isDurableFrame = (frame: Uint8Array): boolean => frame[0] === messageDurable
 
 /** The id and status of an answer, or null if `frame` is none. */
 export const readDurableAnswer = (frame: Uint8Array): { id: number; status: number } | null => {
-  if (!isDurableFrame(frame)) return null
-  try {
-    const d = decoding.createDecoder(frame)
-    decoding.readVarUint(d)
-    return { id: decoding.readVarUint(d), status: decoding.readVarUint(d) }
-  } catch {
-    return null
-  }
+  const values = isDurableFrame(frame) ? readUints(frame, 3) : null
+  return values && { id: values[1]!, status: values[2]! }
 }
 
 /** A connection's asks: each answered once what came before it is on disk. */
@@ -62,19 +59,12 @@ export class DurableAsks {
 
   /** Takes an ask; false if the frame is malformed or too many are waiting (the caller closes the connection). */
   take(frame: Uint8Array, file: RoomFile | null): boolean {
-    let id: number
-    try {
-      const d = decoding.createDecoder(frame)
-      decoding.readVarUint(d)
-      id = decoding.readVarUint(d)
-    } catch {
-      return false
-    }
-    if (this.waiting >= MAX_DURABLE_ASKS) return false
+    const id = readUints(frame, 2)?.[1]
+    if (id === undefined || this.waiting >= MAX_DURABLE_ASKS) return false
     this.waiting++
     void (file ? file.flushed() : Promise.resolve(false)).then((kept) => {
       this.waiting--
-      this.send(encodeDurableAnswer(id, kept ? DURABLE : NOT_KEPT))
+      this.send(encodeUints(messageDurable, id, kept ? DURABLE : NOT_KEPT))
     })
     return true
   }

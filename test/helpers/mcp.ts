@@ -137,6 +137,8 @@ export interface RawProc {
   exited: Promise<number | null>
   /** Writes one JSON-RPC request on the child's stdin pipe. */
   send: (id: number, method: string, params?: object) => void
+  /** The JSON-RPC message on stdout with this id, if one came. */
+  answer: (id: number) => any
 }
 
 /**
@@ -156,7 +158,16 @@ export const spawnRaw = (home: string, argv: string[], stdin: 'pipe' | 'ignore' 
     if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
   })
   const send = (id: number, method: string, params: object = {}) => void proc.stdin!.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n')
-  return { proc, out: () => out, err: () => err, exited, send }
+  const answer = (id: number) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.id === id)
+  return { proc, out: () => out, err: () => err, exited, send, answer }
+}
+
+/** spawnRaw, once the peer has answered an `initialize` (id 1) from a client named `name`. */
+export const initializedRaw = async (home: string, argv: string[], name = 'raw'): Promise<RawProc> => {
+  const raw = spawnRaw(home, argv)
+  raw.send(1, 'initialize', INITIALIZE(name))
+  await waitFor(() => raw.answer(1), 'the initialize answer')
+  return raw
 }
 
 export const INITIALIZE = (name: string) => ({ protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name, version: '1' } })

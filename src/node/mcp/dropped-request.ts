@@ -16,7 +16,7 @@ export const INVALID_REQUEST = -32600
 
 const STRING = String.raw`"(?:[^"\\]|\\.)*"`
 const SCALAR = String.raw`${STRING}|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null`
-const FORWARD = new RegExp(String.raw`\s*([{,])\s*(${STRING})\s*:\s*(${SCALAR})\s*`, 'y')
+const MEMBER = String.raw`\s*([{,])\s*(${STRING})\s*:\s*(${SCALAR})\s*`
 const BACKWARD = new RegExp(String.raw`([{,])\s*(${STRING})\s*:\s*(${SCALAR})\s*$`)
 
 type Members = Map<string, unknown>
@@ -24,8 +24,9 @@ type Members = Map<string, unknown>
 /** The object's members with scalar values, read from its start up to the first that is not one. */
 const leading = (head: string): Members => {
   const out: Members = new Map()
-  FORWARD.lastIndex = 0
-  for (let m = FORWARD.exec(head); m && (m[1] === '{') === (out.size === 0); m = FORWARD.exec(head)) {
+  // Sticky, so each match starts where the last ended; one per call, as a sticky regex keeps its place.
+  const forward = new RegExp(MEMBER, 'y')
+  for (let m = forward.exec(head); m && (m[1] === '{') === (out.size === 0); m = forward.exec(head)) {
     out.set(JSON.parse(m[2]!) as string, JSON.parse(m[3]!))
   }
   return out
