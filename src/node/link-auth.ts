@@ -16,11 +16,19 @@
  * single update from it. MACs are compared in constant time.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
 import { isPeerId } from '../shared/peer-id.js'
 
 export const LINK_HEADER = 'x-peer-plan-link'
 export const PROOF_HEADER = 'x-peer-plan-link-proof'
 export const WINDOW_MS = 5 * 60_000
+/**
+ * Sent beside a link header by a peer that opens a room for its agent's tool (read_room, write_room, a
+ * catch-up): the server counts that connection as a client's, whose interest links the room to its
+ * homes (room-links.ts), and not as a room link of its own. Outside the MAC: it grants nothing a proven
+ * peer could not do anyway.
+ */
+export const ROOM_CLIENT_HEADER = 'x-peer-plan-room-client'
 
 const mac = (key: Buffer, text: string): string => createHmac('sha256', key).update(text).digest('hex')
 
@@ -48,6 +56,21 @@ export const proofFor = (key: Buffer, server: string, nonce: string): string => 
 
 export const checkProof = (key: Buffer, server: string, nonce: string, proof: string | undefined): boolean =>
   typeof proof === 'string' && safeEqualHex(proof, proofFor(key, server, nonce))
+
+/** One dial's half of the handshake: the headers to send, and whether the 101 answer proves the key. */
+export interface LinkDial {
+  headers: Record<string, string>
+  proves(answer: IncomingHttpHeaders): boolean
+}
+
+/** A fresh proof (its nonce is taken once) for one connection to a room of `server`, as a client there. */
+export const dialRoomAsClient = (key: Buffer, dialler: string, server: string, url: string): LinkDial => {
+  const auth = signLink(key, dialler, server, url)
+  return {
+    headers: { [LINK_HEADER]: auth.header, [ROOM_CLIENT_HEADER]: '1' },
+    proves: (answer) => checkProof(key, server, auth.nonce, answer[PROOF_HEADER] as string | undefined)
+  }
+}
 
 export type LinkVerdict = { ok: true; peerId: string; nonce: string } | { ok: false; reason: string }
 

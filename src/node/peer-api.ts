@@ -24,7 +24,7 @@ export interface PeerHandle {
   readonly url: string
   /** The dashboard with the access token in its fragment: what a person opens. */
   readonly dashboardUrl: string
-  /** The access token (the agent hands it to its user; peers' HTTP calls to each other show it). */
+  /** The access token (the agent hands it to its user; a page or a tool shows it; peers show each other link proofs instead). */
   readonly token: string
   updateSelf(patch: Partial<PeerEntry>): void
   peers(): PeerEntry[]

@@ -33,7 +33,7 @@ import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
 import { addressPlan, buildSelfEntry } from './self-entry.js'
-import { LINK_HEADER, signLink } from './link-auth.js'
+import { dialRoomAsClient, LINK_HEADER, signLink, type LinkDial } from './link-auth.js'
 
 export { VERSION } from './self-entry.js'
 
@@ -48,6 +48,8 @@ export interface Peer extends PeerHandle {
   readonly inbox: Inbox
   /** A peer link proof (link-auth.ts) for a request to `target` at its URL, as headers: what POST /inbox shows instead of the token. */
   linkProof(target: { id: string; url: string }): Record<string, string>
+  /** A fresh link handshake for one connection to a room of `target`, as a client there: what read_room, write_room and a catch-up show instead of the token. */
+  roomDial(target: { id: string; url: string }): LinkDial
 }
 
 /**
@@ -133,6 +135,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
     inbox,
     updateSelf: (patch) => mesh.updateSelf(patch),
     linkProof: (target) => ({ [LINK_HEADER]: signLink(key, entry.id, target.id, target.url).header }),
+    roomDial: (target) => dialRoomAsClient(key, entry.id, target.id, target.url),
     peers: () => view.peers(),
     health,
     stop

@@ -5,7 +5,7 @@
  */
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
-import { BASE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from './access-token.js'
+import type { LinkDial } from './link-auth.js'
 import { DURABLE, encodeDurableAsk, messageDurable } from './room-durable.js'
 import { drainSockets } from './ws-send.js'
 import * as decoding from 'lib0/decoding'
@@ -32,19 +32,54 @@ export const applyEdit = (doc: Y.Doc, edit: RoomEdit): number => {
   return text.length
 }
 
+/** A fresh link handshake for each connection to one peer: Peer.roomDial for that peer. */
+export type RoomDial = () => LinkDial
+
+/**
+ * ws for y-websocket's provider: each connection shows a fresh link proof (a nonce is taken once, and
+ * the provider may reconnect), and one whose answer does not prove the mesh key, or that is refused, is
+ * cut before its first frame and reported.
+ */
+const provenSocket = (dial: RoomDial, refused: (why: string) => void) =>
+  class extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      const auth = dial()
+      super(address, protocols, { headers: auth.headers, perMessageDeflate: false })
+      this.on('upgrade', (res) => {
+        if (auth.proves(res.headers)) return
+        refused('that peer did not prove the mesh key')
+        this.terminate()
+      })
+      this.on('unexpected-response', (_req, res) => {
+        refused(`that peer refused the connection: HTTP ${res.statusCode ?? '?'}`)
+        this.terminate()
+      })
+    }
+  }
+
 /**
  * Opens `room` on the peer at `url`, waits for the first sync, runs `act` on the doc, and closes once
  * the changes have been handed to the socket, or with `durable`, once that peer says they are on its
  * disk (room-durable.ts). The remote room lives only while someone is connected.
+ *
+ * The connection is a peer link (`dial`: link-auth.ts), marked as a client's, never the access token: a
+ * process that took a dead peer's port before the mesh evicted it is shown a proof usable nowhere else,
+ * and it cannot answer as that peer, since it cannot prove the mesh key back.
  */
-export function withRemoteRoom<T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs?: number): Promise<T>
-export function withRemoteRoom<T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs: number | undefined, durable: true): Promise<{ result: T; kept: boolean }>
-export async function withRemoteRoom<T>(url: string, room: string, token: string, act: (doc: Y.Doc) => T, timeoutMs = 3000, durable = false): Promise<T | { result: T; kept: boolean }> {
+export function withRemoteRoom<T>(url: string, room: string, dial: RoomDial, act: (doc: Y.Doc) => T, timeoutMs?: number): Promise<T>
+export function withRemoteRoom<T>(url: string, room: string, dial: RoomDial, act: (doc: Y.Doc) => T, timeoutMs: number | undefined, durable: true): Promise<{ result: T; kept: boolean }>
+export async function withRemoteRoom<T>(url: string, room: string, dial: RoomDial, act: (doc: Y.Doc) => T, timeoutMs = 3000, durable = false): Promise<T | { result: T; kept: boolean }> {
   const doc = new Y.Doc()
-  const provider = new WebsocketProvider(url.replace(/^http/, 'ws'), room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true, maxBackoffTime: 500, protocols: [BASE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`] })
+  let refuse: (why: string) => void = () => {}
+  const Socket = provenSocket(dial, (why) => refuse(why))
+  const provider = new WebsocketProvider(url.replace(/^http/, 'ws'), room, doc, { WebSocketPolyfill: Socket as never, disableBc: true, maxBackoffTime: 500 })
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new RoomTextError(`room ${room} at ${url} did not sync within ${timeoutMs} ms`)), timeoutMs)
+      refuse = (why) => {
+        clearTimeout(timer)
+        reject(new RoomTextError(`room ${room} at ${url}: ${why}`))
+      }
       provider.on('sync', (synced: boolean) => {
         if (!synced) return
         clearTimeout(timer)
@@ -79,10 +114,10 @@ const onDisk = (provider: WebsocketProvider, room: string, url: string, timeoutM
  * Brings `doc` (a room this peer has just opened from disk) up to the mesh's copy, read from the first
  * of the room's homes that answers. A room nobody holds open is on disk: then the disk's copy stands.
  */
-export const catchUp = async (doc: Y.Doc, room: string, homes: { url: string }[], token: string, timeoutMs = 1500): Promise<void> => {
+export const catchUp = async <H extends { url: string }>(doc: Y.Doc, room: string, homes: H[], dial: (home: H) => LinkDial, timeoutMs = 1500): Promise<void> => {
   for (const home of homes) {
     try {
-      Y.applyUpdate(doc, await withRemoteRoom(home.url, room, token, (d) => Y.encodeStateAsUpdate(d), timeoutMs))
+      Y.applyUpdate(doc, await withRemoteRoom(home.url, room, () => dial(home), (d) => Y.encodeStateAsUpdate(d), timeoutMs))
       return
     } catch {
       // That home is gone or slow: the next one, or the disk.

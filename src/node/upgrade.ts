@@ -10,7 +10,7 @@ import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, MAX_PAYLOAD_BYTES } from '
 import type { AccessCheck } from './access.js'
 import { BASE_PROTOCOL } from './access-token.js'
 import { checkRequest, type AccessPolicy } from './http-guards.js'
-import { PROOF_HEADER, proofFor } from './link-auth.js'
+import { PROOF_HEADER, proofFor, ROOM_CLIENT_HEADER } from './link-auth.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
 import { MAX_ROOM_PAYLOAD_BYTES } from './room-limits.js'
@@ -107,7 +107,9 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
       return deny(req, socket, head, status, status === 503 ? 'Service Unavailable' : 'Too Many Requests', code, reason)
     }
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
-    const peerId = who.peerId !== selfId ? who.peerId : null
+    // A peer opening a room for its agent's tool speaks for a client: no link of its own (link-auth.ts).
+    const forClient = who.access === 'peer' && name !== DIRECTORY_ROOM && req.headers[ROOM_CLIENT_HEADER] === '1'
+    const peerId = who.peerId !== selfId && !forClient ? who.peerId : null
     ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
       if (!hosted) return ws.close(wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')

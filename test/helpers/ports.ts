@@ -69,7 +69,9 @@ const BASE = {
   // An agent's write_room, and its peer killed as the answer comes (test/rooms-durable.test.ts).
   roomsDurable: [23950, 23959],
   // Rooms over 1 MiB: a client's catch-up after an outage, and a room link's first sync (test/rooms-large.test.ts).
-  roomsLarge: [23960, 23961]
+  roomsLarge: [23960, 23961],
+  // A tool's connection to another peer's room, shown a link proof (test/room-dial.test.ts); the last a stand-in.
+  roomDial: [23970, 23973]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

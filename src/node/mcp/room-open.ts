@@ -20,7 +20,7 @@ export const openHere = async (peer: Peer, room: string, keep: boolean) => {
   const local = held ?? peer.rooms.getRoom(room, '127.0.0.1')
   if (!local) return null
   if (keep) peer.rooms.pin(room)
-  if (!held) await (await roomText()).catchUp(local.doc, room, otherHomes(peer, room), peer.token)
+  if (!held) await (await roomText()).catchUp(local.doc, room, otherHomes(peer, room), (home) => peer.roomDial(home))
   return local
 }
 

@@ -168,7 +168,7 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
       const { readText, withRemoteRoom, RoomTextError } = await roomText()
       try {
         const target = roomPeer(peer, ref)
-        const text = target ? await withRemoteRoom(target.url, room, peer.token, readText) : await readHere(peer, room)
+        const text = target ? await withRemoteRoom(target.url, room, () => peer.roomDial(target), readText) : await readHere(peer, room)
         if (text === null) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
         const where = target ?? liveSelf(peer)
         return textResult(text || `(room ${room} on ${where.name} is empty)`, { room, peer: { id: where.id, name: where.name }, text, length: text.length })
@@ -195,7 +195,7 @@ const registerRoomTools = (server: McpServer, ctx: McpContext): void => {
         const target = roomPeer(peer, ref)
         let length: number
         let kept: boolean
-        if (target) ({ result: length, kept } = await withRemoteRoom(target.url, room, peer.token, (doc) => applyEdit(doc, edit), undefined, true))
+        if (target) ({ result: length, kept } = await withRemoteRoom(target.url, room, () => peer.roomDial(target), (doc) => applyEdit(doc, edit), undefined, true))
         else {
           const local = await openHere(peer, room, true)
           if (!local) return errorResult(`this peer already hosts its maximum of rooms; ${room} cannot be opened`)
