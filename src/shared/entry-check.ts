@@ -21,8 +21,14 @@ export const MAX_AGENTS = 16
  * it whole would cost a page for nothing.
  */
 export const MAX_LISTED_PEERS = 4096
-/** A peer's base URL (http://host:port), as entries carry it. */
-export const PEER_URL_PATTERN = /^http:\/\/[^/\s]+$/
+/**
+ * A peer's base URL as peers write it: http://, a host name, IPv4 address or [IPv6] address, and a port;
+ * nothing else. It was any run of characters but `/` and white space, and a red-team entry whose URL
+ * ended in U+202E was taken by every peer, which then put it in its link header when it dialled and
+ * died of Node's ERR_INVALID_CHAR (one bad entry took the mesh down); a query, quotes or `<>` were
+ * taken too, and a page asked `${url}/events` of a URL with a query in it.
+ */
+export const PEER_URL_PATTERN = /^http:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/
 export const PEER_URL_MAX = 256
 
 type Obj = Record<string, unknown>

@@ -17,6 +17,8 @@ const entry = () => ({
 })
 
 const s = (n: number) => 'x'.repeat(n)
+/** What the old rule (anything but `/` and white space) let through: a bidi override, a query, quotes and angle brackets, no port. */
+const HOSTILE_URLS = ['http://127.0.0.1:1\u202e', 'http://127.0.0.1:1?x', 'http://127.0.0.1:1#x', `http://127.0.0.1:1"'<>`, 'http://127.0.0.1', 'http://127.0.0.1:1\\x', 'http://u@127.0.0.1:1']
 const ints = (min: number, max: number) => [min - 1, min, max, max + 1, 1.5, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]
 // Astral characters and lone surrogates too: zod counts a length in code points, not UTF-16 units.
 const astral = (n: number) => '\u{1F600}'.repeat(n)
@@ -30,7 +32,10 @@ const ABSENT = Symbol('absent')
 const entryValues: Record<string, unknown[]> = {
   id: ['abcd', 'abc', s(64), s(65), 'ab cd', 'a/bc', 'A_b-9', 7, null, ABSENT],
   name: [...strs(1, 128), ABSENT, undefined],
-  url: ['http://127.0.0.1:1', 'https://x', 'http://a/b', 'http://a b', 'http://' + s(249), 'http://' + s(250), 'http://' + astral(249), 'http://' + astral(250), '', 5, ABSENT],
+  url: [
+    'http://127.0.0.1:1', 'https://x', 'http://a/b', 'http://a b', 'http://' + s(247) + ':1', 'http://' + s(248) + ':1', 'http://' + astral(249), 'http://' + astral(250), '', 5, ABSENT,
+    ...HOSTILE_URLS, 'http://[::1]:9', 'http://localhost:1234', 'http://192.168.1.20:1234'
+  ],
   overflowUrl: ['http://[::1]:9', 'ftp://x', 7, null, ABSENT, undefined],
   host: [...strs(1, 64), ABSENT],
   port: [...ints(1, 65535), ABSENT],
@@ -131,6 +136,8 @@ describe('checkRegistryResponse agrees with registryResponseSchema', () => {
 
 describe('isPeerUrl agrees with peerUrlSchema', () => {
   it.each(entryValues.url!.filter((v) => v !== ABSENT))('on %j', (v) => expect(isPeerUrl(v)).toBe(peerUrlSchema.safeParse(v).success))
+  // A peer puts an entry's URL in the link header it dials with; U+202E there killed it (ERR_INVALID_CHAR).
+  it.each(HOSTILE_URLS)('refuses %j, which is no URL a peer writes', (v) => expect(isPeerUrl(v)).toBe(false))
 })
 
 const health = () => ({
