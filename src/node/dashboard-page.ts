@@ -17,6 +17,7 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'"
 ].join('; ')
 
+/** The peer's name goes in a <bdi>: a bidi override in it would turn the footer's words around. */
 export const renderDashboard = (self: PeerEntry, ports: [number, number]): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>peer-plan mesh</title>
@@ -45,7 +46,7 @@ export const renderDashboard = (self: PeerEntry, ports: [number, number]): strin
     <h3>This page</h3><ol id="connection-log" class="log"></ol></section>
 </div>
 </main>
-<footer class="muted">Served by ${esc(self.name)} at <code>${esc(self.url)}</code> · the same list as JSON: <a href="/registry">/registry</a></footer>
+<footer class="muted">Served by <bdi>${esc(self.name)}</bdi> at <code>${esc(self.url)}</code> · the same list as JSON: <a href="/registry">/registry</a></footer>
 <noscript>This page needs JavaScript; <a href="/registry">/registry</a> has the peers as JSON.</noscript>
 </body></html>
 `

@@ -4,7 +4,7 @@
  * each one did, the timings) and a short log of its own connection changes.
  */
 import type { Mesh, StatusEvent } from '../mesh.js'
-import { clock, el, ms, span } from './dom.js'
+import { bdi, clock, el, ms, span } from './dom.js'
 
 /** Lines of this page's own connection log. */
 const LOG_LINES = 30
@@ -50,7 +50,7 @@ export class ConnectionSection {
     status.textContent = m.status
     status.className = `pill ${m.status === 'connected' ? 'live' : m.status === 'offline' ? 'gone' : 'suspect'}`
     const cur = m.current
-    const where = cur ? `${cur.name} (${cur.url})` : m.currentUrl || 'no peer'
+    const where = cur ? [bdi(cur.name), ' (', bdi(cur.url), ')'] : [bdi(m.currentUrl || 'no peer')]
     const retry = m.status === 'offline' && this.retryAt ? `, retrying in ${Math.max(0, (this.retryAt - Date.now()) / 1000).toFixed(1)} s` : ''
     const verb = m.status === 'connected' ? 'reading the directory live from' : m.status === 'connecting' ? 'attaching to' : 'lost'
     statusDetail.replaceChildren(`${verb} `, el('b', where), `${retry} \u00b7 found via `, el('b', m.via), ` in ${ms(m.timings.peersKnown)}`)

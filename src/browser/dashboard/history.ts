@@ -5,7 +5,7 @@
  */
 import type { MeshEvent } from '../../shared/mesh-events.js'
 import type { Mesh } from '../mesh.js'
-import { clock, el, patchChildren, span } from './dom.js'
+import { bdi, clock, el, patchChildren, span } from './dom.js'
 
 /** Events shown; the peers keep 200 each. */
 const SHOWN = 200
@@ -61,24 +61,24 @@ export class HistorySection {
   }
 
   private describe(e: MeshEvent): (Node | string)[] {
-    const who = el('b', this.nameOf(e.peer, e.name))
+    const who = el('b', bdi(this.nameOf(e.peer, e.name)))
     switch (e.kind) {
       case 'peer-joined':
-        return ['peer ', who, ' joined ', span('muted', e.detail ?? '')]
+        return ['peer ', who, ' joined ', span('muted', bdi(e.detail ?? ''))]
       case 'peer-left':
         return ['peer ', who, ' left the mesh']
       case 'peer-returned':
         return ['peer ', who, ' is back']
       case 'agent-joined':
-        return ['agent ', el('b', e.detail ?? '?'), ' registered on ', who]
+        return ['agent ', el('b', bdi(e.detail ?? '?')), ' registered on ', who]
       case 'agent-workspace':
-        return ['agent ', el('b', e.detail ?? '?'), ' on ', who]
+        return ['agent ', el('b', bdi(e.detail ?? '?')), ' on ', who]
       case 'agent-left':
-        return ['agent ', el('b', e.detail ?? '?'), ' left ', who]
+        return ['agent ', el('b', bdi(e.detail ?? '?')), ' left ', who]
       case 'room-appeared':
-        return ['room ', el('b', e.detail ?? '?'), ' appeared on ', who]
+        return ['room ', el('b', bdi(e.detail ?? '?')), ' appeared on ', who]
       case 'messages':
-        return [who, ' \u2192 ', el('b', this.nameOf(e.to ?? '', e.detail ?? '?')), `: ${e.count ?? 1} message${e.count === 1 ? '' : 's'}`]
+        return [who, ' \u2192 ', el('b', bdi(this.nameOf(e.to ?? '', e.detail ?? '?'))), `: ${e.count ?? 1} message${e.count === 1 ? '' : 's'}`]
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import type { PeerEntry } from '../../shared/schema.js'
 import type { Mesh } from '../mesh.js'
-import { ago, duration, el, patchChildren, span } from './dom.js'
+import { ago, bdi, duration, el, patchChildren, span } from './dom.js'
 import type { PeerPoller } from './poller.js'
 
 /** How long a peer that left stays in the table. */
@@ -61,7 +61,7 @@ export class PeersSection {
     if (!agents.length) return el('td', span('muted', 'none'), { class: 'agents' })
     return el(
       'td',
-      agents.map((a) => el('div', [el('b', a.client), a.version ? ` ${a.version}` : '', span('muted', ` ${a.transport}${a.ready ? '' : ', starting'}`)], { class: 'agent', 'data-session': a.session })),
+      agents.map((a) => el('div', [el('b', bdi(a.client)), a.version ? ' ' : '', a.version ? bdi(a.version) : '', span('muted', ` ${a.transport}${a.ready ? '' : ', starting'}`)], { class: 'agent', 'data-session': a.session })),
       { class: 'agents' }
     )
   }
@@ -69,7 +69,7 @@ export class PeersSection {
   private roomsCell(p: PeerEntry): HTMLElement {
     const open = p.rooms ?? []
     const stored = (p.storedRooms ?? []).filter((r) => !open.includes(r)).length
-    return el('td', [...open.map((r) => span('chip', r)), stored ? span('muted', ` +${stored} on disk`) : null, !open.length && !stored ? span('muted', '-') : null], { class: 'rooms' })
+    return el('td', [...open.map((r) => span('chip', bdi(r))), stored ? span('muted', ` +${stored} on disk`) : null, !open.length && !stored ? span('muted', '-') : null], { class: 'rooms' })
   }
 
   private row(p: PeerEntry, now: number): HTMLElement {
@@ -77,15 +77,15 @@ export class PeersSection {
     const workspaces = [...new Set((p.agents ?? []).map((a) => a.workspace).filter(Boolean))]
     const current = p.id === this.mesh.current?.id
     const who = el('td', [
-      el('div', [el('b', p.name), current ? span('chip here', 'this page reads it') : null]),
-      el('div', [el('a', p.url, { href: `${p.url}/` }), ` \u00b7 pid ${p.pid} \u00b7 v${p.version}`], { class: 'muted small' })
+      el('div', [el('b', bdi(p.name)), current ? span('chip here', 'this page reads it') : null]),
+      el('div', [el('a', bdi(p.url), { href: `${p.url}/` }), ` \u00b7 pid ${p.pid} \u00b7 v`, bdi(p.version)], { class: 'muted small' })
     ])
     return el(
       'tr',
       [
         who,
         this.agentsCell(p),
-        el('td', workspaces.length ? workspaces.join(', ') : span('muted', '-'), { class: 'workspace' }),
+        el('td', workspaces.length ? workspaces.flatMap((w, i) => (i ? [', ', bdi(w!)] : [bdi(w!)])) : span('muted', '-'), { class: 'workspace' }),
         this.roomsCell(p),
         el('td', duration(now - p.startedAt), { class: 'age', title: new Date(p.startedAt).toLocaleString() }),
         el('td', [span(`pill ${h.state}`, h.state), el('div', h.detail, { class: 'muted small' })], { class: 'health' })

@@ -4,7 +4,7 @@
  * as a bare AbstractType; it is read as the kind its first live item says. Reading never writes.
  */
 import * as Y from 'yjs'
-import { el, span } from './dom.js'
+import { bdi, el, span } from './dom.js'
 
 /** Characters shown per shared type; a room may hold up to 32 MiB. */
 const MAX_SHOWN = 64 * 1024
@@ -29,9 +29,24 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 
 const sizeOf = (t: Shown): string => (t instanceof Y.Text ? count(t.length, 'char') : t instanceof Y.Map ? count(t.size, 'key') : count(t.length, 'item'))
 
+/**
+ * A map or array as plain data. Not Y.Map's toJSON(): it fills a `{}`, where a key `__proto__` sets the
+ * object's prototype instead of adding a key, so the page showed such a key nowhere (while the size said
+ * it was there). A null-prototype object takes it as an ordinary key.
+ */
+const plain = (v: unknown): unknown => {
+  if (v instanceof Y.Map) {
+    const out: Record<string, unknown> = Object.create(null)
+    for (const [k, x] of v.entries()) out[k] = plain(x)
+    return out
+  }
+  if (v instanceof Y.Array) return v.toArray().map(plain)
+  return v instanceof Y.AbstractType ? v.toJSON() : v
+}
+
 const textOf = (t: Shown): string => {
   if (t instanceof Y.Text || t instanceof Y.XmlFragment) return t.toString()
-  return JSON.stringify(t.toJSON(), null, 2)
+  return JSON.stringify(plain(t), null, 2)
 }
 
 const clip = (s: string): string => (s.length <= MAX_SHOWN ? s : `${s.slice(0, MAX_SHOWN)}\n… ${s.length - MAX_SHOWN} more characters`)
@@ -58,6 +73,6 @@ export const renderDoc = (doc: Y.Doc): HTMLElement[] => {
   const types = sharedTypes(doc)
   if (!types.length) return [el('p', 'empty: nothing written to this room yet', { class: 'muted' })]
   return types.map((t) =>
-    el('section', [el('header', [el('b', t.name), span('chip', t.kind), span('muted', t.size)]), el('pre', t.text)], { class: 'shared-type', 'data-type': t.name, 'data-kind': t.kind })
+    el('section', [el('header', [el('b', bdi(t.name)), span('chip', t.kind), span('muted', t.size)]), el('pre', t.text)], { class: 'shared-type', 'data-type': t.name, 'data-kind': t.kind })
   )
 }

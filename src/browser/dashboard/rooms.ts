@@ -5,7 +5,7 @@
  */
 import { roomRows } from '../../shared/rooms.js'
 import type { Mesh, RoomHandle } from '../index.js'
-import { el, patchChildren, span } from './dom.js'
+import { bdi, el, patchChildren, span } from './dom.js'
 import { renderDoc } from './room-view.js'
 
 /** Redraws of the shown room wait this long, so a burst of edits costs one. */
@@ -45,7 +45,7 @@ export class RoomsSection {
       this.list,
       rows.map((r) => {
         const open = r.openOn.map((id) => names.get(id) ?? id)
-        const button = el('button', [el('b', r.room), span('muted', open.length ? `open on ${open.join(', ')}` : 'idle'), r.stored ? span('chip', 'on disk') : null], { type: 'button' })
+        const button = el('button', [el('b', bdi(r.room)), span('muted', open.length ? ['open on ', ...open.flatMap((n, i) => (i ? [', ', bdi(n)] : [bdi(n)]))] : 'idle'), r.stored ? span('chip', 'on disk') : null], { type: 'button' })
         button.addEventListener('click', () => this.show(r.room))
         return el('li', button, { 'data-room': r.room, class: r.room === this.shown?.name ? 'current' : '' })
       })
