@@ -71,7 +71,9 @@ const BASE = {
   // Rooms over 1 MiB: a client's catch-up after an outage, and a room link's first sync (test/rooms-large.test.ts).
   roomsLarge: [23960, 23961],
   // A tool's connection to another peer's room, shown a link proof (test/room-dial.test.ts); the last a stand-in.
-  roomDial: [23970, 23973]
+  roomDial: [23970, 23973],
+  // A Vite dev server, the stand-in peer it follows and the services that stand-in lists (test/vite-relay.test.ts).
+  viteRelayAttacks: [23990, 23999]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
