@@ -17,7 +17,7 @@ import { createLogger } from '../node/log.js'
 import { loadMeshKey } from '../node/mesh-key.js'
 import { MeshFollower, meshConfig, type FollowerOptions } from './mesh-follower.js'
 import { pageRefusal } from './page-guard.js'
-import { relayHttp, relayPath, WsRelay } from './relay.js'
+import { refuseUpgrade, relayHttp, relayPath, WsRelay } from './relay.js'
 
 export interface PeerPlanOptions extends FollowerOptions {
   /** Where the routes live on the dev server; default '/api' (`/api/registry`, `/api/peer/<port>/...`). */
@@ -62,7 +62,7 @@ const upgradeHandler = (base: string, follower: MeshFollower, host: Host, relay:
   const target = relayPath(base, req.url ?? '/')
   if (!target) return // Vite's own (HMR) or another plugin's
   const why = pageRefusal(req, host.allowedHosts()) ?? (follower.servesPort(target.port) ? null : `no peer of the mesh on port ${target.port}`)
-  if (why) return void socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\nX-Peer-Plan-Error: ${why}\r\n\r\n`)
+  if (why) return refuseUpgrade(socket, '403 Forbidden', why)
   relay.handle(req, socket, head, target.port, target.rest)
 }
 

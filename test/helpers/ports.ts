@@ -75,7 +75,9 @@ const BASE = {
   // Real peers, and a loopback server playing hostile entries' URLs (test/browser/dashboard-hostile.test.ts).
   dashboardHostile: [23980, 23989],
   // Peers sent a directory entry whose URL no peer writes (test/entry-url.test.ts).
-  entryUrl: [23990, 23993]
+  entryUrl: [23990, 23993],
+  // A Vite dev server, the stand-in peer it follows and the services that stand-in lists (test/vite-relay.test.ts).
+  viteRelayAttacks: [23850, 23859]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
