@@ -26,9 +26,10 @@ export const MAX_LISTED_PEERS = 4096
  * nothing else. It was any run of characters but `/` and white space, and a red-team entry whose URL
  * ended in U+202E was taken by every peer, which then put it in its link header when it dialled and
  * died of Node's ERR_INVALID_CHAR (one bad entry took the mesh down); a query, quotes or `<>` were
- * taken too, and a page asked `${url}/events` of a URL with a query in it.
+ * taken too, and a page asked `${url}/events` of a URL with a query in it. The port is 1-65535: one
+ * past it (http://x:99999) is no URL to `new URL`, which threw in the Vite plugin's relay.
  */
-export const PEER_URL_PATTERN = /^http:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/
+export const PEER_URL_PATTERN = /^http:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/
 export const PEER_URL_MAX = 256
 
 type Obj = Record<string, unknown>

@@ -17,8 +17,8 @@ const entry = () => ({
 })
 
 const s = (n: number) => 'x'.repeat(n)
-/** What the old rule (anything but `/` and white space) let through: a bidi override, a query, quotes and angle brackets, no port. */
-const HOSTILE_URLS = ['http://127.0.0.1:1\u202e', 'http://127.0.0.1:1?x', 'http://127.0.0.1:1#x', `http://127.0.0.1:1"'<>`, 'http://127.0.0.1', 'http://127.0.0.1:1\\x', 'http://u@127.0.0.1:1']
+/** What the old rule (anything but `/` and white space) let through: a port no URL has, a bidi override, a query, quotes and angle brackets, no port. */
+const HOSTILE_URLS = ['http://x:99999', 'http://x:65536', 'http://x:0', 'http://x:01', 'http://127.0.0.1:1\u202e', 'http://127.0.0.1:1?x', 'http://127.0.0.1:1#x', `http://127.0.0.1:1"'<>`, 'http://127.0.0.1', 'http://127.0.0.1:1\\x', 'http://u@127.0.0.1:1']
 const ints = (min: number, max: number) => [min - 1, min, max, max + 1, 1.5, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]
 // Astral characters and lone surrogates too: zod counts a length in code points, not UTF-16 units.
 const astral = (n: number) => '\u{1F600}'.repeat(n)
@@ -34,7 +34,7 @@ const entryValues: Record<string, unknown[]> = {
   name: [...strs(1, 128), ABSENT, undefined],
   url: [
     'http://127.0.0.1:1', 'https://x', 'http://a/b', 'http://a b', 'http://' + s(247) + ':1', 'http://' + s(248) + ':1', 'http://' + astral(249), 'http://' + astral(250), '', 5, ABSENT,
-    ...HOSTILE_URLS, 'http://[::1]:9', 'http://localhost:1234', 'http://192.168.1.20:1234'
+    ...HOSTILE_URLS, 'http://[::1]:9', 'http://localhost:1234', 'http://192.168.1.20:1234', 'http://x:65535'
   ],
   overflowUrl: ['http://[::1]:9', 'ftp://x', 7, null, ABSENT, undefined],
   host: [...strs(1, 64), ABSENT],
