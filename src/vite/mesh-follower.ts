@@ -75,8 +75,9 @@ export class MeshFollower {
 
   /** Is a loopback peer of the followed directory serving on this port? (the relay's only targets) */
   servesPort(port: number): boolean {
-    // The entry check lets through URLs that URL cannot parse (http://x:99999): a throw here was a 500
-    // on HTTP and, in the upgrade handler, an uncaught exception that ended the dev server.
+    // The entry check let through URLs that URL cannot parse (http://x:99999) until 4394f6a; kept as a
+    // guard, since a throw here was a 500 on HTTP and, in the upgrade handler, an uncaught exception
+    // that ended the dev server.
     const on = (url: string | undefined) => {
       if (!url || !URL.canParse(url)) return false
       const u = new URL(url)
