@@ -148,9 +148,11 @@ describe('the WebSocket relay against ports that are no peers', () => {
   it("passes on the 101's handshake headers only, and the client's early bytes only after it", async () => {
     const scope = testScope()
     let seen = ''
+    let beforeSwitch = ''
     await service(scope, BEHIND, (s) => {
       s.on('data', (d) => (seen += d.toString('latin1')))
-      s.once('data', () => s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSet-Cookie: sid=tossed; Domain=localhost\r\nSec-WebSocket-Accept: abc\r\nSec-WebSocket-Protocol: peer-plan\r\n\r\n'))
+      // The 101 a moment after the request: early bytes relayed with the request would be here by then.
+      s.once('data', () => setTimeout(() => ((beforeSwitch = seen), s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSet-Cookie: sid=tossed; Domain=localhost\r\nSec-WebSocket-Accept: abc\r\nSec-WebSocket-Protocol: peer-plan\r\n\r\n')), 100))
     })
     await bareRelay(scope, new WsRelay())
     const got = await exchange(BARE, upgrade('/api/peer/x/room') + 'EARLY', (text, c) => text.includes('\r\n\r\n') && c.end())
@@ -158,6 +160,8 @@ describe('the WebSocket relay against ports that are no peers', () => {
     expect(got).toMatch(/Sec-WebSocket-Accept: abc\r\n/)
     expect(got).toMatch(/Sec-WebSocket-Protocol: peer-plan\r\n/)
     expect(got).not.toMatch(/Set-Cookie/i)
+    expect(beforeSwitch).toMatch(/^GET \/room HTTP\/1\.1\r\n/)
+    expect(beforeSwitch).not.toContain('EARLY')
     await waitFor(() => seen.endsWith('EARLY'), 'the early bytes to follow the switch')
   })
 
