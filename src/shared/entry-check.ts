@@ -103,7 +103,12 @@ const objectOf = (fields: Record<string, Field>): Check => {
 
 const req = (check: Check): Field => ({ check })
 const opt = (check: Check): Field => ({ check, optional: true })
-const peerUrl = matching(PEER_URL_PATTERN, PEER_URL_MAX)
+/**
+ * The pattern, and a URL a parser takes: the pattern alone takes hosts no parser does (`[:::::]`,
+ * `999.999.999.999`), and ws's client throws on such a URL as it is made, uncaught in a peer that
+ * dials it (a browser's WebSocket throws too).
+ */
+const peerUrl: Check = (v) => (matching(PEER_URL_PATTERN, PEER_URL_MAX)(v) && URL.canParse(v as string) ? OK(v) : null)
 
 const agentInfo = objectOf({
   session: req(str(1, 64)),

@@ -33,7 +33,7 @@ export const agentInfoSchema = z.object({
 export type AgentInfo = z.infer<typeof agentInfoSchema>
 
 /** A peer's base URL (http://host:port), as entries carry it. */
-export const peerUrlSchema = z.string().check(z.maxLength(PEER_URL_MAX), z.regex(PEER_URL_PATTERN))
+export const peerUrlSchema = z.string().check(z.maxLength(PEER_URL_MAX), z.regex(PEER_URL_PATTERN), z.refine((v) => URL.canParse(v)))
 
 export const peerEntrySchema = z.object({
   id: z.string().check(z.regex(PEER_ID_PATTERN)),

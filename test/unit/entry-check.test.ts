@@ -17,8 +17,8 @@ const entry = () => ({
 })
 
 const s = (n: number) => 'x'.repeat(n)
-/** What the old rule (anything but `/` and white space) let through: a port no URL has, a bidi override, a query, quotes and angle brackets, no port. */
-const HOSTILE_URLS = ['http://x:99999', 'http://x:65536', 'http://x:0', 'http://x:01', 'http://127.0.0.1:1\u202e', 'http://127.0.0.1:1?x', 'http://127.0.0.1:1#x', `http://127.0.0.1:1"'<>`, 'http://127.0.0.1', 'http://127.0.0.1:1\\x', 'http://u@127.0.0.1:1']
+/** What the old rule (anything but `/` and white space) let through: hosts and a port no URL parser takes, a bidi override, a query, quotes and angle brackets, no port. */
+const HOSTILE_URLS = ['http://[:::::]:1', 'http://999.999.999.999:1', 'http://1.2.3.4.5:1', 'http://x:99999', 'http://x:65536', 'http://x:0', 'http://x:01', 'http://127.0.0.1:1\u202e', 'http://127.0.0.1:1?x', 'http://127.0.0.1:1#x', `http://127.0.0.1:1"'<>`, 'http://127.0.0.1', 'http://127.0.0.1:1\\x', 'http://u@127.0.0.1:1']
 const ints = (min: number, max: number) => [min - 1, min, max, max + 1, 1.5, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]
 // Astral characters and lone surrogates too: zod counts a length in code points, not UTF-16 units.
 const astral = (n: number) => '\u{1F600}'.repeat(n)
