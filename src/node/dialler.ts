@@ -8,7 +8,7 @@ import type * as Y from 'yjs'
 import { backoffMs } from '../shared/backoff.js'
 import type { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
-import { DirectoryLink } from './directory-link.js'
+import { openLink } from './directory-link.js'
 import type { Keepalive } from './keepalive.js'
 import type { KnownPeers } from './known-peers.js'
 import type { Logger } from './log.js'
@@ -92,7 +92,7 @@ export class Dialler {
       this.deps.log.warn(`not dialling ${target.url}: outside ${this.deps.scope} scope`)
       return void this.backOff(id, 30000, 30000)
     }
-    record.link = new DirectoryLink({
+    const link = openLink({
       selfId: this.deps.self.id,
       targetId: id,
       url: target.url,
@@ -113,7 +113,9 @@ export class Dialler {
         this.deps.log.debug(`link to ${target.name} down: ${reason}`)
         this.deps.onLinkDown(target, reason)
       }
-    })
+    }, this.deps.log)
+    if (!link) return void this.backOff(id, 30000, 30000)
+    record.link = link
   }
 
   outboundCount(): number {

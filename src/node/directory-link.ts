@@ -9,6 +9,7 @@ import type * as Y from 'yjs'
 import { DIRECTORY_ROOM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import { encodeSyncStep1, encodeUpdate, handleMessage } from '../shared/wire.js'
 import type { Keepalive } from './keepalive.js'
+import type { Logger } from './log.js'
 import { checkProof, LINK_HEADER, PROOF_HEADER, signLink } from './link-auth.js'
 import { MAX_ROOM_PAYLOAD_BYTES } from './room-limits.js'
 import { toUint8 } from './ws-bytes.js'
@@ -129,5 +130,20 @@ export class DirectoryLink {
   /** Resolves once everything queued on the socket has been handed to the kernel, or after maxMs. */
   drain(maxMs: number): Promise<void> {
     return drainSockets(() => [this.ws], maxMs)
+  }
+}
+
+/**
+ * A link, or null when ws will not make one: it throws from its constructor on an address it cannot
+ * parse or a header it cannot send. The entry rule keeps such URLs out of the directory (two did get
+ * in, and each took down every peer that dialled it); this keeps whatever a future field lets through
+ * one failed dial, not an uncaught exception.
+ */
+export const openLink = (opts: LinkOptions, log: Logger): DirectoryLink | null => {
+  try {
+    return new DirectoryLink(opts)
+  } catch (err) {
+    log.warn(`cannot dial ${JSON.stringify(opts.url.slice(0, 300))}: ${(err as Error).message.slice(0, 200)}`)
+    return null
   }
 }

@@ -14,7 +14,7 @@
 import { backoffMs } from '../shared/backoff.js'
 import { directoryMap, type DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
-import { DirectoryLink } from './directory-link.js'
+import { openLink, type DirectoryLink } from './directory-link.js'
 import type { Keepalive } from './keepalive.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
@@ -134,7 +134,7 @@ export class RoomLinks {
   private dial(name: string, l: Linked, target: PeerEntry): void {
     const room = this.opts.rooms.rooms.get(name)
     if (!room) return
-    const link = new DirectoryLink({
+    const link = openLink({
       selfId: this.opts.selfId,
       targetId: target.id,
       url: target.url,
@@ -155,7 +155,8 @@ export class RoomLinks {
         this.opts.log.debug(`room ${name}: link to ${target.name} down: ${reason}`)
         this.retryLater(name, l, target.id)
       }
-    })
+    }, this.opts.log)
+    if (!link) return this.retryLater(name, l, target.id)
     l.links.set(target.id, link)
   }
 
