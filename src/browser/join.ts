@@ -8,6 +8,7 @@ import { bootstrapSource } from './discovery/bootstrap.js'
 import { CACHE_STAGGER_MS, cacheSource, loadCachedUrls } from './discovery/cache.js'
 import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
 import { HeadStart } from './discovery/head-start.js'
+import { KeyProofs } from './discovery/key-proofs.js'
 import { MeshDiscoveryError, raceSources, type Entry, type RaceResult } from './discovery/race.js'
 import { registrySource } from './discovery/registry.js'
 import { scanSource } from './discovery/scan.js'
@@ -51,12 +52,12 @@ export interface JoinOptions {
 }
 
 /** The dev server's source and relay, or null when the page talks to the peers itself. */
-const devServerOf = (options: JoinOptions, timeoutMs: number): { source: Entry; reach: Reach } | null => {
+const devServerOf = (options: JoinOptions, timeoutMs: number, proofs: KeyProofs | null): { source: Entry; reach: Reach } | null => {
   if (!options.devServer) return null
   const dev = options.devServer === true ? {} : options.devServer
   const origin = dev.origin ?? globalThis.location.origin
   const base = dev.base ?? DEV_BASE
-  return { source: devServerSource(origin, base, timeoutMs), reach: devRelay(origin, base) }
+  return { source: devServerSource(origin, base, timeoutMs, proofs), reach: devRelay(origin, base) }
 }
 
 interface JoinPlan {
@@ -71,6 +72,8 @@ interface JoinPlan {
   scanDelayMs: number
   graceMs: number
   token: string | null
+  /** With the token only: the peers that proved the mesh key; the token goes to no other (key-proofs.ts). */
+  proofs: KeyProofs | null
 }
 
 /** The longest a timer waits: a browser runs a longer setTimeout at once. */
@@ -100,12 +103,14 @@ const planJoin = (options: JoinOptions): JoinPlan => {
   }
   const timeoutMs = msOption('timeoutMs', options.timeoutMs, 5000)
   const probeTimeoutMs = msOption('probeTimeoutMs', options.probeTimeoutMs, 400)
-  const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000))
+  const token = tokenOption(options.token)
+  const proofs = token ? new KeyProofs(token) : null
+  const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000), proofs)
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
   const cached = cacheKey ? loadCachedUrls(cacheKey) : []
   const scanDelayMs = msOption('scanDelayMs', options.scanDelayMs, 25)
   const graceMs = msOption('graceMs', options.graceMs, 100)
-  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs, graceMs, token: tokenOption(options.token) }
+  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs, graceMs, token, proofs }
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -115,7 +120,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   // peer, else to the registry endpoint. A bootstrap list is asked all at once, and the dev server is
   // its only source: those get none.
   const head = options.bootstrap?.length || plan.dev ? null : (plan.cached[0] ?? baseUrl(plan.host, plan.ports[0]))
-  const early = head ? new HeadStart(head, plan.cached[0] ? 'cache' : 'registry', plan.probeTimeoutMs) : null
+  const early = head ? new HeadStart(head, plan.cached[0] ? 'cache' : 'registry', plan.probeTimeoutMs, plan.proofs) : null
   const sources = sourcesOf(options, plan, t0)
   // Built while the first answer travels; cheap, since its doc waits for the first attach (mesh.ts).
   const mesh = new Mesh(
@@ -124,6 +129,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
       cacheKey: plan.cacheKey,
       probeTimeoutMs: plan.probeTimeoutMs,
       token: plan.token,
+      proofs: plan.proofs,
       heartbeatMs: 2000,
       startedAt: t0,
       reach: plan.dev?.reach ?? direct,
@@ -139,7 +145,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     const quick = early && (await headAnswer(early, headWaitMs(plan, early, t0), t0))
     // The race would have told of a cache with no record first, as its first attempt.
     if (quick && plan.cacheKey && plan.cached.length === 0) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
-    first = quick ?? (await race(plan, sources, early, t0))
+    first = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
   } catch (err) {
     mesh.destroy()
     throw err
@@ -180,15 +186,15 @@ const headAnswer = (early: HeadStart, ms: number, t0: number): Promise<RaceResul
  * once). `network(registryAt, scanAt, head)`: those two, at those times from the race's origin.
  */
 const sourcesOf = (options: JoinOptions, plan: JoinPlan, origin: number) => {
-  const { host, ports, probeTimeoutMs, dev } = plan
+  const { host, ports, probeTimeoutMs, dev, proofs } = plan
   const network = (registryAt: number, scanAt: number, head: HeadStart | null): Entry[] =>
     dev ? [dev.source] : [
-      { source: registrySource(host, ports[0], probeTimeoutMs, head), startAfterMs: registryAt },
-      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]]), startAfterMs: scanAt }
+      { source: registrySource(host, ports[0], probeTimeoutMs, head, proofs), startAfterMs: registryAt },
+      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]], proofs), startAfterMs: scanAt }
     ]
   const preferred = (head: HeadStart | null): Entry[] => dev ? [] : [
-    ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs)] : []),
-    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, head, origin)] : [])
+    ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs, proofs)] : []),
+    ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, head, origin, proofs)] : [])
   ]
   return { network, preferred }
 }
@@ -208,6 +214,17 @@ const race = async (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early
   } finally {
     early?.release()
   }
+}
+
+/**
+ * Answers came but none proved the key for the page's token: a wrong or stale token, most likely (a
+ * squatter alone looks the same). The page joins as one without a token, which it then shows no one
+ * (key-proofs.ts `disowned`); a page whose token a peer refuses did as much before proofs existed.
+ */
+const tokenless = (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, err: unknown, t0: number): Promise<RaceResult> => {
+  if (!plan.proofs || plan.proofs.unproven === 0) throw err
+  plan.proofs.disowned = true
+  return race(plan, sources, null, t0)
 }
 
 /** The race's winner into the Mesh: its list at once when it brought one, else its synced directory. */

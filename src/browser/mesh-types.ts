@@ -1,5 +1,6 @@
 /** The Mesh's public shapes: its status, events and timings, and what joinMesh gives it. */
 import type { PeerEntry } from '../shared/schema.js'
+import type { KeyProofs } from './discovery/key-proofs.js'
 import type { Attempt } from './discovery/race.js'
 import type { Found, Reach } from './discovery/source.js'
 
@@ -40,6 +41,8 @@ export interface MeshDeps {
   probeTimeoutMs: number
   /** The access token rooms are opened with; null: none (the directory alone is readable). */
   token: string | null
+  /** With the token: the peers that proved the mesh key in this page's life, the only ones shown it. */
+  proofs: KeyProofs | null
   heartbeatMs: number
   /** performance.now() when joinMesh was called: timings count from it. */
   startedAt: number

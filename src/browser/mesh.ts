@@ -10,6 +10,7 @@ import { CLOSE_CODES, DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs, waitMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
+import { NOT_PROVEN, type KeyProofs } from './discovery/key-proofs.js'
 import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { DirectoryList, type ListChange } from './directory-list.js'
@@ -30,6 +31,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
   /** How the first peer was found ('' until joinMesh has one). */
   via: Via | '' = ''
   readonly timings: MeshTimings
+  /** With the token: the peers that proved the mesh key (every source proves the one it finds); only they are shown it. */
+  readonly proofs: KeyProofs | null
   private currentBase = ''
   private currentId = ''
   private reader: DirectoryReader | null = null
@@ -67,6 +70,7 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     super()
     this.timings = timings
     this.directoryToken = deps.token
+    this.proofs = deps.proofs
     this.live.catch(() => {})
   }
 
@@ -103,6 +107,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
    * `this.doc` mirrors, so entries it lacks leave the view too. Events come once each, from `this.doc`.
    */
   attach(found: Found, timeoutMs: number): Promise<void> {
+    if (this.proofs?.disowned) this.directoryToken = null
+    if (this.directoryToken && !this.proofs?.isProven(found.url)) return Promise.reject(new Error(`${found.url}: ${NOT_PROVEN}`))
     this.dropReader()
     const mirrored = this.attached
     this.attached = true
@@ -214,13 +220,14 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.failing = true
     const t0 = performance.now()
     const lost = this.currentBase
+    this.proofs?.forget(lost)
     this.dropReader()
     this.setStatus({ status: 'reconnecting', detail: reason })
     for (let attempt = 0; !this.destroyed; attempt++) {
       const candidates = failoverCandidates(this.peers.map((p) => p.url), lost, attempt)
       let found: Found | null = null
       try {
-        found = await firstHealthy(candidates, this.life.signal, this.deps.probeTimeoutMs, this.deps.reach)
+        found = await firstHealthy(candidates, this.life.signal, this.deps.probeTimeoutMs, this.deps.reach, this.proofs)
       } catch {
         found = await this.deps.rediscover(this.life.signal).catch(() => null)
       }
@@ -231,7 +238,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
           this.failing = false
           return
         } catch {
-          // That peer died between answering and syncing: go round again.
+          // That peer died between answering and syncing: go round again (it proves the key again first).
+          this.proofs?.forget(found.url)
         }
       }
       if (this.destroyed) break

@@ -8,9 +8,11 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
+import { backoffMs, waitMs } from '../shared/backoff.js'
 import { CLOSE_CODES, isValidRoomName } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
-import { isFinalClose, roomErrorFor, RoomNameError, type RoomError } from './errors.js'
+import type { KeyProofs } from './discovery/key-proofs.js'
+import { AccessTokenError, isFinalClose, roomErrorFor, RoomNameError, type RoomError } from './errors.js'
 import type { Mesh, StatusEvent } from './mesh.js'
 
 export interface OpenOptions {
@@ -52,23 +54,54 @@ interface Link {
   token: string | null
   presence: boolean
   refused: (e: RoomError) => void
+  /**
+   * With the token: the socket opens only once the peer has proved the key (key-proofs.ts), and after a
+   * close it is reopened by `lost` (which proves it again), never by y-websocket on its own: a process
+   * that took a dead peer's port would have been shown the token on the next retry.
+   */
+  gate: { proven: boolean; lost: () => void } | null
 }
 
-const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused }: Link) => {
+const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused, gate }: Link) => {
   const provider = new WebsocketProvider(wsBase(url), room, doc, {
     disableBc: true,
     maxBackoffTime: 1000,
     protocols: tokenProtocols(token),
-    connect: isValidRoomName(room),
-    shouldReconnect: (event) => !isFinalClose(event.code)
+    connect: isValidRoomName(room) && (!gate || gate.proven),
+    shouldReconnect: (event) => !isFinalClose(event.code) && !gate
   })
   // Before the socket opens: a provider sends its awareness state on open only when there is one.
   if (!presence) provider.awareness.setLocalState(null)
   provider.on('connection-close', (event) => {
     const err = event && roomErrorFor(room, event.code, event.reason)
     if (err) refused(err)
+    else if (event && gate) gate.lost()
   })
   return provider
+}
+
+/** How long a room's peer may take to prove the key before it is asked again. */
+const PROVE_TIMEOUT_MS = 2000
+
+/**
+ * Proves `url` (again), then opens `provider`'s socket; retried with backoff while the peer does not
+ * answer, until `stop` says the provider is no longer wanted (moved, refused, destroyed). After a lost
+ * connection (`afterClose`) it first waits, as y-websocket would have: a peer killed that moment may
+ * still take a connection it then resets.
+ */
+const proveThenConnect = async (proofs: KeyProofs, mesh: Mesh, url: string, provider: WebsocketProvider, stop: () => boolean, signal: AbortSignal, afterClose: boolean) => {
+  proofs.forget(url)
+  for (let attempt = 0; !stop(); attempt++) {
+    if (afterClose && attempt === 0) await waitMs(100 + backoffMs(0, 250, 5000), signal)
+    if (stop()) return
+    try {
+      await proofs.prove(url, mesh.reach, PROVE_TIMEOUT_MS, signal)
+      if (!stop()) provider.connect()
+      return
+    } catch {
+      await waitMs(backoffMs(attempt, 250, 5000), signal)
+    }
+  }
 }
 
 export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHandle => {
@@ -87,12 +120,22 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
     // Not disconnect(): this runs inside y-websocket's close handler, which finishes the close itself.
     provider.shouldConnect = false
   }
+  const life = new AbortController()
+  const proofs = mesh.token ? mesh.proofs : null
   const open = () => {
-    const p = connect(mesh.reach(peer), room, doc, { token: mesh.token, presence, refused })
+    const url = peer
+    const stop = () => life.signal.aborted || error !== null || provider !== p
+    const reprove = (afterClose: boolean) => void proveThenConnect(proofs!, mesh, url, p, stop, life.signal, afterClose)
+    const gate = proofs && { proven: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), lost: () => reprove(true) }
+    const p: WebsocketProvider = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate })
     p.on('sync', (synced: boolean) => synced && settle.resolve())
+    // Run once `provider` is p: until then `stop` would say it is no longer wanted.
+    if (gate && !gate.proven && !proofs.disowned && isValidRoomName(room)) queueMicrotask(() => reprove(false))
     return p
   }
   let provider = open()
+  // No peer proved the key for the page's token (key-proofs.ts): it is shown to none, and no room opens.
+  if (proofs?.disowned) refused(new AccessTokenError(room, CLOSE_CODES.accessToken, `room ${room}: wrong access token (no peer proved the mesh key for it)`))
   if (!isValidRoomName(room)) refused(new RoomNameError(room, CLOSE_CODES.roomName, `${JSON.stringify(room)} is not a room name: 1-128 of [A-Za-z0-9._-], not starting with . - or _`))
   const move = () => {
     const next = mesh.currentUrl
@@ -123,6 +166,7 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
       return error
     },
     destroy: () => {
+      life.abort()
       mesh.off('peer-removed', onRemoved)
       mesh.off('status', onStatus)
       provider.destroy()

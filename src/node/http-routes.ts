@@ -4,13 +4,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EventsResponse } from '../shared/mesh-events.js'
+import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
 import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
 import { ASSET_FILES, type BrowserAssets } from './browser-assets.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
 import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
 
-/** Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token. */
-export type Route = (res: ServerResponse, head: boolean, person: boolean, query: URLSearchParams) => void
+/**
+ * Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token;
+ * `host`: its Host header, which the Host check has already taken.
+ */
+export type Route = (res: ServerResponse, head: boolean, person: boolean, query: URLSearchParams, host: string) => void
 
 /** Answers a POST; it reads (and bounds) the body itself. */
 export type PostRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -22,6 +26,8 @@ export interface RouteSources {
   registry(person: boolean): RegistryResponse
   /** The recent history after seq `after`; people only (event-log.ts). */
   events(after: number): EventsResponse
+  /** This peer's proof of the mesh key for a page's nonce and the base URL it asked (shared/peer-proof.ts). */
+  proof(nonce: string, base: string): string
   dashboardHtml: string
   /** Browser bundles by path, read on first request. */
   assets: BrowserAssets
@@ -32,10 +38,24 @@ const answerJson = (res: ServerResponse, head: boolean, status: number, body: un
   res.end(head ? undefined : JSON.stringify(body))
 }
 
-const json =
-  (body: (person: boolean) => unknown): Route =>
-  (res, head, person) =>
-    answerJson(res, head, 200, body(person))
+/**
+ * /health and /registry: JSON, and with `?proof=<nonce>` the peer's proof of the mesh key for that nonce
+ * and the URL the page asked (shared/peer-proof.ts), spliced into the encoded object: the answer
+ * without the query is byte for byte what it always was, and costs nothing more.
+ */
+const proved =
+  (body: (person: boolean) => object, proof: RouteSources['proof']): Route =>
+  (res, head, person, query, host) => {
+    const nonce = query.get(PROOF_PARAM)
+    if (nonce === null) return answerJson(res, head, 200, body(person))
+    if (!isProofNonce(nonce)) {
+      const why = 'proof must be 32 lowercase hex digits (a fresh nonce)'
+      return void res.writeHead(400, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': why }).end(head ? undefined : JSON.stringify({ error: why }))
+    }
+    const text = JSON.stringify(body(person))
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(head ? undefined : `${text.slice(0, -1)},"${PROOF_PARAM}":"${proof(nonce, `http://${host}`)}"}`)
+  }
 
 /** GET /events?after=N: room names and who messaged whom are for people, as rooms are. */
 const eventsRoute =
@@ -56,8 +76,8 @@ const fixed =
 
 export const buildRoutes = (src: RouteSources): Map<string, Route> => {
   const routes = new Map<string, Route>([
-    ['/health', json(src.health)],
-    ['/registry', json(src.registry)],
+    ['/health', proved(src.health, src.proof)],
+    ['/registry', proved(src.registry, src.proof)],
     ['/events', eventsRoute(src.events)],
     ['/', fixed({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DASHBOARD_CSP, 'Referrer-Policy': 'no-referrer' }, src.dashboardHtml)],
     // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
@@ -67,7 +87,7 @@ export const buildRoutes = (src: RouteSources): Map<string, Route> => {
     routes.set(path, (res, head) => {
       const body = src.assets.get(path)
       if (!body) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end(head ? undefined : 'Not built\n')
-      fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body)(res, head, false, new URLSearchParams())
+      fixed({ 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length }, body)(res, head, false, new URLSearchParams(), '')
     })
   }
   return routes
@@ -110,5 +130,6 @@ export const createRequestHandler =
     if (!route) return refuse(req, res, 404, 'Not found')
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(req, res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
     if (hasBody(req)) return refuse(req, res, 413, TOO_LARGE)
-    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search))
+    // The Host check above took req.headers.host, so it is there.
+    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search), req.headers.host ?? '')
   }

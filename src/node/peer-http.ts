@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream'
 import type { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import type { AccessCheck } from './access.js'
+import { peerProof } from './access-token.js'
 import { BrowserAssets } from './browser-assets.js'
 import type { PeerConfig } from './config.js'
 import { renderDashboard } from './dashboard-page.js'
@@ -61,6 +62,7 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
     health: w.health,
     registry: (person) => ({ self: entry.id, peers: (person ? w.view : w.strangerView).peers() }),
     events: (after) => w.events.since(after),
+    proof: (nonce, base) => peerProof(w.access.token, nonce, base),
     dashboardHtml: renderDashboard(entry, config.ports),
     assets: new BrowserAssets(log)
   })

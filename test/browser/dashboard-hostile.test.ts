@@ -67,6 +67,8 @@ const stage = async (): Promise<Stage> => {
   const args = ['--ports', `${P}-${P + 5}`, '--no-mdns']
   const peers = await Promise.all([0, 1].map((i) => spawnPeer({ home, args: [...args, '--name', `${tight(`peer${i}`)}${RLO}x`] })))
   const [alpha, beta] = peers as [PeerProc, PeerProc]
+  // A compromised holder of the key: it proves the key to the page, which then reads its history.
+  for (const s of servers) s.token = alpha.token
   await waitFor(() => allSee(peers, peers.map((p) => p.id)), 'the mesh to converge')
   const key = Buffer.from(readFileSync(join(home, 'mesh.key'), 'utf8').trim(), 'hex')
   const insider = await directoryClient(alpha.url, { key, selfId: 'insider0', targetId: alpha.id })

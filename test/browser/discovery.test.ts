@@ -137,7 +137,7 @@ describe('joinMesh() discovery in real Chromium', () => {
       const answer = await (await fetch(`${base}/registry`)).json()
       const gone = { ...answer.peers[0], id: 'gone0000', name: 'gone', url: 'http://127.0.0.1:1', port: 1 }
       const found = { url: base, id: answer.self, peers: [...answer.peers, gone] }
-      const deps = { cacheKey: null, probeTimeoutMs: 400, token: null, heartbeatMs: 60_000, startedAt: performance.now(), reach: (u: string) => u, rediscover: () => Promise.reject(new Error('none')) }
+      const deps = { cacheKey: null, probeTimeoutMs: 400, token: null, proofs: null, heartbeatMs: 60_000, startedAt: performance.now(), reach: (u: string) => u, rediscover: () => Promise.reject(new Error('none')) }
       const mesh = new w.peerPlan.Mesh({ firstAnswer: NaN, peersKnown: NaN, directorySynced: NaN, sources: [], failovers: [] }, deps)
       const events: string[] = []
       mesh.on('peer-added', (p: any) => events.push(`added ${p.id}`))

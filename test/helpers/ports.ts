@@ -77,7 +77,11 @@ const BASE = {
   // Peers sent a directory entry whose URL no peer writes (test/entry-url.test.ts).
   entryUrl: [23990, 23993],
   // A Vite dev server, the stand-in peer it follows and the services that stand-in lists (test/vite-relay.test.ts).
-  viteRelayAttacks: [23850, 23859]
+  viteRelayAttacks: [23850, 23859],
+  // A squatter without the key on the first port, a real peer on the next (test/browser/peer-proof.test.ts).
+  browserPeerProof: [23860, 23869],
+  // A peer asked for proofs of the key with good and bad nonces (test/peer-proof-route.test.ts).
+  peerProofRoute: [23870, 23871]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

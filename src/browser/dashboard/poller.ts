@@ -78,13 +78,21 @@ export class PeerPoller {
     s.inFlight = true
     s.lastTry = Date.now()
     const t0 = performance.now()
+    const proofs = this.mesh.token ? this.mesh.proofs : null
+    // No peer proved the key for this token (key-proofs.ts): said as a refused token, and never shown.
+    if (proofs?.disowned) this.tokenRefused = true
     try {
-      if (this.mesh.token && !this.tokenRefused) await this.readEvents(peer, s)
-      else await fetchHealth(peer.url, { timeoutMs: TIMEOUT_MS })
+      if (proofs && !this.tokenRefused) {
+        // The token goes only to a peer that proved the key in this page's life (key-proofs.ts): once
+        // before its first /events, and again after any request to it failed (its port may have changed hands).
+        if (!proofs.isProven(peer.url)) await proofs.prove(peer.url, (u) => u, TIMEOUT_MS)
+        await this.readEvents(peer, s)
+      } else await fetchHealth(peer.url, { timeoutMs: TIMEOUT_MS })
       s.lastOk = Date.now()
       s.rttMs = performance.now() - t0
       s.error = undefined
     } catch (err) {
+      proofs?.forget(peer.url)
       s.error = (err as Error).message
       s.errorAt = Date.now()
     } finally {

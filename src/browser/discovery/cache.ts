@@ -10,6 +10,7 @@
  */
 import { isPeerUrl } from '../../shared/entry-check.js'
 import type { HeadStart } from './head-start.js'
+import type { KeyProofs } from './key-proofs.js'
 import { firstRegistry, type DiscoverySource } from './source.js'
 
 /** How long the last current peer is asked alone; a dead one is refused in ~1 ms and frees the rest at once. */
@@ -63,11 +64,11 @@ export const saveCache = (key: string, value: CachedMesh): void => {
  * start). The last current peer is asked alone until CACHE_STAGGER_MS after `origin` (the join's start,
  * however late the race that runs this source was built).
  */
-export const cacheSource = (urls: string[], timeoutMs: number, early?: HeadStart | null, origin = performance.now()): DiscoverySource => ({
+export const cacheSource = (urls: string[], timeoutMs: number, early?: HeadStart | null, origin = performance.now(), proofs: KeyProofs | null = null): DiscoverySource => ({
   via: 'cache',
   find(signal) {
     if (urls.length === 0) return Promise.reject(new Error('no cached peers'))
     // The page's last peer first, alone for a moment: it is very likely still alive.
-    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: Math.max(0, CACHE_STAGGER_MS - (performance.now() - origin)) }, early)
+    return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: Math.max(0, CACHE_STAGGER_MS - (performance.now() - origin)) }, early, proofs)
   }
 })

@@ -12,7 +12,8 @@
  * fails or is late is the race built; the race's source for the same peer then takes this answer,
  * once, rather than ask again, and an answer no source took is cancelled when the race ends.
  */
-import { fetchRegistry, type Found, type Via } from './source.js'
+import type { KeyProofs } from './key-proofs.js'
+import { direct, fetchRegistry, type Found, type Via } from './source.js'
 
 export class HeadStart {
   private readonly stop = new AbortController()
@@ -20,13 +21,17 @@ export class HeadStart {
   /** The peer's /registry answer, checked; rejects as fetchRegistry does. */
   readonly answer: Promise<Found>
 
-  /** Asks `base` now; `via` is the source it stands in for (the cache or the registry endpoint). */
+  /**
+   * Asks `base` now; `via` is the source it stands in for (the cache or the registry endpoint).
+   * `proofs`: the page holds the token, so the answer must prove the key (in the same round trip).
+   */
   constructor(
     readonly base: string,
     readonly via: Via,
-    timeoutMs: number
+    timeoutMs: number,
+    proofs: KeyProofs | null = null
   ) {
-    this.answer = fetchRegistry(base, this.stop.signal, timeoutMs)
+    this.answer = fetchRegistry(base, this.stop.signal, timeoutMs, direct, null, proofs)
     // Whoever waits for it handles its failure; an unread one fails unseen.
     this.answer.catch(() => {})
     this.untaken = this.answer

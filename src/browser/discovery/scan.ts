@@ -9,16 +9,17 @@
  * cancellations then held back the live directory's handshake (scan-live 28.7 ms against 12.8 for
  * registry-live in the reference run).
  */
+import type { KeyProofs } from './key-proofs.js'
 import { baseUrl, firstRegistry, SourceError, type DiscoverySource, type Stagger } from './source.js'
 
 const SCAN_STAGGER: Stagger = { head: 2, ms: 15 }
 
-export const scanSource = (host: string, ports: readonly [number, number], timeoutMs: number, skip: number[] = []): DiscoverySource => ({
+export const scanSource = (host: string, ports: readonly [number, number], timeoutMs: number, skip: number[] = [], proofs: KeyProofs | null = null): DiscoverySource => ({
   via: 'scan',
   find(signal) {
     const urls: string[] = []
     for (let p = ports[0]; p <= ports[1]; p++) if (!skip.includes(p)) urls.push(baseUrl(host, p))
-    return firstRegistry(urls, signal, timeoutMs, SCAN_STAGGER).catch((err: SourceError) => {
+    return firstRegistry(urls, signal, timeoutMs, SCAN_STAGGER, null, proofs).catch((err: SourceError) => {
       throw new SourceError(`ports ${ports[0]}-${ports[1]}${skip.length ? ` (less ${skip.join(', ')})` : ''}: ${err.message}`, err.refusedBy)
     })
   }

@@ -3,9 +3,10 @@
  * modules: a source gives a hint that has answered; liveness afterwards comes from the live connection.
  */
 import { fetchHealth, getJson as fetchJson, HealthError } from '../../shared/health-client.js'
-import { checkRegistryResponse as parseRegistryResponse } from '../../shared/entry-check.js'
+import { checkHealthResponse, checkRegistryResponse as parseRegistryResponse } from '../../shared/entry-check.js'
 import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
 import type { HeadStart } from './head-start.js'
+import type { KeyProofs } from './key-proofs.js'
 
 export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap' | 'dev-server'
 
@@ -13,7 +14,13 @@ export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap' | 'dev-server'
  * How the page reaches a peer's base URL: itself (the default), or through a relay on the page's own
  * origin (the Vite plugin's). Entries keep the peers' real URLs; only requests go through this.
  */
-export type Reach = (url: string) => string
+export type Reach = ((url: string) => string) & {
+  /**
+   * The base URL the peer is really asked as, when that is not its entry's: the Vite relay calls every
+   * peer as http://127.0.0.1:<port>, so that is what its proof of the key names (key-proofs.ts).
+   */
+  askedAs?: (url: string) => string
+}
 
 export const direct: Reach = (url) => url
 
@@ -44,16 +51,34 @@ export interface DiscoverySource {
 /** GET url as JSON; any failure is an Error with a short phrase (see shared/health-client). */
 export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> => fetchJson(url, { signal, timeoutMs })
 
-export const probeHealth = (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<HealthResponse> => fetchHealth(reach(base), { signal, timeoutMs })
+/**
+ * GET <base><path> as JSON. With `proofs` (a page that holds the token) it carries a fresh nonce and is
+ * taken only if the answer proves the key for `base` (key-proofs.ts); without, it is the bare request.
+ */
+const askPeer = async (base: string, path: string, signal: AbortSignal, timeoutMs: number, reach: Reach, proofs: KeyProofs | null): Promise<unknown> => {
+  if (!proofs || proofs.disowned) return getJson(`${reach(base)}${path}`, signal, timeoutMs)
+  const { nonce, query } = proofs.ask()
+  const answer = await getJson(`${reach(base)}${path}${query}`, signal, timeoutMs)
+  await proofs.check(base, nonce, answer, reach.askedAs?.(base))
+  return answer
+}
+
+export const probeHealth = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, proofs: KeyProofs | null = null): Promise<HealthResponse> => {
+  if (!proofs || proofs.disowned) return fetchHealth(reach(base), { signal, timeoutMs })
+  const parsed = checkHealthResponse(await askPeer(base, '/health', signal, timeoutMs, reach, proofs))
+  if (!parsed) throw new HealthError('not a peer-plan peer')
+  return parsed
+}
 
 /**
- * GET <base>/registry: the peer's id and the whole directory, in one round trip. A join's head start
- * that already asked `base` hands over its answer instead (head-start.ts).
+ * GET <base>/registry: the peer's id and the whole directory, in one round trip (its proof of the key
+ * too, with `proofs`). A join's head start that already asked `base` hands over its answer instead
+ * (head-start.ts), checked as this one would be.
  */
-export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null): Promise<Found> => {
+export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null, proofs: KeyProofs | null = null): Promise<Found> => {
   const taken = early?.take(base, signal)
   if (taken) return taken
-  const parsed = parseRegistryResponse(await getJson(`${reach(base)}/registry`, signal, timeoutMs))
+  const parsed = parseRegistryResponse(await askPeer(base, '/registry', signal, timeoutMs, reach, proofs))
   if (!parsed) throw new Error(`${base}/registry: not a peer-plan registry`)
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
@@ -98,14 +123,14 @@ const firstOf = async (urls: string[], signal: AbortSignal, ask: (url: string, s
 }
 
 /** The first of several base URLs to answer /health (a live check, no list). */
-export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: number, reach: Reach = direct): Promise<Found> =>
-  firstOf(urls, signal, async (url, s) => ({ url, id: (await probeHealth(url, s, timeoutMs, reach)).id }))
+export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: number, reach: Reach = direct, proofs: KeyProofs | null = null): Promise<Found> =>
+  firstOf(urls, signal, async (url, s) => ({ url, id: (await probeHealth(url, s, timeoutMs, reach, proofs)).id }))
 
 /**
  * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in
  * the same round trip as a bare /health would take.
  */
-export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null, early?: HeadStart | null): Promise<Found> =>
-  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs, direct, early), stagger)
+export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null, early?: HeadStart | null, proofs: KeyProofs | null = null): Promise<Found> =>
+  firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs, direct, early, proofs), stagger)
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
