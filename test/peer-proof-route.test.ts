@@ -42,4 +42,24 @@ describe('GET /health and /registry with ?proof=', () => {
     )
     expect(status).toBe(403)
   })
+
+  it('give no proof for a Host naming an address the request did not come in on (a relay on [::1] with the page\'s Host)', async () => {
+    const peer = await spawnPeer({ home: tempHome(), args: ['--ports', range(R)] })
+    // What a process without the key on [::1]:P sends on to the peer on 127.0.0.1:P: the page's Host.
+    const ask = (host: string) =>
+      new Promise<{ status: number | undefined; body: string }>((resolve, reject) =>
+        httpGet({ host: '127.0.0.1', port: peer.port, path: `/registry?proof=${NONCE}`, headers: { Host: host } }, (res) => {
+          let body = ''
+          res.on('data', (d: Buffer) => (body += d))
+          res.on('end', () => resolve({ status: res.statusCode, body }))
+        }).on('error', reject)
+      )
+    const relayed = await ask(`[::1]:${peer.port}`)
+    expect(relayed.status).toBe(421)
+    const proof = (JSON.parse(relayed.body) as { proof?: string }).proof
+    expect(await provesKey(peer.token, NONCE, `http://[::1]:${peer.port}`, proof)).toBe(false)
+    // The address it did come in on still proves, and so does the same port as localhost.
+    expect(await provesKey(peer.token, NONCE, peer.url, (JSON.parse((await ask(`127.0.0.1:${peer.port}`)).body) as { proof: string }).proof)).toBe(true)
+    expect((await ask(`localhost:${peer.port}`)).status).toBe(200)
+  })
 })

@@ -3,6 +3,7 @@
  * access policy (Host, Origin), CORS and the method rule before any route runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isIP } from 'node:net'
 import type { EventsResponse } from '../shared/mesh-events.js'
 import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
 import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
@@ -12,9 +13,10 @@ import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from
 
 /**
  * Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token;
- * `host`: its Host header, which the Host check has already taken.
+ * `host`: its Host header, which the Host check has already taken, or null if it does not name the
+ * address the request came in on (hostNamesSocket).
  */
-export type Route = (res: ServerResponse, head: boolean, person: boolean, query: URLSearchParams, host: string) => void
+export type Route = (res: ServerResponse, head: boolean, person: boolean, query: URLSearchParams, host: string | null) => void
 
 /** Answers a POST; it reads (and bounds) the body itself. */
 export type PostRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -51,6 +53,10 @@ const proved =
     if (!isProofNonce(nonce)) {
       const why = 'proof must be 32 lowercase hex digits (a fresh nonce)'
       return void res.writeHead(400, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': why }).end(head ? undefined : JSON.stringify({ error: why }))
+    }
+    if (host === null) {
+      const why = 'Host does not name the address this request came in on: no proof for it'
+      return void res.writeHead(421, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': why }).end(head ? undefined : JSON.stringify({ error: why }))
     }
     const text = JSON.stringify(body(person))
     res.writeHead(200, { 'Content-Type': 'application/json' })
@@ -111,6 +117,21 @@ const hasBody = (req: IncomingMessage): boolean => {
 
 const TOO_LARGE = 'Request bodies are not accepted'
 
+/**
+ * Whether `host` names the address and port the request came in on. The Host check takes every loopback
+ * spelling of every port the peer serves, bound or not, so a process without the key on [::1]:P (the
+ * peer bound on 127.0.0.1:P) could pass a page's nonce on with the page's Host and hand back a proof for
+ * its own address. An IP must be the socket's own; a name (localhost, a .local name) only its port:
+ * `localhost` can mean ::1 or 127.0.0.1, so a proof for it still binds only the port.
+ */
+export const hostNamesSocket = (host: string, socket: { localAddress?: string | undefined; localPort?: number | undefined }): boolean => {
+  const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(host)
+  if (!m || Number(m[2]) !== socket.localPort) return false
+  const name = m[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  // A dual-stack socket shows an IPv4 peer's address as ::ffff:a.b.c.d.
+  return isIP(name) === 0 || name === (socket.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
+}
+
 export const createRequestHandler =
   (policy: AccessPolicy, routes: Map<string, Route>, isPerson: (req: IncomingMessage) => boolean, posts: Map<string, PostRoute> = new Map()) =>
   (req: IncomingMessage, res: ServerResponse): void => {
@@ -131,5 +152,6 @@ export const createRequestHandler =
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(req, res, 405, 'Method not allowed', { Allow: 'GET, HEAD, OPTIONS' })
     if (hasBody(req)) return refuse(req, res, 413, TOO_LARGE)
     // The Host check above took req.headers.host, so it is there.
-    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search), req.headers.host ?? '')
+    const host = req.headers.host ?? ''
+    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search), hostNamesSocket(host, req.socket) ? host : null)
   }
