@@ -75,7 +75,12 @@ const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refus
   provider.on('connection-close', (event) => {
     const err = event && roomErrorFor(room, event.code, event.reason)
     if (err) refused(err)
-    else if (event && gate) gate.lost()
+    // No event: y-websocket's watchdog cut a socket silent for 30 s, and redials on its own without asking
+    // shouldReconnect; or disconnect(), which clears shouldConnect first and is left alone.
+    else if (gate && (event || provider.shouldConnect)) {
+      provider.shouldConnect = false
+      gate.lost()
+    }
   })
   return provider
 }

@@ -1,0 +1,68 @@
+/**
+ * A room opened with the token is reopened only after its peer proves the key again (room-handle.ts):
+ * also after y-websocket's own watchdog closes a socket that brought nothing for 30 s, the one close it
+ * reports with no CloseEvent and reconnects after without asking shouldReconnect.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
+import { KeyProofs } from '../../src/browser/discovery/key-proofs.js'
+import type { Mesh } from '../../src/browser/mesh.js'
+import { openRoom } from '../../src/browser/room-handle.js'
+import { peerProof } from '../../src/node/access-token.js'
+
+const TOKEN = 'ab'.repeat(32)
+const pageWebSocket = (globalThis as { WebSocket?: unknown }).WebSocket
+beforeEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = WebSocket))
+afterEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = pageWebSocket))
+
+/** A peer's port: it proves the key while `holder.proves`, accepts every upgrade, and records the token's protocol. */
+const port = async (holder: { proves: boolean; shown: number; proofAsks: number }): Promise<{ base: string; server: Server; wss: WebSocketServer }> => {
+  let base = ''
+  const server = createServer((req, res) => {
+    const nonce = new URL(req.url ?? '/', 'http://x').searchParams.get('proof')
+    holder.proofAsks++
+    const proof = holder.proves && nonce ? { proof: peerProof(TOKEN, nonce, base) } : {}
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, ...proof }))
+  })
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: () => 'peer-plan' })
+  server.on('upgrade', (req, socket, head) => {
+    if (String(req.headers['sec-websocket-protocol']).includes(TOKEN)) holder.shown++
+    wss.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => {}))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { base, server, wss }
+}
+
+describe('a room with the token after y-websocket\'s watchdog closed its socket', () => {
+  it('is reopened only once the peer proved the key again, not by y-websocket on its own', async () => {
+    const holder = { proves: true, shown: 0, proofAsks: 0 }
+    const { base, server, wss } = await port(holder)
+    const mesh = { token: TOKEN, proofs: new KeyProofs(TOKEN), reach: Object.assign((u: string) => u, {}), currentUrl: base, peers: [], on() {}, off() {} } as unknown as Mesh
+    const room = openRoom(mesh, 'r', { presence: false })
+    try {
+      await expect.poll(() => room.provider.wsconnected, { timeout: 5000 }).toBe(true)
+      expect(holder.shown).toBe(1)
+      // The port changes hands (what answers now cannot prove the key), and the socket stays silent:
+      // the watchdog (checked every 3 s) closes it.
+      holder.proves = false
+      const asked = holder.proofAsks
+      room.provider.wsLastMessageReceived = 0
+      // Closed: then either the page asks for a proof again, or (the bug) y-websocket redials with the token.
+      await expect.poll(() => holder.proofAsks > asked || holder.shown > 1, { timeout: 6000 }).toBe(true)
+      await new Promise((r) => setTimeout(r, 1500))
+      expect(holder.shown).toBe(1)
+      expect(room.provider.wsconnected).toBe(false)
+      // The key holder answers again: the page proves it and reopens the room with the token.
+      holder.proves = true
+      await expect.poll(() => room.provider.wsconnected && holder.shown === 2, { timeout: 8000 }).toBe(true)
+    } finally {
+      room.destroy()
+      for (const c of wss.clients) c.terminate()
+      wss.close()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  }, 20_000)
+})
