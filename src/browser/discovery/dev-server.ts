@@ -35,7 +35,8 @@ export const devServerSource = (origin: string, base: string, timeoutMs: number,
     if (!parsed) throw new Error(`${url}: not a peer-plan registry (is peerPlan() from peer-plan/vite in vite.config's plugins?)`)
     const self = parsed.peers.find((p) => p.id === parsed.self)
     if (!self) throw new Error(`${url}: the answering peer is not in its own list`)
-    if (proofs) await proofs.prove(self.url, devRelay(origin, base), timeoutMs, signal)
+    // Disowned: no peer proved the key for this token, and the page goes on without it (join.ts `tokenless`).
+    if (proofs && !proofs.disowned) await proofs.prove(self.url, devRelay(origin, base), timeoutMs, signal)
     return { url: self.url, id: self.id, peers: parsed.peers }
   }
 })
