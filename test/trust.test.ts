@@ -207,6 +207,14 @@ describe('only the mesh writes the mesh', () => {
     direct.ws.terminate()
   })
 
+  it("a peer's link proof for its port on another loopback address is refused: a relay there cannot pass one on", async () => {
+    // a's Host check takes [::1] and localhost for its port too; a relay on [::1]:P (a on 127.0.0.1:P)
+    // that a peer dialled would hold a proof for http://[::1]:P. It must name the socket's own address.
+    const relayUrl = `http://[::1]:${new URL(a.url).port}`
+    const err = await directoryClient(a.url, { key, selfId: 'dialler8', targetId: a.id, signedFor: relayUrl }).catch((e: Error) => e)
+    expect((err as Error).message).toBe('answered 401')
+  })
+
   it('a room past its cap closes its writer and the peer keeps answering', async () => {
     // 40 chunks of 900 KiB: past the 32 MiB a room may hold.
     const writer = await fill(a, 'big-room', 40, scope)

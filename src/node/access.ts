@@ -9,7 +9,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { accessToken, bearerToken, offeredToken, tokenMatches } from './access-token.js'
-import { LINK_HEADER, LinkVerifier } from './link-auth.js'
+import { hostNamesSocket } from './http-guards.js'
+import { LINK_HEADER, LinkVerifier, type LinkVerdict } from './link-auth.js'
 
 export type AccessClass = 'peer' | 'person' | 'stranger'
 
@@ -43,14 +44,25 @@ export class AccessCheck {
    * sent to, so a process that took a dead peer's port and was sent one could use it nowhere.
    */
   peerOverHttp(req: IncomingMessage): boolean {
-    const link = req.headers[LINK_HEADER]
-    return link !== undefined && this.verifier.verify(Array.isArray(link) ? link[0] : link).ok
+    return req.headers[LINK_HEADER] !== undefined && this.link(req).ok
+  }
+
+  /**
+   * The request's link header, checked, and its URL bound to the socket it came in on: the Host check
+   * takes every loopback spelling of each port, so a relay on [::1]:P could otherwise pass on a proof
+   * made for it to the peer on 127.0.0.1:P (http-guards.ts hostNamesSocket).
+   */
+  private link(req: IncomingMessage): LinkVerdict {
+    const header = req.headers[LINK_HEADER]
+    const v = this.verifier.verify(Array.isArray(header) ? header[0] : header)
+    const u = v.ok ? new URL(v.url) : null
+    if (u && !hostNamesSocket(`${u.hostname}:${u.port || '80'}`, req.socket)) return { ok: false, reason: 'link header names an address this request did not come in on (relayed?)' }
+    return v
   }
 
   classify(req: IncomingMessage, url: URL): AccessVerdict {
-    const link = req.headers[LINK_HEADER]
-    if (link !== undefined) {
-      const v = this.verifier.verify(Array.isArray(link) ? link[0] : link)
+    if (req.headers[LINK_HEADER] !== undefined) {
+      const v = this.link(req)
       return v.ok ? { ok: true, access: 'peer', peerId: v.peerId, nonce: v.nonce } : { ok: false, status: 401, reason: `peer link refused: ${v.reason}` }
     }
     const offered = offeredToken(req, url)

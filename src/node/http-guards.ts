@@ -4,6 +4,7 @@
  * origin the user allowed. Exact string matches only: look-alikes such as http://localhost.evil:1234
  * and the opaque origin "null" are refused.
  */
+import { isIP } from 'node:net'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export interface AccessPolicy {
@@ -117,4 +118,19 @@ export const answerPreflight = (req: IncomingMessage, res: ServerResponse): void
     'Content-Length': '0'
   })
   res.end()
+}
+
+/**
+ * Whether `host` names the address and port the request came in on. The Host check takes every loopback
+ * spelling of every port the peer serves, bound or not, so a process without the key on [::1]:P (the
+ * peer bound on 127.0.0.1:P) could pass a page's nonce on with the page's Host and hand back a proof for
+ * its own address (and a peer link's proof likewise, access.ts). An IP must be the socket's own; a name (localhost, a .local name) only its port:
+ * `localhost` can mean ::1 or 127.0.0.1, so a proof for it still binds only the port.
+ */
+export const hostNamesSocket = (host: string, socket: { localAddress?: string | undefined; localPort?: number | undefined }): boolean => {
+  const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(host)
+  if (!m || Number(m[2]) !== socket.localPort) return false
+  const name = m[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  // A dual-stack socket shows an IPv4 peer's address as ::ffff:a.b.c.d.
+  return isIP(name) === 0 || name === (socket.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
 }

@@ -3,13 +3,12 @@
  * access policy (Host, Origin), CORS and the method rule before any route runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isIP } from 'node:net'
 import type { EventsResponse } from '../shared/mesh-events.js'
 import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
 import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
 import { ASSET_FILES, type BrowserAssets } from './browser-assets.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
-import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
+import { answerPreflight, checkRequest, hostNamesSocket, setCorsHeaders, type AccessPolicy } from './http-guards.js'
 
 /**
  * Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token;
@@ -116,21 +115,6 @@ const hasBody = (req: IncomingMessage): boolean => {
 }
 
 const TOO_LARGE = 'Request bodies are not accepted'
-
-/**
- * Whether `host` names the address and port the request came in on. The Host check takes every loopback
- * spelling of every port the peer serves, bound or not, so a process without the key on [::1]:P (the
- * peer bound on 127.0.0.1:P) could pass a page's nonce on with the page's Host and hand back a proof for
- * its own address. An IP must be the socket's own; a name (localhost, a .local name) only its port:
- * `localhost` can mean ::1 or 127.0.0.1, so a proof for it still binds only the port.
- */
-export const hostNamesSocket = (host: string, socket: { localAddress?: string | undefined; localPort?: number | undefined }): boolean => {
-  const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(host)
-  if (!m || Number(m[2]) !== socket.localPort) return false
-  const name = m[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase()
-  // A dual-stack socket shows an IPv4 peer's address as ::ffff:a.b.c.d.
-  return isIP(name) === 0 || name === (socket.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
-}
 
 export const createRequestHandler =
   (policy: AccessPolicy, routes: Map<string, Route>, isPerson: (req: IncomingMessage) => boolean, posts: Map<string, PostRoute> = new Map()) =>

@@ -72,7 +72,8 @@ export const dialRoomAsClient = (key: Buffer, dialler: string, server: string, u
   }
 }
 
-export type LinkVerdict = { ok: true; peerId: string; nonce: string } | { ok: false; reason: string }
+/** `url`: the server URL the proof names (the access check binds it to the socket, http-guards.ts hostNamesSocket). */
+export type LinkVerdict = { ok: true; peerId: string; nonce: string; url: string } | { ok: false; reason: string }
 
 /** `host:port` of a URL as a Host header names it (port 80 when it has none), or null. */
 const hostOf = (url: string): string | null => {
@@ -109,7 +110,7 @@ export class LinkVerifier {
     if (!/^[0-9a-f]{32}$/.test(nonce) || this.seen.has(nonce)) return { ok: false, reason: 'link nonce reused' }
     if (!safeEqualHex(given, mac(this.key, `peer-plan link v2|${dialler}|${server}|${url}|${ts}|${nonce}`))) return { ok: false, reason: 'wrong mesh key' }
     this.remember(nonce, now)
-    return { ok: true, peerId: dialler, nonce }
+    return { ok: true, peerId: dialler, nonce, url }
   }
 
   private remember(nonce: string, now: number): void {
