@@ -140,7 +140,7 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
   }
   let provider = open()
   // No peer proved the key for the page's token (key-proofs.ts): it is shown to none, and no room opens.
-  if (proofs?.disowned) refused(new AccessTokenError(room, CLOSE_CODES.accessToken, `room ${room}: wrong access token (no peer proved the mesh key for it)`))
+  if (proofs?.disowned) refused(new AccessTokenError(room, CLOSE_CODES.accessToken, `room ${room}: wrong access token: no peer proved the mesh key for it (a wrong or stale token, or peers older than this page, which give no proof)`))
   if (!isValidRoomName(room)) refused(new RoomNameError(room, CLOSE_CODES.roomName, `${JSON.stringify(room)} is not a room name: 1-128 of [A-Za-z0-9._-], not starting with . - or _`))
   const move = () => {
     const next = mesh.currentUrl
