@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http'
 import { accessToken, bearerToken, offeredToken, tokenMatches } from './access-token.js'
 import { hostNamesSocket } from './http-guards.js'
 import { LINK_HEADER, LinkVerifier, type LinkVerdict } from './link-auth.js'
+import { RequestProofs } from './request-proof.js'
 
 export type AccessClass = 'peer' | 'person' | 'stranger'
 
@@ -28,15 +29,20 @@ export interface AccessCheckOptions {
 export class AccessCheck {
   readonly token: string
   private readonly verifier: LinkVerifier
+  private readonly requests: RequestProofs
 
   constructor(private readonly opts: AccessCheckOptions) {
     this.token = accessToken(opts.key)
     this.verifier = new LinkVerifier(opts.key, opts.selfId, opts.servesHost)
+    this.requests = new RequestProofs(this.token)
   }
 
-  /** Plain HTTP: a person shows the token as `Authorization: Bearer`; nothing else counts there. */
+  /**
+   * Plain HTTP: a person shows the token as `Authorization: Bearer` (a tool), or a page a proof of it
+   * for this one request (request-proof.ts); nothing else counts there.
+   */
   personOverHttp(req: IncomingMessage): boolean {
-    return this.opts.strangersArePeople || tokenMatches(this.token, bearerToken(req))
+    return this.opts.strangersArePeople || tokenMatches(this.token, bearerToken(req)) || this.requests.verify(req)
   }
 
   /**

@@ -18,6 +18,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { isPeerId } from '../shared/peer-id.js'
+import { NonceWindow } from './nonce-window.js'
 
 export const LINK_HEADER = 'x-peer-plan-link'
 export const PROOF_HEADER = 'x-peer-plan-link-proof'
@@ -88,14 +89,16 @@ const hostOf = (url: string): string | null => {
  * loopback names, and in lan scope its interface addresses). A relay listens on a port of its own.
  */
 export class LinkVerifier {
-  private readonly seen = new Map<string, number>()
+  private readonly nonces: NonceWindow
 
   constructor(
     private readonly key: Buffer,
     private readonly selfId: string,
     private readonly serves: (host: string) => boolean,
-    private readonly maxNonces = 100_000
-  ) {}
+    maxNonces = 100_000
+  ) {
+    this.nonces = new NonceWindow(WINDOW_MS, maxNonces)
+  }
 
   verify(header: string | undefined, now = Date.now()): LinkVerdict {
     const parts = (header ?? '').split(' ')
@@ -106,22 +109,10 @@ export class LinkVerifier {
     const host = URL_SHAPE.test(url) ? hostOf(url) : null
     if (host === null || !this.serves(host)) return { ok: false, reason: 'link header was made for another URL (relayed?)' }
     const ts = Number(tsText)
-    if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > WINDOW_MS) return { ok: false, reason: 'link header is stale' }
-    if (!/^[0-9a-f]{32}$/.test(nonce) || this.seen.has(nonce)) return { ok: false, reason: 'link nonce reused' }
+    if (!this.nonces.fresh(ts, now)) return { ok: false, reason: 'link header is stale' }
+    if (!/^[0-9a-f]{32}$/.test(nonce) || this.nonces.has(nonce)) return { ok: false, reason: 'link nonce reused' }
     if (!safeEqualHex(given, mac(this.key, `peer-plan link v2|${dialler}|${server}|${url}|${ts}|${nonce}`))) return { ok: false, reason: 'wrong mesh key' }
-    this.remember(nonce, now)
+    this.nonces.take(nonce, now)
     return { ok: true, peerId: dialler, nonce, url }
-  }
-
-  private remember(nonce: string, now: number): void {
-    if (this.seen.size >= this.maxNonces) {
-      for (const [n, at] of this.seen) if (now - at > WINDOW_MS) this.seen.delete(n)
-      // Still full of fresh nonces: the oldest go first (Map keeps insertion order).
-      for (const n of this.seen.keys()) {
-        if (this.seen.size < this.maxNonces) break
-        this.seen.delete(n)
-      }
-    }
-    this.seen.set(nonce, now)
   }
 }

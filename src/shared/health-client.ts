@@ -39,7 +39,7 @@ const fetchGet: HttpGet = (url, init) => fetch(url, { ...init, cache: 'no-store'
 export interface GetOptions {
   timeoutMs: number
   signal?: AbortSignal
-  /** e.g. the dashboard's `Authorization: Bearer <token>` for GET /events. */
+  /** e.g. the dashboard's `Authorization: PeerPlanProof ...` for GET /events (shared/peer-proof.ts). */
   headers?: Record<string, string>
   /** How the request is made: fetch unless given (see HttpGet). */
   get?: HttpGet

@@ -39,3 +39,25 @@ export const provesKey = async (token: string, nonce: string, base: string, proo
   for (let i = 0; i < 32; i++) mac[i] = parseInt(proof.slice(i * 2, i * 2 + 2), 16)
   return subtle.verify('HMAC', key, mac, enc.encode(peerProofMessage(nonce, base)))
 }
+
+/**
+ * A page's proof of the token for one HTTP request, in place of the token itself:
+ *
+ *   Authorization: PeerPlanProof v1 <ms timestamp> <nonce> <hex HMAC-SHA256(token, "peer-plan request-proof v1|<ts>|<nonce>|<url>")>
+ *
+ * where url is http://<Host><path> (no query) as the page asked. Whatever answers that URL (a process
+ * that took a dead peer's port before the page heard of its death) learns a MAC for its own URL, which
+ * a peer takes once, within a minute, and only for a Host that names the socket it came in on.
+ */
+export const REQUEST_PROOF_SCHEME = 'PeerPlanProof'
+
+export const requestProofMessage = (ts: number, nonce: string, url: string): string => `peer-plan request-proof v1|${ts}|${nonce}|${url}`
+
+/** The Authorization value for a request to `url` (http://host:port/path), signed with WebCrypto. */
+export const signRequest = async (token: string, url: string, now = Date.now()): Promise<string> => {
+  const enc = new TextEncoder()
+  const nonce = freshNonce()
+  const key = await globalThis.crypto.subtle.importKey('raw', enc.encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const mac = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', key, enc.encode(requestProofMessage(now, nonce, url))))
+  return `${REQUEST_PROOF_SCHEME} v1 ${now} ${nonce} ${hex(mac)}`
+}

@@ -156,6 +156,10 @@ describe('the dashboard, fed hostile values everywhere', () => {
       expect(found, `bypassCSP ${bypassCSP}`).toEqual({ pwned: [], csp: [] })
       expect(s.servers.flatMap((x) => x.hits)).toEqual([])
       expect(errors).toEqual([])
+      // The history was read from the hostile server (it proves the key): with a proof for each request, never the token.
+      const shown = s.servers[0]!.eventsAuth
+      expect(shown.length).toBeGreaterThan(0)
+      for (const auth of shown) expect(auth.startsWith('PeerPlanProof v1 ') && !auth.includes(s.alpha.token)).toBe(true)
 
       const [a] = s.entries as [PeerEntry]
       const row = page.locator('#peers tr[data-peer="__proto__"]')

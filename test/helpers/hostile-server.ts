@@ -20,6 +20,8 @@ export interface HostileServer {
   pages: Map<string, string>
   /** The mesh's access token, once known: this server then proves the key as a holder of it. */
   token: string | null
+  /** The Authorization header of each /events request: a page's proof for that request, never the token. */
+  eventsAuth: string[]
 }
 
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Cache-Control': 'no-store' }
@@ -33,6 +35,7 @@ const answer = (server: HostileServer, entry: PeerEntry, events: MeshEvent[], re
   const proof = /^\/health\?proof=([0-9a-f]{32})$/.exec(url)
   if (proof && server.token) return json({ ...entry, ok: true, peers: 1, links: { outbound: 0, inbound: 0 }, proof: peerProof(server.token, proof[1]!, `http://${req.headers.host}`) })
   if (url === '/health') return json({ ...entry, ok: true, peers: 1, links: { outbound: 0, inbound: 0 } })
+  if (/^\/events\?after=\d+$/.test(url)) server.eventsAuth.push(req.headers.authorization ?? '')
   if (/^\/events\?after=\d+$/.test(url)) return json({ self: entry.id, seq: events.length, first: events.length ? 1 : 0, events })
   server.hits.push(url)
   res.writeHead(404, CORS).end()
@@ -40,7 +43,7 @@ const answer = (server: HostileServer, entry: PeerEntry, events: MeshEvent[], re
 
 /** Answers for `entry` on 127.0.0.1:`port` until `scope` ends. */
 export const hostileServer = async (port: number, entry: PeerEntry, events: MeshEvent[], scope: Scope = testScope()): Promise<HostileServer> => {
-  const server: HostileServer = { hits: [], pages: new Map(), token: null }
+  const server: HostileServer = { hits: [], pages: new Map(), token: null, eventsAuth: [] }
   const sockets = new Set<Socket>()
   const http = createServer((req, res) => answer(server, entry, events, req, res))
   // The peers dial a listed entry as a directory link: refused, as by a peer that is going away.

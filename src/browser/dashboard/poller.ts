@@ -7,6 +7,7 @@
 import { fetchHealth, getJson, HealthError } from '../../shared/health-client.js'
 import { eventsResponseSchema, type MeshEvent } from '../../shared/events-schema.js'
 import type { PeerEntry } from '../../shared/schema.js'
+import { signRequest } from '../../shared/peer-proof.js'
 import type { Mesh } from '../mesh.js'
 
 /** How often each peer is asked, at least: with many peers, one is asked per tick instead. */
@@ -104,7 +105,9 @@ export class PeerPoller {
   private async readEvents(peer: PeerEntry, s: PeerState): Promise<void> {
     let body: unknown
     try {
-      body = await getJson(`${peer.url}/events?after=${s.cursor}`, { timeoutMs: TIMEOUT_MS, headers: { Authorization: `Bearer ${this.mesh.token}` } })
+      // A proof of the token for this one request, not the token (shared/peer-proof.ts signRequest).
+      const auth = await signRequest(this.mesh.token!, `${peer.url}/events`)
+      body = await getJson(`${peer.url}/events?after=${s.cursor}`, { timeoutMs: TIMEOUT_MS, headers: { Authorization: auth } })
     } catch (err) {
       if (!(err instanceof HealthError) || err.message !== 'HTTP 401') throw err
       this.tokenRefused = true
