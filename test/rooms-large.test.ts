@@ -31,9 +31,16 @@ describe('a room with more than 1 MiB missing on one side', () => {
     peer.proc.kill('SIGKILL')
     await waitFor(() => !client.provider.wsconnected, 'the client to see its peer gone')
     fill(client.append)
-    const again = await spawnPeer({ home, args: ['--port', port] })
+    // At debug level, so that a failure shows what the peer did with the client (it failed once in a
+    // full CI run, 1 in about 8 that day, and passed in every rerun).
+    const again = await spawnPeer({ home, args: ['--port', port, '--log-level', 'debug'] })
     const reader = roomClient(again, 'big')
-    await waitFor(() => reader.provider.synced && reader.text().length === client.text().length, 'the edits to reach the restarted peer', 20_000)
+    try {
+      await waitFor(() => reader.provider.synced && reader.text().length === client.text().length, 'the edits to reach the restarted peer', 20_000)
+    } catch (err) {
+      const state = `client: connected ${client.provider.wsconnected}, synced ${client.provider.synced}, ${client.text().length} chars; reader: synced ${reader.provider.synced}, ${reader.text().length} chars; closes ${JSON.stringify(closes)}`
+      throw new Error(`${(err as Error).message}\n${state}\nthe restarted peer's log (last 4000 chars):\n${again.stderr().slice(-4000)}`)
+    }
     expect(closes.filter((c) => c === 1009)).toEqual([])
   }, 40_000)
 
