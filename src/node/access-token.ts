@@ -5,21 +5,20 @@
  * as `params: { token }`; on HTTP as `Authorization: Bearer <token>`. The dashboard URL carries it in
  * the fragment, which a browser never sends to a server.
  */
-import { createHmac } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { peerProofMessage } from '../shared/peer-proof.js'
-import { safeEqualHex } from './link-auth.js'
+import { mac, safeEqualHex } from './link-auth.js'
 
 export const TOKEN_PROTOCOL_PREFIX = 'peer-plan.token.'
 export const BASE_PROTOCOL = 'peer-plan'
 
-export const accessToken = (key: Buffer): string => createHmac('sha256', key).update('peer-plan access-token v1').digest('hex')
+export const accessToken = (key: Buffer): string => mac(key, 'peer-plan access-token v1')
 
 /**
  * A peer's proof to a page that it holds the key (shared/peer-proof.ts): the same bytes WebCrypto checks
- * in the page, computed with node:crypto, which the peer has loaded anyway.
+ * in the page, computed with node:crypto (link-auth.ts `mac`), which the peer has loaded anyway.
  */
-export const peerProof = (token: string, nonce: string, base: string): string => createHmac('sha256', token).update(peerProofMessage(nonce, base)).digest('hex')
+export const peerProof = (token: string, nonce: string, base: string): string => mac(token, peerProofMessage(nonce, base))
 
 /** The token in `Authorization: Bearer <token>`, the one place plain HTTP carries it. */
 export const bearerToken = (req: IncomingMessage): string | undefined => {

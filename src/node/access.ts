@@ -61,8 +61,7 @@ export class AccessCheck {
   private link(req: IncomingMessage): LinkVerdict {
     const header = req.headers[LINK_HEADER]
     const v = this.verifier.verify(Array.isArray(header) ? header[0] : header)
-    const u = v.ok ? new URL(v.url) : null
-    if (u && !hostNamesSocket(`${u.hostname}:${u.port || '80'}`, req.socket)) return { ok: false, reason: 'link header names an address this request did not come in on (relayed?)' }
+    if (v.ok && !hostNamesSocket(v.host, req.socket)) return { ok: false, reason: 'link header names an address this request did not come in on (relayed?)' }
     return v
   }
 

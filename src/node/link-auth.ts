@@ -31,7 +31,8 @@ export const WINDOW_MS = 5 * 60_000
  */
 export const ROOM_CLIENT_HEADER = 'x-peer-plan-room-client'
 
-const mac = (key: Buffer, text: string): string => createHmac('sha256', key).update(text).digest('hex')
+/** hex HMAC-SHA256: every MAC a peer makes or checks (link proofs, the access token, proofs to pages). */
+export const mac = (key: Buffer | string, text: string): string => createHmac('sha256', key).update(text).digest('hex')
 
 export const safeEqualHex = (a: string, b: string): boolean => {
   const x = Buffer.from(a, 'hex')
@@ -73,8 +74,8 @@ export const dialRoomAsClient = (key: Buffer, dialler: string, server: string, u
   }
 }
 
-/** `url`: the server URL the proof names (the access check binds it to the socket, http-guards.ts hostNamesSocket). */
-export type LinkVerdict = { ok: true; peerId: string; nonce: string; url: string } | { ok: false; reason: string }
+/** `host`: the `host:port` of the server URL the proof names (the access check binds it to the socket, http-guards.ts hostNamesSocket). */
+export type LinkVerdict = { ok: true; peerId: string; nonce: string; host: string } | { ok: false; reason: string }
 
 /** `host:port` of a URL as a Host header names it (port 80 when it has none), or null. */
 const hostOf = (url: string): string | null => {
@@ -113,6 +114,6 @@ export class LinkVerifier {
     if (!/^[0-9a-f]{32}$/.test(nonce) || this.nonces.has(nonce)) return { ok: false, reason: 'link nonce reused' }
     if (!safeEqualHex(given, mac(this.key, `peer-plan link v2|${dialler}|${server}|${url}|${ts}|${nonce}`))) return { ok: false, reason: 'wrong mesh key' }
     this.nonces.take(nonce, now)
-    return { ok: true, peerId: dialler, nonce, url }
+    return { ok: true, peerId: dialler, nonce, host }
   }
 }

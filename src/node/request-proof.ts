@@ -4,11 +4,10 @@
  * peer's URL is never sent the token. Taken once (a nonce window of a minute) and only for a Host that
  * names the socket the request came in on, so a recorded proof works nowhere else.
  */
-import { createHmac } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { isProofNonce, REQUEST_PROOF_SCHEME, requestProofMessage } from '../shared/peer-proof.js'
 import { hostNamesSocket } from './http-guards.js'
-import { safeEqualHex } from './link-auth.js'
+import { mac, safeEqualHex } from './link-auth.js'
 import { NonceWindow } from './nonce-window.js'
 
 export const REQUEST_PROOF_WINDOW_MS = 60_000
@@ -29,7 +28,7 @@ export class RequestProofs {
     const ts = Number(tsText)
     if (!host || !hostNamesSocket(host, req.socket) || !this.nonces.fresh(ts, now) || !isProofNonce(nonce) || this.nonces.has(nonce)) return false
     const path = (req.url ?? '/').split('?')[0]!
-    const expected = createHmac('sha256', this.token).update(requestProofMessage(ts, nonce, `http://${host}${path}`)).digest('hex')
+    const expected = mac(this.token, requestProofMessage(ts, nonce, `http://${host}${path}`))
     if (!safeEqualHex(given, expected)) return false
     this.nonces.take(nonce, now)
     return true

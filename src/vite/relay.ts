@@ -12,6 +12,7 @@ import { get, type IncomingMessage, type ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream'
 import { connect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
 
 export interface RelayTarget {
   /** Is a peer of the mesh serving on this loopback port? */
@@ -44,7 +45,7 @@ export const refuseUpgrade = (socket: Duplex, status: string, why: string): void
  * the key (shared/peer-proof.ts). Passed on as is; any other query is dropped, as before. The peer
  * proves it for `http://127.0.0.1:<port>` (the Host the relay sends), the peer's URL in the entries.
  */
-const PROOF_QUERY = /^\?proof=[0-9a-f]{32}$/
+const proofQuery = (query: string): boolean => query.startsWith(`?${PROOF_PARAM}=`) && isProofNonce(query.slice(PROOF_PARAM.length + 2))
 
 /** GET/HEAD of a peer's /health or /registry, answered as the peer answered. */
 export const relayHttp = (req: IncomingMessage, res: ServerResponse, port: number, rest: string): void => {
@@ -52,7 +53,7 @@ export const relayHttp = (req: IncomingMessage, res: ServerResponse, port: numbe
   const [path, query] = q === -1 ? [rest, ''] : [rest.slice(0, q), rest.slice(q)]
   if (!HTTP_PATHS.has(path)) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('peer-plan relays /health and /registry only\n')
   if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end()
-  const upstream = get({ host: '127.0.0.1', port, path: PROOF_QUERY.test(query) ? `${path}${query}` : path, method: req.method, headers: { Origin: `http://127.0.0.1:${port}` }, timeout: 3000 }, (answer) => {
+  const upstream = get({ host: '127.0.0.1', port, path: proofQuery(query) ? `${path}${query}` : path, method: req.method, headers: { Origin: `http://127.0.0.1:${port}` }, timeout: 3000 }, (answer) => {
     // Node's client takes a status line of 000 (statusCode 0), which writeHead would throw on, in this
     // callback, ending the dev server: anything that is no HTTP status is a bad gateway.
     const status = answer.statusCode ?? 0

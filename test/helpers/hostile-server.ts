@@ -35,8 +35,10 @@ const answer = (server: HostileServer, entry: PeerEntry, events: MeshEvent[], re
   const proof = /^\/health\?proof=([0-9a-f]{32})$/.exec(url)
   if (proof && server.token) return json({ ...entry, ok: true, peers: 1, links: { outbound: 0, inbound: 0 }, proof: peerProof(server.token, proof[1]!, `http://${req.headers.host}`) })
   if (url === '/health') return json({ ...entry, ok: true, peers: 1, links: { outbound: 0, inbound: 0 } })
-  if (/^\/events\?after=\d+$/.test(url)) server.eventsAuth.push(req.headers.authorization ?? '')
-  if (/^\/events\?after=\d+$/.test(url)) return json({ self: entry.id, seq: events.length, first: events.length ? 1 : 0, events })
+  if (/^\/events\?after=\d+$/.test(url)) {
+    server.eventsAuth.push(req.headers.authorization ?? '')
+    return json({ self: entry.id, seq: events.length, first: events.length ? 1 : 0, events })
+  }
   server.hits.push(url)
   res.writeHead(404, CORS).end()
 }

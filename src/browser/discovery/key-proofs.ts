@@ -25,10 +25,15 @@ export class KeyProofs {
 
   constructor(private readonly token: string) {}
 
-  /** A fresh nonce, and the query that carries it. */
-  ask(): { nonce: string; query: string } {
+  /**
+   * GET <reach(base)><path> with a fresh nonce (`get` makes the request): the answer, once it proves
+   * the key for `base` as the peer was asked (the relay's `askedAs`, else `base`); else rejects.
+   */
+  async ask(base: string, path: string, reach: Reach, get: (url: string) => Promise<unknown>): Promise<unknown> {
     const nonce = freshNonce()
-    return { nonce, query: `?${PROOF_PARAM}=${nonce}` }
+    const answer = await get(`${reach(base)}${path}?${PROOF_PARAM}=${nonce}`)
+    await this.check(base, nonce, answer, reach.askedAs?.(base))
+    return answer
   }
 
   /**
@@ -36,7 +41,7 @@ export class KeyProofs {
    * the peer was asked as (`http://host:port`: `base` itself, or the relay's `askedAs`), and from then on
    * counts `base` as proven; else rejects, as a dead peer's request would.
    */
-  async check(base: string, nonce: string, answer: unknown, askedAs = base): Promise<void> {
+  private async check(base: string, nonce: string, answer: unknown, askedAs = base): Promise<void> {
     const proof = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>)[PROOF_PARAM] : undefined
     if (!(await provesKey(this.token, nonce, askedAs, proof))) {
       this.unproven++
@@ -56,7 +61,6 @@ export class KeyProofs {
 
   /** Proves `base` with one GET /health?proof=, reached directly or through a relay (`reach`). */
   async prove(base: string, reach: Reach, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const { nonce, query } = this.ask()
-    await this.check(base, nonce, await getJson(`${reach(base)}/health${query}`, { timeoutMs, ...(signal ? { signal } : {}) }), reach.askedAs?.(base))
+    await this.ask(base, '/health', reach, (url) => getJson(url, { timeoutMs, ...(signal ? { signal } : {}) }))
   }
 }

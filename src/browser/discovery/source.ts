@@ -55,12 +55,9 @@ export const getJson = (url: string, signal: AbortSignal, timeoutMs: number): Pr
  * GET <base><path> as JSON. With `proofs` (a page that holds the token) it carries a fresh nonce and is
  * taken only if the answer proves the key for `base` (key-proofs.ts); without, it is the bare request.
  */
-const askPeer = async (base: string, path: string, signal: AbortSignal, timeoutMs: number, reach: Reach, proofs: KeyProofs | null): Promise<unknown> => {
+const askPeer = (base: string, path: string, signal: AbortSignal, timeoutMs: number, reach: Reach, proofs: KeyProofs | null): Promise<unknown> => {
   if (!proofs || proofs.disowned) return getJson(`${reach(base)}${path}`, signal, timeoutMs)
-  const { nonce, query } = proofs.ask()
-  const answer = await getJson(`${reach(base)}${path}${query}`, signal, timeoutMs)
-  await proofs.check(base, nonce, answer, reach.askedAs?.(base))
-  return answer
+  return proofs.ask(base, path, reach, (url) => getJson(url, signal, timeoutMs))
 }
 
 export const probeHealth = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, proofs: KeyProofs | null = null): Promise<HealthResponse> => {
