@@ -59,30 +59,69 @@ interface Link {
    * close it is reopened by `lost` (which proves it again), never by y-websocket on its own: a process
    * that took a dead peer's port would have been shown the token on the next retry.
    */
-  gate: { proven: boolean; lost: () => void } | null
+  gate: Gate | null
 }
 
-const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused, gate }: Link) => {
+/**
+ * A room's proof state, with the token. `fresh`: the peer proved the key since the socket last closed;
+ * `wanted`: the page wants the room connected (false after its own `provider.disconnect()`).
+ */
+interface Gate {
+  fresh: boolean
+  wanted: boolean
+  /** Proves the peer again, then opens the socket (unless no longer wanted); `afterClose` waits first. */
+  reprove: (afterClose: boolean) => void
+}
+
+/**
+ * The provider is the page's own, so its `disconnect()` and later `connect()` are the page's to call.
+ * y-websocket's connect() would reopen at once with the token in the subprotocol, to whatever holds the
+ * port by then: with the token, connect() proves the peer again first unless nothing closed since the
+ * last proof. `open`: the unguarded connect, for the gate's own use once the peer has proved the key.
+ */
+const guardConnect = (provider: WebsocketProvider, gate: Gate): { open: () => void } => {
+  const connectNow = provider.connect.bind(provider)
+  const disconnectNow = provider.disconnect.bind(provider)
+  provider.connect = () => {
+    gate.wanted = true
+    if (gate.fresh) connectNow()
+    else gate.reprove(false)
+  }
+  provider.disconnect = () => {
+    gate.wanted = false
+    disconnectNow()
+  }
+  return {
+    open: () => {
+      gate.fresh = true
+      connectNow()
+    }
+  }
+}
+
+const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused, gate }: Link): { provider: WebsocketProvider; open: () => void } => {
   const provider = new WebsocketProvider(wsBase(url), room, doc, {
     disableBc: true,
     maxBackoffTime: 1000,
     protocols: tokenProtocols(token),
-    connect: isValidRoomName(room) && (!gate || gate.proven),
+    connect: isValidRoomName(room) && (!gate || gate.fresh),
     shouldReconnect: (event) => !isFinalClose(event.code) && !gate
   })
   // Before the socket opens: a provider sends its awareness state on open only when there is one.
   if (!presence) provider.awareness.setLocalState(null)
+  const guarded = gate && guardConnect(provider, gate)
   provider.on('connection-close', (event) => {
+    if (gate) gate.fresh = false
     const err = event && roomErrorFor(room, event.code, event.reason)
     if (err) refused(err)
     // No event: y-websocket's watchdog cut a socket silent for 30 s, and redials on its own without asking
     // shouldReconnect; or disconnect(), which clears shouldConnect first and is left alone.
     else if (gate && (event || provider.shouldConnect)) {
       provider.shouldConnect = false
-      gate.lost()
+      gate.reprove(true)
     }
   })
-  return provider
+  return { provider, open: guarded ? guarded.open : () => provider.connect() }
 }
 
 /** How long a room's peer may take to prove the key before it is asked again. */
@@ -94,14 +133,14 @@ const PROVE_TIMEOUT_MS = 2000
  * connection (`afterClose`) it first waits, as y-websocket would have: a peer killed that moment may
  * still take a connection it then resets.
  */
-const proveThenConnect = async (proofs: KeyProofs, mesh: Mesh, url: string, provider: WebsocketProvider, stop: () => boolean, signal: AbortSignal, afterClose: boolean) => {
+const proveThenConnect = async (proofs: KeyProofs, mesh: Mesh, url: string, open: () => void, stop: () => boolean, signal: AbortSignal, afterClose: boolean) => {
   proofs.forget(url)
   for (let attempt = 0; !stop(); attempt++) {
     if (afterClose && attempt === 0) await waitMs(100 + backoffMs(0, 250, 5000), signal)
     if (stop()) return
     try {
       await proofs.prove(url, mesh.reach, PROVE_TIMEOUT_MS, signal)
-      if (!stop()) provider.connect()
+      if (!stop()) open()
       return
     } catch {
       await waitMs(backoffMs(attempt, 250, 5000), signal)
@@ -129,13 +168,20 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
   const proofs = mesh.token ? mesh.proofs : null
   const open = () => {
     const url = peer
-    const stop = () => life.signal.aborted || error !== null || provider !== p
-    const reprove = (afterClose: boolean) => void proveThenConnect(proofs!, mesh, url, p, stop, life.signal, afterClose)
-    const gate = proofs && { proven: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), lost: () => reprove(true) }
-    const p: WebsocketProvider = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate })
+    let proving = false
+    const stop = () => life.signal.aborted || error !== null || provider !== p || !gate?.wanted
+    const reprove = (afterClose: boolean) => {
+      // One proof at a time: a page's connect() during a reproof adds nothing to it.
+      if (proving) return
+      proving = true
+      void proveThenConnect(proofs!, mesh, url, made.open, stop, life.signal, afterClose).finally(() => (proving = false))
+    }
+    const gate: Gate | null = proofs && { fresh: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), wanted: true, reprove }
+    const made = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate })
+    const p = made.provider
     p.on('sync', (synced: boolean) => synced && settle.resolve())
     // Run once `provider` is p: until then `stop` would say it is no longer wanted.
-    if (gate && !gate.proven && !proofs.disowned && isValidRoomName(room)) queueMicrotask(() => reprove(false))
+    if (gate && !gate.fresh && !proofs?.disowned && isValidRoomName(room)) queueMicrotask(() => reprove(false))
     return p
   }
   let provider = open()

@@ -1,7 +1,8 @@
 /**
  * A room opened with the token is reopened only after its peer proves the key again (room-handle.ts):
  * also after y-websocket's own watchdog closes a socket that brought nothing for 30 s, the one close it
- * reports with no CloseEvent and reconnects after without asking shouldReconnect.
+ * reports with no CloseEvent and reconnects after without asking shouldReconnect; and after the page's
+ * own `provider.disconnect()`, when it calls `provider.connect()`.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -36,12 +37,21 @@ const port = async (holder: { proves: boolean; shown: number; proofAsks: number 
   return { base, server, wss }
 }
 
+/** A mesh stand-in for openRoom: the token, its proofs, and `base` as the current peer. */
+const meshAt = (base: string): Mesh =>
+  ({ token: TOKEN, proofs: new KeyProofs(TOKEN), reach: Object.assign((u: string) => u, {}), currentUrl: base, peers: [], on() {}, off() {} }) as unknown as Mesh
+
+const closeAll = async ({ server, wss }: { server: Server; wss: WebSocketServer }): Promise<void> => {
+  for (const c of wss.clients) c.terminate()
+  wss.close()
+  await new Promise<void>((r) => server.close(() => r()))
+}
+
 describe('a room with the token after y-websocket\'s watchdog closed its socket', () => {
   it('is reopened only once the peer proved the key again, not by y-websocket on its own', async () => {
     const holder = { proves: true, shown: 0, proofAsks: 0 }
     const { base, server, wss } = await port(holder)
-    const mesh = { token: TOKEN, proofs: new KeyProofs(TOKEN), reach: Object.assign((u: string) => u, {}), currentUrl: base, peers: [], on() {}, off() {} } as unknown as Mesh
-    const room = openRoom(mesh, 'r', { presence: false })
+    const room = openRoom(meshAt(base), 'r', { presence: false })
     try {
       await expect.poll(() => room.provider.wsconnected, { timeout: 5000 }).toBe(true)
       expect(holder.shown).toBe(1)
@@ -60,9 +70,62 @@ describe('a room with the token after y-websocket\'s watchdog closed its socket'
       await expect.poll(() => room.provider.wsconnected && holder.shown === 2, { timeout: 8000 }).toBe(true)
     } finally {
       room.destroy()
-      for (const c of wss.clients) c.terminate()
-      wss.close()
-      await new Promise<void>((r) => server.close(() => r()))
+      await closeAll({ server, wss })
+    }
+  }, 20_000)
+})
+
+/**
+ * Once `room` is open: the page disconnects, the port changes hands (what answers cannot prove the
+ * key), and the page calls connect(). Returns how many proofs had been asked before that connect().
+ */
+const reconnectUnproven = async (room: ReturnType<typeof openRoom>, holder: { proves: boolean; proofAsks: number }): Promise<number> => {
+  await expect.poll(() => room.provider.wsconnected, { timeout: 5000 }).toBe(true)
+  room.provider.disconnect()
+  expect(room.provider.wsconnected).toBe(false)
+  holder.proves = false
+  const asked = holder.proofAsks
+  room.provider.connect()
+  return asked
+}
+
+describe("a room with the token after the page's own disconnect()", () => {
+  it('connect() proves the peer again before the token goes out', async () => {
+    const holder = { proves: true, shown: 0, proofAsks: 0 }
+    const served = await port(holder)
+    const room = openRoom(meshAt(served.base), 'r', { presence: false })
+    try {
+      const asked = await reconnectUnproven(room, holder)
+      // Either the page asks for a proof (and, with none, opens nothing), or (the bug) it redials with the token.
+      await expect.poll(() => holder.proofAsks > asked || holder.shown > 1, { timeout: 5000 }).toBe(true)
+      expect(holder.shown).toBe(1)
+      // The key holder answers again: the page's retry proves it and opens the room with the token.
+      holder.proves = true
+      await expect.poll(() => room.provider.wsconnected && holder.shown === 2, { timeout: 8000 }).toBe(true)
+    } finally {
+      room.destroy()
+      await closeAll(served)
+    }
+  }, 20_000)
+
+  it('a disconnect() while the peer is being proved again keeps the room closed', async () => {
+    const holder = { proves: true, shown: 0, proofAsks: 0 }
+    const served = await port(holder)
+    const room = openRoom(meshAt(served.base), 'r', { presence: false })
+    try {
+      const asked = await reconnectUnproven(room, holder)
+      await expect.poll(() => holder.proofAsks > asked, { timeout: 5000 }).toBe(true)
+      room.provider.disconnect()
+      holder.proves = true
+      // Every retry asks for a proof; one more ask would be followed by an open if disconnect() were lost.
+      const after = holder.proofAsks
+      await new Promise((r) => setTimeout(r, 1500))
+      expect(holder.proofAsks - after).toBeLessThanOrEqual(1)
+      expect(room.provider.wsconnected).toBe(false)
+      expect(holder.shown).toBe(1)
+    } finally {
+      room.destroy()
+      await closeAll(served)
     }
   }, 20_000)
 })
