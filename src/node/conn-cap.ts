@@ -1,16 +1,21 @@
 /**
- * How many TCP connections a peer's server holds at once; Node closes a new one at once past it.
- * Without a cap, ~20,000 idle connections (a byte each, from any local process, no token needed) took
- * every file descriptor: the peer could then neither sweep servers.json nor write its rooms' files
- * (EMFILE) until they went. Half the process's descriptor limit (Node raises the soft limit to the
- * hard one as it starts), and at most 4096: far above what a mesh uses (a link per peer, a few
- * sockets per page), with the other half left for files. A flood still keeps new clients out while
- * it lasts; all loopback clients share 127.0.0.1, so no per-address cap could tell them apart; what
- * bounds it is SERVER_TIMEOUTS: a connection that sends no request is closed after a few seconds.
+ * How many TCP connections a peer's server holds at once. Without a cap, ~20,000 idle connections (a
+ * byte each, from any local process, no token needed) took every file descriptor: the peer could then
+ * neither sweep servers.json nor write its rooms' files (EMFILE) until they went. Half the process's
+ * descriptor limit (Node raises the soft limit to the hard one as it starts), and at most 4096: far
+ * above what a mesh uses (a link per peer, a few sockets per page), with the other half left for files.
+ *
+ * At the cap, a new connection is let in by closing the one idle longest (no whole request head yet,
+ * or kept alive between requests): a flood of idle connections, re-opened as SERVER_TIMEOUTS closes
+ * them, only ever closes its own oldest, while a real client sends its request within a millisecond
+ * of connecting and is busy, not idle, long before its turn. All loopback clients share 127.0.0.1, so
+ * no per-address cap could tell them apart. Only when every connection is busy (requests, bounded by
+ * SERVER_TIMEOUTS; upgraded WebSockets, bounded by conn-slots.ts) is the new one closed.
  */
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
+import { IdleConnections } from './idle-connections.js'
 
 export const MAX_CONNECTIONS = 4096
 
@@ -44,49 +49,64 @@ const readLimits = (): string | null => {
  */
 export const SERVER_TIMEOUTS = { headersTimeout: 5000, requestTimeout: 15_000, connectionsCheckingInterval: 1000 } as const
 
+/** Closes a socket that may still get an error from the network: the error goes nowhere. */
+const drop = (socket: Socket): void => {
+  socket.on('error', () => {})
+  socket.destroy()
+}
+
 /**
  * One cap over a server's own listener and the listeners that hand it their sockets (an overflow
- * peer's range port, range-claim.ts). Node counts a server's accepted connections against its
- * maxConnections but not the sockets handed to it, so each listener alone would have held the cap.
+ * peer's range port, range-claim.ts): both reach 'connection', where the cap is kept. At the cap, the
+ * connection idle longest is closed for the new one; only when none is idle is the new one closed.
  */
 export class ConnectionCap {
-  private handed = 0
-  private open = 0
+  /** Open connections, accepted and handed. One closed here leaves it at once, not at its 'close'. */
+  private readonly sockets = new Set<Socket>()
+  private readonly idle: IdleConnections
+  /** Idle connections closed to make room (what a flood has cost). */
+  evicted = 0
 
   constructor(
     readonly server: Server,
     readonly cap: number = connectionCap()
   ) {
-    server.maxConnections = cap
-    // 'connection' is told for accepted and handed sockets alike; Node's own refusals never reach it.
-    server.on('connection', (socket: Socket) => {
-      this.open++
-      socket.once('close', () => this.open--)
-    })
+    // Node closes a connection past maxConnections before 'connection', where no idle one could make
+    // room: one above the cap lets the new one through to admit(), which keeps the cap. It stays as a
+    // backstop for the own listener; the descriptors held are at most the cap plus the one being let in.
+    server.maxConnections = cap + 1
+    this.idle = new IdleConnections(server)
+    server.on('connection', this.admit)
   }
 
-  /** Serves `socket` (accepted elsewhere) on the server, or destroys it when the cap is reached. */
+  /** Serves `socket` (accepted elsewhere) on the server, under the same cap as its own connections. */
   hand = (socket: Socket): void => {
-    if (this.open >= this.cap) return void socket.destroy()
-    this.handed++
-    this.server.maxConnections = this.ownShare()
-    socket.once('close', () => {
-      this.handed--
-      this.server.maxConnections = this.ownShare()
-    })
     this.server.emit('connection', socket)
-  }
-
-  /**
-   * What the server's own listener may hold besides the handed sockets. Never 0, which Node reads as no
-   * limit at all: with every slot handed, the own listener may still take one (the cap plus one).
-   */
-  private ownShare(): number {
-    return Math.max(1, this.cap - this.handed)
   }
 
   /** Connections the server holds, accepted and handed. */
   get held(): number {
-    return this.open
+    return this.sockets.size
+  }
+
+  private admit = (socket: Socket): void => {
+    if (this.sockets.size >= this.cap && !this.evictIdle()) return drop(socket)
+    this.sockets.add(socket)
+    this.idle.add(socket)
+    socket.once('close', () => {
+      this.sockets.delete(socket)
+      this.idle.forget(socket)
+    })
+  }
+
+  /** Closes the connection idle longest; false when every connection is busy. */
+  private evictIdle(): boolean {
+    const oldest = this.idle.oldest()
+    if (!oldest) return false
+    this.sockets.delete(oldest)
+    this.idle.forget(oldest)
+    drop(oldest)
+    this.evicted++
+    return true
   }
 }

@@ -81,7 +81,9 @@ const BASE = {
   // A squatter without the key on the first port, a real peer on the next (test/browser/peer-proof.test.ts).
   browserPeerProof: [23860, 23869],
   // A peer asked for proofs of the key with good and bad nonces (test/peer-proof-route.test.ts).
-  peerProofRoute: [23870, 23871]
+  peerProofRoute: [23870, 23871],
+  // A capped server under a flood of idle connections, with busy and upgraded ones (test/unit/idle-evict.test.ts).
+  idleFlood: [23880, 23889]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

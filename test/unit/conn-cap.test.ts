@@ -1,7 +1,6 @@
-import { createServer } from 'node:http'
-import { connect, createServer as createListener, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConnectionCap, connectionCap, MAX_CONNECTIONS, openFilesLimit } from '../../src/node/conn-cap.js'
+import { connectionCap, MAX_CONNECTIONS, openFilesLimit } from '../../src/node/conn-cap.js'
+import { CappedServer } from '../helpers/capped-server.js'
 import { waitFor } from '../helpers/peers.js'
 import { PORTS } from '../helpers/ports.js'
 
@@ -31,60 +30,61 @@ describe('connectionCap', () => {
 })
 
 describe('ConnectionCap', () => {
-  const open: { close(): void }[] = []
-  afterEach(() => {
-    for (const o of open.splice(0)) o.close()
-  })
-  const listen = (server: Server, port: number) =>
-    new Promise<void>((resolve) => {
-      open.push(server)
-      server.listen(port, '127.0.0.1', resolve)
-    })
-  const dial = (port: number): Promise<Socket> =>
-    new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => resolve(s))
-      s.on('error', () => {})
-      open.push({ close: () => s.destroy() })
-    })
-
+  let capped: CappedServer
+  afterEach(() => capped.close())
   const [own, extra] = PORTS.connCap
   /** A server on `own` and a listener on `extra` that hands it its sockets, under one cap of `n`. */
-  const capped = async (n: number) => {
-    const server = createServer()
-    const cap = new ConnectionCap(server, n)
-    await listen(server, own)
-    await listen(createListener(cap.hand), extra)
-    return cap
+  const start = async (n: number) => {
+    capped = new CappedServer(n)
+    await capped.listen(own)
+    await capped.handFrom(extra)
+    return capped
   }
 
   it('holds one cap over the server and the listener that hands it sockets', async () => {
-    const cap = await capped(4)
-    const first = [await dial(own), await dial(own), await dial(extra)]
-    await waitFor(() => cap.held === 3, 'three connections held')
-    // Two more on the handing listener: one fits, one is closed at once.
-    const more = [await dial(extra), await dial(extra)]
-    await waitFor(() => more.filter((s) => s.destroyed).length === 1, 'one of the two to be closed')
+    const { cap } = await start(4)
+    const busy = [await capped.busy(own), await capped.busy(own), await capped.busy(extra)]
+    expect(cap.held).toBe(3)
+    // Two more on the handing listener: one fits, one is closed at once (every other one is busy).
+    const more = [await capped.busy(extra), await capped.busy(extra)]
+    await waitFor(() => more.filter((c) => c.closed).length === 1, 'one of the two to be closed')
     expect(cap.held).toBe(4)
-    // The server's own listener is full too: two are handed, so it takes only two of its own.
-    const late = await dial(own)
-    await waitFor(() => late.destroyed, "the server's own listener to refuse a fifth")
+    // The server's own listener is full too.
+    const late = await capped.idle(own)
+    await waitFor(() => late.closed, "the server's own listener to refuse a fifth")
     expect(cap.held).toBe(4)
-    // A handed socket that goes makes room on either listener.
-    first[2]!.destroy()
-    await waitFor(() => cap.held === 3, 'the handed socket to be let go')
-    const again = await dial(own)
-    await waitFor(() => cap.held === 4, 'a new connection on the own listener')
-    expect(again.destroyed).toBe(false)
+    // A handed connection that goes makes room on either listener.
+    busy[2]!.socket.destroy()
+    await waitFor(() => cap.held === 3, 'the handed connection to be let go')
+    const again = await capped.idle(own)
+    expect(cap.held).toBe(4)
+    expect(again.closed).toBe(false)
   })
 
-  it("never lifts the own listener's limit: with every slot handed it takes one more, not any number", async () => {
-    const cap = await capped(2)
-    await dial(extra)
-    await dial(extra)
-    await waitFor(() => cap.held === 2, 'both slots handed')
-    // Node reads maxConnections = 0 as no limit: the own listener took all 5 before.
-    const direct = await Promise.all(Array.from({ length: 5 }, () => dial(own)))
-    await waitFor(() => direct.filter((s) => s.destroyed).length === 4, 'four of the five to be closed')
-    expect(cap.held).toBe(3)
+  it("closes an idle handed connection to let in the own listener's, and the other way round", async () => {
+    const { cap } = await start(3)
+    const handed = await capped.idle(extra)
+    const ownIdle = await capped.idle(own)
+    await capped.busy(own)
+    expect(await capped.get(own)).toBe(200)
+    await waitFor(() => handed.closed, 'the handed idle connection to be closed for the GET')
+    // The GET's own connection closed after its answer: fill its slot again, with a newer idle one.
+    await waitFor(() => cap.held === 2, "the GET's connection to be let go")
+    await capped.idle(extra)
+    expect(await capped.get(extra)).toBe(200)
+    await waitFor(() => ownIdle.closed, 'the own idle connection to be closed for the handed GET')
+    expect(cap.held).toBeLessThanOrEqual(3)
+    expect(cap.evicted).toBe(2)
+  })
+
+  it("never lifts the own listener's limit: with every slot handed and busy it takes none", async () => {
+    const { cap } = await start(2)
+    await capped.busy(extra)
+    await capped.busy(extra)
+    expect(cap.held).toBe(2)
+    // Node reads maxConnections = 0 as no limit: the own listener once took all 5.
+    const direct = await Promise.all(Array.from({ length: 5 }, () => capped.idle(own)))
+    await waitFor(() => direct.every((c) => c.closed), 'all five to be closed')
+    expect(cap.held).toBe(2)
   })
 })
