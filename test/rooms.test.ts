@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { decodeFrames } from '../src/node/room-log.js'
+import { decodeFrames, framesReport } from '../src/node/room-log.js'
 import { PORTS, range } from './helpers/ports.js'
 import { getJson, spawnPeer, tempHome, waitFor } from './helpers/peers.js'
 import { meshOf, roomClient } from './helpers/rooms.js'
@@ -90,9 +90,10 @@ describe('rooms on disk', () => {
     const files = readdirSync(dir).filter((f) => !f.startsWith('.'))
     expect(files.length).toBeGreaterThanOrEqual(2)
     for (const f of files) {
-      const { stopped, torn } = decodeFrames(readFileSync(join(dir, f)))
+      const data = readFileSync(join(dir, f))
+      const frames = decodeFrames(data)
       // A torn tail is the one thing a SIGKILL may leave; a damaged frame is not.
-      expect(stopped === null || torn, `${f}: ${stopped}`).toBe(true)
+      expect(frames.skipped, `${f}: ${framesReport(frames, data.length)}`).toEqual([])
     }
     const again = await spawnPeer({ home, args: ['--ports', R] })
     const back = roomClient(again, 'contended')

@@ -9,7 +9,8 @@
  * leave behind. Loading reads every peer's files (each log before its snapshot: a compaction renames
  * the snapshot before it empties the log) and merges them; Yjs updates merge idempotently. Files of
  * processes that are gone are deleted once this peer's own snapshot, which holds them, is durable; one
- * that could not be read whole is set aside instead (room-damaged.ts), never deleted.
+ * that could not be read whole is set aside instead (room-damaged.ts), never deleted, though every whole
+ * frame in it, after the damage too, is read into the doc first.
  * A log longer than its snapshot (and 64 KiB) is compacted, so the disk grows with the doc, not with
  * the number of edits: per peer at most ~2x the doc + 64 KiB, and one snapshot per peer that held it.
  */
@@ -20,7 +21,7 @@ import { isValidRoomName } from '../shared/protocol.js'
 import { privateDirSync } from './atomic-file.js'
 import type { Logger } from './log.js'
 import { isProcessAlive, type ProcessIdentity } from './process-identity.js'
-import { decodeFrames } from './room-log.js'
+import { decodeFrames, framesReport } from './room-log.js'
 import { DAMAGED_SUFFIX } from './room-damaged.js'
 import { RoomFile, type DeadFiles } from './room-file.js'
 import { readRegularBytesSync, UnsafeFileError } from './regular-file.js'
@@ -141,9 +142,10 @@ export class RoomStore {
   }
 
   /**
-   * Applies one file's frames. Null when it was read whole (a log's torn last frame is what a SIGKILL
-   * mid-write leaves, never written: a debug line), GONE when the file is gone, else what kept it from
-   * being read whole. A snapshot is replaced atomically, so one that does not read whole is damaged.
+   * Applies one file's frames, the whole ones after damage too (room-log.ts). Null when it was read
+   * whole (a log's torn last frame is what a SIGKILL mid-write leaves, never written: a debug line), GONE
+   * when the file is gone, else what kept it from being read whole. A snapshot is replaced atomically,
+   * so one that does not read whole is damaged.
    */
   private readInto(path: string, doc: Y.Doc): string | typeof GONE | null {
     let data: Buffer | null
@@ -153,15 +155,16 @@ export class RoomStore {
       return err instanceof UnsafeFileError ? `not read: it ${err.reason}` : `cannot be read: ${(err as Error).message}`
     }
     if (data === null) return GONE
-    const { updates, stopped, torn, dropped } = decodeFrames(data)
+    const frames = decodeFrames(data)
     let failed = 0
     Y.transact(doc, () => {
-      for (const u of updates) if (!this.apply(doc, u, path)) failed++
+      for (const u of frames.updates) if (!this.apply(doc, u, path)) failed++
     }, this)
-    const cut = stopped && `read up to ${stopped} (${dropped} of ${data.length} bytes dropped)`
-    if (cut && torn && path.endsWith('.log')) this.opts.log.debug(`${path}: ${cut}`)
-    else if (cut) return cut
-    return failed > 0 ? `${failed} of its ${updates.length} updates do not apply` : null
+    const cut = framesReport(frames, data.length)
+    const tearOnly = cut !== null && frames.skipped.length === 0 && path.endsWith('.log')
+    if (tearOnly) this.opts.log.debug(`${path}: ${cut}`)
+    const bad = failed > 0 ? `${failed} of its ${frames.updates.length} updates do not apply` : null
+    return [tearOnly ? null : cut, bad].filter(Boolean).join('; ') || null
   }
 
   private apply(doc: Y.Doc, update: Uint8Array, source: string): boolean {
