@@ -60,6 +60,8 @@ interface Link {
    * that took a dead peer's port would have been shown the token on the next retry.
    */
   gate: Gate | null
+  /** false: the page had disconnected the room it followed here (move()), so it stays closed. */
+  wanted: boolean
 }
 
 /**
@@ -99,12 +101,12 @@ const guardConnect = (provider: WebsocketProvider, gate: Gate): { open: () => vo
   }
 }
 
-const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused, gate }: Link): { provider: WebsocketProvider; open: () => void } => {
+const connect = (url: string, room: string, doc: Y.Doc, { token, presence, refused, gate, wanted }: Link): { provider: WebsocketProvider; open: () => void } => {
   const provider = new WebsocketProvider(wsBase(url), room, doc, {
     disableBc: true,
     maxBackoffTime: 1000,
     protocols: tokenProtocols(token),
-    connect: isValidRoomName(room) && (!gate || gate.fresh),
+    connect: wanted && isValidRoomName(room) && (!gate || gate.fresh),
     shouldReconnect: (event) => !isFinalClose(event.code) && !gate
   })
   // Before the socket opens: a provider sends its awareness state on open only when there is one.
@@ -166,7 +168,8 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
   }
   const life = new AbortController()
   const proofs = mesh.token ? mesh.proofs : null
-  const open = () => {
+  let wanted = (): boolean => true // false after the page's own disconnect(), which only it undoes
+  const open = (want: boolean) => {
     const url = peer
     let proving = false
     const stop = () => life.signal.aborted || error !== null || provider !== p || !gate?.wanted
@@ -176,24 +179,26 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
       proving = true
       void proveThenConnect(proofs!, mesh, url, made.open, stop, life.signal, afterClose).finally(() => (proving = false))
     }
-    const gate: Gate | null = proofs && { fresh: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), wanted: true, reprove }
-    const made = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate })
+    const gate: Gate | null = proofs && { fresh: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), wanted: want, reprove }
+    const made = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate, wanted: want })
     const p = made.provider
+    wanted = gate ? () => gate.wanted : () => p.shouldConnect // with the token, shouldConnect is false while proving
     p.on('sync', (synced: boolean) => synced && settle.resolve())
     // Run once `provider` is p: until then `stop` would say it is no longer wanted.
-    if (gate && !gate.fresh && !proofs?.disowned && isValidRoomName(room)) queueMicrotask(() => reprove(false))
+    if (gate && want && !gate.fresh && !proofs?.disowned && isValidRoomName(room)) queueMicrotask(() => reprove(false))
     return p
   }
-  let provider = open()
+  let provider = open(true)
   // No peer proved the key for the page's token (key-proofs.ts): it is shown to none, and no room opens.
   if (proofs?.disowned) refused(new AccessTokenError(room, CLOSE_CODES.accessToken, `room ${room}: wrong access token: no peer proved the mesh key for it (a wrong or stale token, or peers older than this page, which give no proof)`))
   if (!isValidRoomName(room)) refused(new RoomNameError(room, CLOSE_CODES.roomName, `${JSON.stringify(room)} is not a room name: 1-128 of [A-Za-z0-9._-], not starting with . - or _`))
   const move = () => {
     const next = mesh.currentUrl
     if (error || !next || next === peer) return
+    const want = wanted() // before destroy(), whose disconnect() clears it
     provider.destroy()
     peer = next
-    provider = open()
+    provider = open(want)
   }
   const onRemoved = (p: PeerEntry) => {
     if (p.url === peer) move()

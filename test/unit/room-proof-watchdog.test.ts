@@ -2,8 +2,9 @@
  * A room opened with the token is reopened only after its peer proves the key again (room-handle.ts):
  * also after y-websocket's own watchdog closes a socket that brought nothing for 30 s, the one close it
  * reports with no CloseEvent and reconnects after without asking shouldReconnect; and after the page's
- * own `provider.disconnect()`, when it calls `provider.connect()`.
+ * own `provider.disconnect()`, when it calls `provider.connect()`, and when the mesh moves the room meanwhile.
  */
+import { EventEmitter } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -126,6 +127,31 @@ describe("a room with the token after the page's own disconnect()", () => {
     } finally {
       room.destroy()
       await closeAll(served)
+    }
+  }, 20_000)
+})
+
+describe("a room the page disconnected, when the mesh moves to another peer", () => {
+  it('stays closed there until the page calls connect()', async () => {
+    const [a, b] = [{ proves: true, shown: 0, proofAsks: 0 }, { proves: true, shown: 0, proofAsks: 0 }]
+    const [A, B] = [await port(a), await port(b)]
+    const events = new EventEmitter()
+    const mesh = Object.assign(events, { ...meshAt(A.base), on: events.on.bind(events), off: events.off.bind(events), peers: [{ url: A.base }, { url: B.base }] }) as unknown as Mesh
+    const room = openRoom(mesh, 'r', { presence: false })
+    try {
+      await expect.poll(() => room.provider.wsconnected, { timeout: 5000 }).toBe(true)
+      room.provider.disconnect()
+      ;(mesh as { currentUrl: string }).currentUrl = B.base
+      events.emit('status', { status: 'connected' })
+      expect(room.peer).toBe(B.base)
+      // The old code rebuilt the provider connected: the room the page closed reopened on B.
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(b.shown).toBe(0)
+      room.provider.connect()
+      await expect.poll(() => room.provider.wsconnected && b.shown === 1, { timeout: 8000 }).toBe(true)
+    } finally {
+      room.destroy()
+      await Promise.all([closeAll(A), closeAll(B)])
     }
   }, 20_000)
 })
