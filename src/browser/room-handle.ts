@@ -177,7 +177,12 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
       // One proof at a time: a page's connect() during a reproof adds nothing to it.
       if (proving) return
       proving = true
-      void proveThenConnect(proofs!, mesh, url, made.open, stop, life.signal, afterClose).finally(() => (proving = false))
+      void proveThenConnect(proofs!, mesh, url, made.open, stop, life.signal, afterClose).finally(() => {
+        proving = false
+        // A connect() of the page's, or a socket lost as it opened, while the loop was ending found it
+        // busy and was dropped: taken up now, after the wait a lost socket gets.
+        if (!stop() && !gate!.fresh) reprove(true)
+      })
     }
     const gate: Gate | null = proofs && { fresh: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), wanted: want, reprove }
     const made = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate, wanted: want })

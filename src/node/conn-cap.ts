@@ -9,8 +9,10 @@
  * or kept alive between requests): a flood of idle connections, re-opened as SERVER_TIMEOUTS closes
  * them, only ever closes its own oldest, while a real client sends its request within a millisecond
  * of connecting and is busy, not idle, long before its turn. All loopback clients share 127.0.0.1, so
- * no per-address cap could tell them apart. Only when every connection is busy (requests, bounded by
- * SERVER_TIMEOUTS; upgraded WebSockets, bounded by conn-slots.ts) is the new one closed.
+ * no per-address cap could tell them apart. Only when every connection is busy (a request being
+ * received, bounded by SERVER_TIMEOUTS, or answered; upgraded WebSockets, bounded by conn-slots.ts) is
+ * the new one closed. A client that stops reading an answer too large for the socket buffers keeps its
+ * connection busy, and no timeout here ends that: such clients can still fill the cap.
  */
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'

@@ -135,7 +135,10 @@ export const decodeFrames = (data: Uint8Array): Frames => {
       break
     }
     const to = next ?? buf.length
-    const why = next === null ? `${fault.why}, after which the search for a whole frame ran out of budget` : fault.why
+    // A tear over bytes that look like frames everywhere (a large binary update) can spend the budget:
+    // then it cannot be told from a damaged length, and is kept as damage, which deletes nothing.
+    const spent = fault.torn ? `${fault.why}: a torn last frame or a damaged length; the search for a whole frame after it ran out of budget` : `${fault.why}, after which the search for a whole frame ran out of budget`
+    const why = next === null ? spent : fault.why
     out.skipped.push({ at, bytes: to - at, why })
     out.dropped += to - at
     at = to

@@ -112,4 +112,16 @@ describe('decodeFrames', () => {
     const plain = Buffer.concat([frames('before'), garbage(256 * 1024), frames('after')])
     expect(texts(plain)).toEqual(['before', 'after'])
   })
+
+  it('a tear whose tail spends the search (a large binary update cut short) is kept as damage and said to be either', () => {
+    // The header of a 3 MiB frame, then 2 MiB of its bytes: plausible lengths everywhere in the tail.
+    const header = Buffer.alloc(8)
+    header.writeUInt32LE(3 * 1024 * 1024, 0)
+    const data = Buffer.concat([frames('one'), header, garbage(2 * 1024 * 1024)])
+    const f = decodeFrames(data)
+    expect(texts(data)).toEqual(['one'])
+    expect(f.tornAt).toBeNull()
+    expect(f.skipped).toHaveLength(1)
+    expect(f.skipped[0]!.why).toMatch(/a torn last frame or a damaged length; the search .* ran out of budget/)
+  })
 })
