@@ -81,7 +81,9 @@ const BASE = {
   // A squatter without the key on the first port, a real peer on the next (test/browser/peer-proof.test.ts).
   browserPeerProof: [23860, 23869],
   // A peer asked for proofs of the key with good and bad nonces (test/peer-proof-route.test.ts).
-  peerProofRoute: [23870, 23871]
+  peerProofRoute: [23870, 23871],
+  // Peers that hold their port on both loopback families, and a process that took [::1]:P first (test/localhost-proof.test.ts).
+  localhostProof: [23900, 23919]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
