@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { accessToken, bearerToken, offeredToken, tokenMatches } from './access-token.js'
-import { hostNamesSocket } from './http-guards.js'
+import type { SocketAddress } from './http-guards.js'
 import { LINK_HEADER, LinkVerifier, type LinkVerdict } from './link-auth.js'
 import { RequestProofs } from './request-proof.js'
 
@@ -22,6 +22,8 @@ export interface AccessCheckOptions {
   selfId: string
   /** Whether this peer answers to a `host:port` (its Host check): a peer link's proof names such a URL (link-auth.ts). */
   servesHost: (host: string) => boolean
+  /** Whether a `host:port` names the socket a request came in on (http-guards.ts hostNamesSocket): a proof's URL must. */
+  namesSocket: (host: string, socket: SocketAddress) => boolean
   /** The dangerous opt-out: strangers are treated as people (full room access). Never peers. */
   strangersArePeople: boolean
 }
@@ -34,7 +36,7 @@ export class AccessCheck {
   constructor(private readonly opts: AccessCheckOptions) {
     this.token = accessToken(opts.key)
     this.verifier = new LinkVerifier(opts.key, opts.selfId, opts.servesHost)
-    this.requests = new RequestProofs(this.token)
+    this.requests = new RequestProofs(this.token, opts.namesSocket)
   }
 
   /**
@@ -61,7 +63,7 @@ export class AccessCheck {
   private link(req: IncomingMessage): LinkVerdict {
     const header = req.headers[LINK_HEADER]
     const v = this.verifier.verify(Array.isArray(header) ? header[0] : header)
-    if (v.ok && !hostNamesSocket(v.host, req.socket)) return { ok: false, reason: 'link header names an address this request did not come in on (relayed?)' }
+    if (v.ok && !this.opts.namesSocket(v.host, req.socket)) return { ok: false, reason: 'link header names an address this request did not come in on (relayed?)' }
     return v
   }
 

@@ -13,6 +13,8 @@ export interface AccessPolicy {
   origin(origin: string | undefined): 'absent' | 'allowed' | 'refused'
   /** The peer now serves on this port too (an overflow peer that took a range port): Host and Origin accept it. */
   addPort(port: number): void
+  /** Whether `host`, which the Host check took, names the socket a request came in on: only then is it proved (hostNamesSocket). */
+  namesSocket(host: string, socket: SocketAddress): boolean
   /** Tells the user once per origin (at most MAX_REFUSED_LOGGED of them) how to let that page in. */
   noteRefused(origin: string): void
 }
@@ -33,6 +35,8 @@ export interface PolicyOptions {
   originAllowed?: (origin: URL) => boolean
   /** Where the once-per-origin line about a refused origin goes (the peer's info log). */
   info?: (line: string) => void
+  /** Ports on which `localhost` reaches this peer alone (family-guard.ts); none if not given. */
+  localhostHeld?: (port: number) => boolean
 }
 
 /** A refused page names the origin it came from; printable ASCII only, clipped, so a log line stays one line. */
@@ -67,7 +71,8 @@ export const createAccessPolicy = (opts: PolicyOptions): AccessPolicy => {
       if (origins.has(origin)) return 'allowed'
       return opts.originAllowed && lanOriginShape(origin, opts) ? 'allowed' : 'refused'
     },
-    addPort
+    addPort,
+    namesSocket: (host, socket) => hostNamesSocket(host, socket, opts.localhostHeld ?? (() => false))
   }
 }
 
@@ -120,17 +125,26 @@ export const answerPreflight = (req: IncomingMessage, res: ServerResponse): void
   res.end()
 }
 
+/** Where a request came in: its socket's local address and port. */
+export interface SocketAddress {
+  localAddress?: string | undefined
+  localPort?: number | undefined
+}
+
 /**
  * Whether `host` names the address and port the request came in on. The Host check takes every loopback
  * spelling of every port the peer serves, bound or not, so a process without the key on [::1]:P (the
  * peer bound on 127.0.0.1:P) could pass a page's nonce on with the page's Host and hand back a proof for
- * its own address (and a peer link's proof likewise, access.ts). An IP must be the socket's own; a name (localhost, a .local name) only its port:
- * `localhost` can mean ::1 or 127.0.0.1, so a proof for it still binds only the port.
+ * its own address (and a peer link's proof likewise, access.ts). An IP must be the socket's own.
+ * `localhost` can mean ::1 or 127.0.0.1, so it binds only the port, and is taken only where
+ * `localhostHeld(port)`: the peer holds both families of it (family-guard.ts). Another name (a .local
+ * name in lan scope) binds only the port.
  */
-export const hostNamesSocket = (host: string, socket: { localAddress?: string | undefined; localPort?: number | undefined }): boolean => {
+export const hostNamesSocket = (host: string, socket: SocketAddress, localhostHeld: (port: number) => boolean): boolean => {
   const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(host)
   if (!m || Number(m[2]) !== socket.localPort) return false
   const name = m[1]!.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  if (name === 'localhost') return localhostHeld(socket.localPort)
   // A dual-stack socket shows an IPv4 peer's address as ::ffff:a.b.c.d.
   return isIP(name) === 0 || name === (socket.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
 }

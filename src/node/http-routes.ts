@@ -8,12 +8,12 @@ import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
 import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
 import { ASSET_FILES, type BrowserAssets } from './browser-assets.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
-import { answerPreflight, checkRequest, hostNamesSocket, setCorsHeaders, type AccessPolicy } from './http-guards.js'
+import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
 
 /**
  * Writes a GET answer; `head` asks for the headers only; `person`: the request showed the access token;
  * `host`: its Host header, which the Host check has already taken, or null if it does not name the
- * address the request came in on (hostNamesSocket).
+ * address the request came in on (http-guards.ts hostNamesSocket).
  */
 export type Route = (res: ServerResponse, head: boolean, person: boolean, query: URLSearchParams, host: string | null) => void
 
@@ -137,5 +137,5 @@ export const createRequestHandler =
     if (hasBody(req)) return refuse(req, res, 413, TOO_LARGE)
     // The Host check above took req.headers.host, so it is there.
     const host = req.headers.host ?? ''
-    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search), hostNamesSocket(host, req.socket) ? host : null)
+    route(res, req.method === 'HEAD', isPerson(req), new URLSearchParams(search), policy.namesSocket(host, req.socket) ? host : null)
   }

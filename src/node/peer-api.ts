@@ -12,8 +12,9 @@ export interface PeerOptions {
   maxRooms?: number
   pingIntervalMs?: number
   /**
-   * mDNS starts when this resolves (the CLI: once it has printed its ready line), so it is no part of
-   * the start. Default: as soon as the peer has started.
+   * mDNS starts when this resolves (the CLI: once it has printed its ready line), and so does the hold
+   * on the port's other loopback family (family-guard.ts), so neither is part of the start. Default: as
+   * soon as the peer has started.
    */
   mdnsAfter?: Promise<void>
 }

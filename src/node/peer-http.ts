@@ -39,6 +39,8 @@ export interface PeerHttpWiring {
   inbox: Inbox
   events: EventLog
   health: RouteSources['health']
+  /** Ports on which `localhost` reaches this peer alone: only there is a proof given for it (family-guard.ts). */
+  localhostHeld(port: number): boolean
   log: Logger
 }
 
@@ -56,7 +58,8 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
     allowOrigins: config.allowOrigins,
     extraHosts: plan.extraHosts,
     originAllowed: meshOriginRule({ view: w.view, lan: plan.lan, ports: config.ports }),
-    info: (line) => log.info(line)
+    info: (line) => log.info(line),
+    localhostHeld: w.localhostHeld
   })
   const routes = buildRoutes({
     health: w.health,

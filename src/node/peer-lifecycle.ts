@@ -12,6 +12,8 @@ export interface PeerParts {
   roomLinks: { start(): void; stop(maxMs: number): Promise<void> }
   /** The overflow peer's hunt for a range port, when it has one. */
   claim: { start(): void; stop(): void } | null
+  /** The listeners on the other loopback family of each port served (family-guard.ts). */
+  guard: { close(): void }
   keepalive: { close(): void }
   upgrades: { close(): void }
   events: { destroy(): void }
@@ -32,6 +34,7 @@ export const peerLifecycle = (parts: PeerParts): PeerLifecycle => {
   const { server, mesh, rooms, roomLinks, claim } = parts
   const close = async () => {
     claim?.stop()
+    parts.guard.close()
     await Promise.all([rooms.drain(DRAIN_MS), roomLinks.stop(DRAIN_MS)])
     await rooms.close()
     parts.keepalive.close()

@@ -8,7 +8,7 @@ import { createServer } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
-import type { AccessPolicy } from './http-guards.js'
+import type { AccessPolicy, SocketAddress } from './http-guards.js'
 import { dashboardUrl } from './access-token.js'
 import type { PeerConfig } from './config.js'
 import { ConnectionCap, SERVER_TIMEOUTS } from './conn-cap.js'
@@ -16,6 +16,7 @@ import { DeferredDiscovery } from './discovery/deferred.js'
 import type { NodeDiscovery } from './discovery/hint.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
 import { EventLog } from './event-log.js'
+import { FamilyGuard } from './family-guard.js'
 import { healthAnswer } from './health-answer.js'
 import { Inbox } from './inbox.js'
 import { Keepalive } from './keepalive.js'
@@ -32,7 +33,7 @@ import { RegistryFile } from './registry-file.js'
 import { RoomLinks } from './room-links.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
-import { addressPlan, buildSelfEntry } from './self-entry.js'
+import { addressPlan, buildSelfEntry, type AddressPlan } from './self-entry.js'
 import { dialRoomAsClient, LINK_HEADER, signLink, type LinkDial } from './link-auth.js'
 
 export { VERSION } from './self-entry.js'
@@ -64,15 +65,21 @@ const discoveriesFor = (config: PeerConfig, registry: RegistryFile, self: PeerEn
   return [...out, new DeferredDiscovery({ name: 'mdns', load, gate, log })]
 }
 
+/** The HTTP server on its port, under its one connection cap, and the guard of the port's other loopback family (family-guard.ts). */
+const listen = async (config: PeerConfig, plan: AddressPlan, log: Logger) => {
+  const server = createServer(SERVER_TIMEOUTS)
+  const cap = new ConnectionCap(server)
+  server.on('clientError', (_err, socket) => socket.destroy())
+  const bound = await bindPort(server, plan.bindHost, config.port, config.ports)
+  return { server, cap, guard: new FamilyGuard({ hand: cap.hand, log }), ...bound }
+}
+
 export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Promise<Peer> => {
   const log = opts.log ?? createLogger(config.logLevel, 'peer-plan-node')
   const registry = new RegistryFile(config.home, log)
   await registry.init()
-  const server = createServer(SERVER_TIMEOUTS)
-  const cap = new ConnectionCap(server)
-  server.on('clientError', (_err, socket) => socket.destroy())
   const plan = addressPlan(config, log)
-  const { port, overflow } = await bindPort(server, plan.bindHost, config.port, config.ports)
+  const { server, cap, guard, port, overflow, address } = await listen(config, plan, log)
   const entry = buildSelfEntry(config, plan, port)
   if (overflow) {
     const [first, last] = config.ports
@@ -85,7 +92,8 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   // A link proof must name a URL this peer answers to: the HTTP face's Host check, made below with the
   // routes that use this check (a range port taken later is added to it).
   let policy: AccessPolicy | null = null
-  const access = new AccessCheck({ key, selfId: entry.id, servesHost: (host) => policy?.hostAllowed(host) ?? false, strangersArePeople: config.dangerouslyAllowStrangers })
+  const hosts = { servesHost: (host: string) => policy?.hostAllowed(host) ?? false, namesSocket: (host: string, socket: SocketAddress) => policy?.namesSocket(host, socket) ?? false }
+  const access = new AccessCheck({ key, selfId: entry.id, ...hosts, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
   const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
@@ -107,19 +115,24 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const health = healthAnswer({ live, peerCount: () => view.peers().length, mesh, rooms, roomLinks })
   const inbox = new Inbox()
   const events = new EventLog({ doc, view, inbox, self: live })
-  const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, log }
+  const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, localhostHeld: guard.localhostHeld, log }
   const served = servePeerHttp(http)
   const { upgrades } = served
   policy = served.policy
 
   const claimed = (p: number, url: string) => {
+    // Until it answers, localhost:p is not proved: refused, never wrongly given.
+    void guard.hold(address, p)
     // Before the new URL is published: a peer may dial it as soon as it reads it.
     served.policy.addPort(p)
     mesh.updateSelf({ url, port: p, overflowUrl: entry.url })
     currentUrl = url
   }
   const claim = overflow ? overflowClaim({ cap, plan, config, view, entry, log, claimed }) : null
-  const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, keepalive, upgrades, events, views: [view, strangerView] })
+  const { start, stop } = peerLifecycle({ server, mesh, rooms, roomLinks, claim, guard, keepalive, upgrades, events, views: [view, strangerView] })
+  // After the ready line, as mDNS: a process's first IPv6 listen costs ~5 ms of CPU here (Node compiles
+  // its IPv6 address pattern), and until the guard answers, localhost is refused, never wrongly proved.
+  void gate.then(() => guard.hold(address, port))
   await start()
   started()
   return {

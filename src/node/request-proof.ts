@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { isProofNonce, REQUEST_PROOF_SCHEME, requestProofMessage } from '../shared/peer-proof.js'
-import { hostNamesSocket } from './http-guards.js'
+import type { SocketAddress } from './http-guards.js'
 import { mac, safeEqualHex } from './link-auth.js'
 import { NonceWindow } from './nonce-window.js'
 
@@ -15,7 +15,11 @@ export const REQUEST_PROOF_WINDOW_MS = 60_000
 export class RequestProofs {
   private readonly nonces = new NonceWindow(REQUEST_PROOF_WINDOW_MS)
 
-  constructor(private readonly token: string) {}
+  /** `namesSocket`: whether a Host names the socket a request came in on (http-guards.ts hostNamesSocket). */
+  constructor(
+    private readonly token: string,
+    private readonly namesSocket: (host: string, socket: SocketAddress) => boolean
+  ) {}
 
   /** Whether `req` shows a fresh, unseen proof of the token for its own URL; takes its nonce if so. */
   verify(req: IncomingMessage, now = Date.now()): boolean {
@@ -26,7 +30,7 @@ export class RequestProofs {
     const [, , tsText, nonce, given] = parts as [string, string, string, string, string]
     const host = req.headers.host
     const ts = Number(tsText)
-    if (!host || !hostNamesSocket(host, req.socket) || !this.nonces.fresh(ts, now) || !isProofNonce(nonce) || this.nonces.has(nonce)) return false
+    if (!host || !this.namesSocket(host, req.socket) || !this.nonces.fresh(ts, now) || !isProofNonce(nonce) || this.nonces.has(nonce)) return false
     const path = (req.url ?? '/').split('?')[0]!
     const expected = mac(this.token, requestProofMessage(ts, nonce, `http://${host}${path}`))
     if (!safeEqualHex(given, expected)) return false

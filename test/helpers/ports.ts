@@ -83,7 +83,9 @@ const BASE = {
   // A peer asked for proofs of the key with good and bad nonces (test/peer-proof-route.test.ts).
   peerProofRoute: [23870, 23871],
   // A capped server under a flood of idle connections, with busy and upgraded ones (test/unit/idle-evict.test.ts).
-  idleFlood: [23880, 23889]
+  idleFlood: [23880, 23889],
+  // Peers that hold their port on both loopback families, and a process that took [::1]:P first (test/localhost-proof.test.ts).
+  localhostProof: [23900, 23919]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

@@ -28,4 +28,19 @@ describe('access policy', () => {
     for (const o of ['http://evil.example:4000', 'http://127.0.0.1:4000/x', 'http://127.0.0.1', 'ws://127.0.0.1:4000']) expect(p.origin(o)).toBe('refused')
     expect(asked).toEqual(['http://127.0.0.1:4000', 'http://127.0.0.1:4001'])
   })
+
+  it('proves a Host only for the socket it came in on; localhost only on a port held on both loopback families', () => {
+    const held = createAccessPolicy({ port: 1235, bindHost: '127.0.0.1', ports: [1234, 1236], allowOrigins: [], localhostHeld: (port) => port === 1235 })
+    const v4 = { localAddress: '127.0.0.1', localPort: 1235 }
+    for (const h of ['127.0.0.1:1235', 'localhost:1235', 'LOCALHOST:1235']) expect(held.namesSocket(h, v4), h).toBe(true)
+    for (const h of ['[::1]:1235', '127.0.0.1:1234', 'localhost:1234']) expect(held.namesSocket(h, v4), h).toBe(false)
+    // The guard family's socket: its own address, and localhost.
+    for (const h of ['[::1]:1235', 'localhost:1235']) expect(held.namesSocket(h, { localAddress: '::1', localPort: 1235 }), h).toBe(true)
+    // A dual-stack socket shows an IPv4 client's address mapped.
+    expect(held.namesSocket('127.0.0.1:1235', { localAddress: '::ffff:127.0.0.1', localPort: 1235 })).toBe(true)
+    // Not told which ports are held (or [::1]:1235 was taken): localhost is never proved; the IP still is.
+    const unheld = policy()
+    expect(unheld.namesSocket('localhost:1235', v4)).toBe(false)
+    expect(unheld.namesSocket('127.0.0.1:1235', v4)).toBe(true)
+  })
 })
