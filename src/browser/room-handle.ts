@@ -150,6 +150,24 @@ const proveThenConnect = async (proofs: KeyProofs, mesh: Mesh, url: string, open
   }
 }
 
+/**
+ * A gate's reprove: one proof at a time (a page's connect() during a reproof adds nothing to it). When
+ * one ends and `again()` holds, it runs once more, after the wait a lost socket gets: a connect() of the
+ * page's, or a socket lost as it opened, while the loop was ending found it busy and was dropped.
+ */
+const oneAtATime = (run: (afterClose: boolean) => Promise<void>, again: () => boolean): ((afterClose: boolean) => void) => {
+  let running = false
+  const reprove = (afterClose: boolean): void => {
+    if (running) return
+    running = true
+    void run(afterClose).finally(() => {
+      running = false
+      if (again()) reprove(true)
+    })
+  }
+  return reprove
+}
+
 export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHandle => {
   const doc = options.doc ?? new Y.Doc()
   const local = options.persist ? new IndexeddbPersistence(`peer-plan:room:${room}`, doc) : null
@@ -171,19 +189,8 @@ export const openRoom = (mesh: Mesh, room: string, options: OpenOptions): RoomHa
   let wanted = (): boolean => true // false after the page's own disconnect(), which only it undoes
   const open = (want: boolean) => {
     const url = peer
-    let proving = false
     const stop = () => life.signal.aborted || error !== null || provider !== p || !gate?.wanted
-    const reprove = (afterClose: boolean) => {
-      // One proof at a time: a page's connect() during a reproof adds nothing to it.
-      if (proving) return
-      proving = true
-      void proveThenConnect(proofs!, mesh, url, made.open, stop, life.signal, afterClose).finally(() => {
-        proving = false
-        // A connect() of the page's, or a socket lost as it opened, while the loop was ending found it
-        // busy and was dropped: taken up now, after the wait a lost socket gets.
-        if (!stop() && !gate!.fresh) reprove(true)
-      })
-    }
+    const reprove = oneAtATime((afterClose) => proveThenConnect(proofs!, mesh, url, made.open, stop, life.signal, afterClose), () => !stop() && !gate!.fresh)
     const gate: Gate | null = proofs && { fresh: proofs.isProven(url) && !proofs.disowned && isValidRoomName(room), wanted: want, reprove }
     const made = connect(mesh.reach(url), room, doc, { token: mesh.token, presence, refused, gate, wanted: want })
     const p = made.provider
