@@ -9,10 +9,11 @@
  * or kept alive between requests): a flood of idle connections, re-opened as SERVER_TIMEOUTS closes
  * them, only ever closes its own oldest, while a real client sends its request within a millisecond
  * of connecting and is busy, not idle, long before its turn. All loopback clients share 127.0.0.1, so
- * no per-address cap could tell them apart. Only when every connection is busy (a request being
- * received, bounded by SERVER_TIMEOUTS, or answered; upgraded WebSockets, bounded by conn-slots.ts) is
- * the new one closed. A client that stops reading an answer too large for the socket buffers keeps its
- * connection busy, and no timeout here ends that: such clients can still fill the cap.
+ * no per-address cap could tell them apart. With none idle, a connection busy for STALLED_MS without a
+ * pause goes instead: a request being received is bounded by SERVER_TIMEOUTS, but one whose answer the
+ * client stopped reading (too large for the socket buffers, or pipelined behind more) is bounded by
+ * nothing else, and such clients could otherwise hold the cap for good. Only when every connection is
+ * busy and none for that long (or upgraded: WebSockets, bounded by conn-slots.ts) is the new one closed.
  */
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
@@ -51,6 +52,13 @@ const readLimits = (): string | null => {
  */
 export const SERVER_TIMEOUTS = { headersTimeout: 5000, requestTimeout: 15_000, connectionsCheckingInterval: 1000 } as const
 
+/**
+ * How long a connection may be busy without a pause before, at the cap, it may be closed for a new one.
+ * A peer's answers take milliseconds; as long as the whole-request deadline, so nothing a timeout
+ * would have let finish is cut sooner.
+ */
+export const STALLED_MS = SERVER_TIMEOUTS.requestTimeout
+
 /** Closes a socket that may still get an error from the network: the error goes nowhere. */
 const drop = (socket: Socket): void => {
   socket.on('error', () => {})
@@ -60,18 +68,20 @@ const drop = (socket: Socket): void => {
 /**
  * One cap over a server's own listener and the listeners that hand it their sockets (an overflow
  * peer's range port, range-claim.ts): both reach 'connection', where the cap is kept. At the cap, the
- * connection idle longest is closed for the new one; only when none is idle is the new one closed.
+ * connection idle longest is closed for the new one, else one stalled for `stalledMs`; only when there
+ * is neither is the new one closed.
  */
 export class ConnectionCap {
   /** Open connections, accepted and handed. One closed here leaves it at once, not at its 'close'. */
   private readonly sockets = new Set<Socket>()
   private readonly idle: IdleConnections
-  /** Idle connections closed to make room (what a flood has cost). */
+  /** Idle or stalled connections closed to make room (what a flood has cost). */
   evicted = 0
 
   constructor(
     readonly server: Server,
-    readonly cap: number = connectionCap()
+    readonly cap: number = connectionCap(),
+    private readonly stalledMs: number = STALLED_MS
   ) {
     // Node closes a connection past maxConnections before 'connection', where no idle one could make
     // room: one above the cap lets the new one through to admit(), which keeps the cap. It stays as a
@@ -101,9 +111,9 @@ export class ConnectionCap {
     })
   }
 
-  /** Closes the connection idle longest; false when every connection is busy. */
+  /** Closes the connection idle longest, else one stalled; false when every connection is busy, and lately. */
   private evictIdle(): boolean {
-    const oldest = this.idle.oldest()
+    const oldest = this.idle.oldest() ?? this.idle.stalled(this.stalledMs)
     if (!oldest) return false
     this.sockets.delete(oldest)
     this.idle.forget(oldest)

@@ -3,7 +3,10 @@
  * (conn-cap.ts), which closes that one to make room when a new connection comes at the cap. Idle is a
  * connection that has not sent a whole request head yet, or a kept-alive one between requests. A
  * request makes its connection busy until its answer is done (pipelined ones are counted); an upgrade
- * takes the socket out of HTTP for good, so it is never idle again (conn-slots.ts bounds those).
+ * takes the socket out of HTTP for good, so it is never idle again (conn-slots.ts bounds those). It also
+ * knows which connection has been busy longest without a pause: every answer a peer gives is done in
+ * milliseconds, so one busy for seconds is a client that stopped reading an answer too large for the
+ * socket buffers (or pipelines ever more requests without reading), and no server timeout ends that.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -13,6 +16,8 @@ export class IdleConnections {
   private readonly inFlight = new Map<Socket, number>()
   /** A Set keeps insertion order: the first is the one idle longest. */
   private readonly idle = new Set<Socket>()
+  /** When each busy connection last became busy (performance.now()); in that order, as `idle`. */
+  private readonly busySince = new Map<Socket, number>()
 
   /**
    * Told before the server's own handlers (prepended), so an answer ended at once is still seen.
@@ -34,6 +39,7 @@ export class IdleConnections {
   forget(socket: Socket): void {
     this.inFlight.delete(socket)
     this.idle.delete(socket)
+    this.busySince.delete(socket)
   }
 
   /** The connection idle longest, or undefined when every one is busy. */
@@ -41,11 +47,18 @@ export class IdleConnections {
     return this.idle.values().next().value
   }
 
+  /** The connection busy longest, if it has been busy for `ms` or more without a pause. */
+  stalled(ms: number): Socket | undefined {
+    const first = this.busySince.entries().next().value
+    return first && performance.now() - first[1] >= ms ? first[0] : undefined
+  }
+
   private started(socket: Socket, res: ServerResponse): void {
     const n = this.inFlight.get(socket)
     if (n === undefined) return
     this.inFlight.set(socket, n + 1)
     this.idle.delete(socket)
+    if (n === 0) this.busySince.set(socket, performance.now())
     // 'close' comes once per answer: after 'finish', or when the connection goes first.
     res.once('close', () => this.answered(socket))
   }
@@ -54,7 +67,9 @@ export class IdleConnections {
     const n = this.inFlight.get(socket)
     if (n === undefined) return
     this.inFlight.set(socket, n - 1)
+    if (n !== 1) return
+    this.busySince.delete(socket)
     // Kept alive: idle from now, so it goes after the ones idle before it.
-    if (n === 1 && !socket.destroyed) this.idle.add(socket)
+    if (!socket.destroyed) this.idle.add(socket)
   }
 }

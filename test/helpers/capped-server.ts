@@ -1,7 +1,8 @@
 /**
  * A real node:http server under a ConnectionCap on loopback, and raw clients in each state the cap tells
- * apart: idle (connected, no request yet), busy (a request whose answer the server holds back) and
- * upgraded (a 101 answered, the socket then the upgrade handler's). No peer: the cap alone.
+ * apart: idle (connected, no request yet), busy (a request whose answer the server holds back), stalled
+ * (a client that does not read an answer larger than the socket buffers) and upgraded (a 101 answered,
+ * the socket then the upgrade handler's). No peer: the cap alone.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, createServer as createListener, type Server as Listener, type Socket } from 'node:net'
@@ -19,6 +20,9 @@ export interface Client {
 }
 
 const HOLD = '/hold'
+const BIG = '/big'
+/** Larger than loopback's socket buffers on both ends can take (a few MiB each here): its write never finishes unread. */
+const BIG_ANSWER = Buffer.alloc(32 * 1024 * 1024)
 
 /** A GET on a connection of its own (closed after it): its status, or a rejection when the connection is closed. */
 export const plainGet = (port: number, path = '/'): Promise<number> =>
@@ -42,9 +46,18 @@ export class CappedServer {
   private readonly listeners: Listener[] = []
   private readonly clients: Socket[] = []
 
-  constructor(n: number) {
-    this.server = createServer((req, res) => (req.url === HOLD ? this.held.push(res) : res.end('ok')))
-    this.cap = new ConnectionCap(this.server, n)
+  /** How many requests for the large answer the server has begun to answer. */
+  bigAnswers = 0
+
+  /** `stalledMs`: as ConnectionCap's (its default unless given). */
+  constructor(n: number, stalledMs?: number) {
+    this.server = createServer((req, res) => {
+      if (req.url === HOLD) return void this.held.push(res)
+      if (req.url !== BIG) return void res.end('ok')
+      this.bigAnswers++
+      res.end(BIG_ANSWER)
+    })
+    this.cap = new ConnectionCap(this.server, n, stalledMs)
     this.server.on('connection', (s: Socket) => this.seen.add(s.remotePort!))
     this.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
       socket.on('error', () => {})
@@ -83,6 +96,21 @@ export class CappedServer {
     const client = await this.idle(port)
     client.socket.write(`GET ${HOLD} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
     await waitFor(() => this.held.length > before || client.closed, 'the server to hold the request')
+    return client
+  }
+
+  /** A request for an answer larger than the socket buffers, which this client never reads. */
+  async stalled(port: number): Promise<Client> {
+    const before = this.bigAnswers
+    const socket = connect(port, '127.0.0.1')
+    this.clients.push(socket)
+    const client: Client = { socket, closed: false, data: '' }
+    socket.on('error', () => {})
+    socket.on('close', () => (client.closed = true))
+    socket.pause()
+    await new Promise((r) => socket.once('connect', r).once('close', r))
+    socket.write(`GET ${BIG} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+    await waitFor(() => this.bigAnswers > before || client.closed, 'the server to begin the large answer')
     return client
   }
 

@@ -1,7 +1,8 @@
 /**
  * A flood of idle connections at the cap (any local process can hold them, re-opening each as the
  * headers timeout closes it) must not keep new clients out: the oldest idle connection makes room.
- * Busy requests and upgraded sockets are never the ones to go.
+ * Busy requests and upgraded sockets are never the ones to go, unless a request has been busy for
+ * longer than any answer takes: a client that stopped reading its answer.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { CappedServer, type Client } from '../helpers/capped-server.js'
@@ -86,5 +87,23 @@ describe('ConnectionCap under an idle flood', () => {
     const own = await new Promise<number>((r, j) => server.getConnections((err, n) => (err ? j(err) : r(n))))
     expect(own).toBeLessThanOrEqual(CAP)
     expect(await capped.get(port)).toBe(200)
+  })
+
+  it('closes a connection whose client stopped reading its answer, once it has been busy that long, for a new one', async () => {
+    // 300 ms here; a peer's is SERVER_TIMEOUTS' whole-request deadline (15 s).
+    capped = new CappedServer(CAP, 300)
+    await capped.listen(port)
+    const stalled: Client[] = []
+    for (let i = 0; i < CAP; i++) stalled.push(await capped.stalled(port))
+    expect(closed(stalled)).toEqual(Array(CAP).fill(false))
+    // Refused while they are busy for less than 300 ms; then the one busy longest makes room.
+    let status = 0
+    await waitFor(async () => (status = await capped.get(port).catch(() => 0)) === 200, 'a GET to get in past the stalled readers', 10_000)
+    expect(status).toBe(200)
+    // A paused socket hears of its close only once it reads again; one still open would read its whole
+    // answer and stay open (kept alive), and this would time out.
+    stalled[0]!.socket.resume()
+    await waitFor(() => stalled[0]!.closed, 'the connection busy longest to be the one closed')
+    expect(capped.cap.held).toBeLessThanOrEqual(CAP)
   })
 })
