@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer } from 'ws'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import type { AccessCheck } from './access.js'
 import { BASE_PROTOCOL } from './access-token.js'
@@ -33,6 +33,19 @@ export interface UpgradeHandler {
 const refuse = (socket: Duplex, status: number, text: string): void => {
   socket.once('finish', () => socket.destroy())
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`)
+}
+
+/**
+ * A refused socket's close frame, then the socket itself once the frame is flushed, as refuse() does.
+ * ws's close() alone waits 30 s for the client's close frame; an upgraded socket is never idle to the
+ * connection cap (conn-cap.ts) and a refused one holds no slot (conn-slots.ts), so a local process that
+ * never answers could hold every connection the peer may have with refusals, and no page, peer link or
+ * tool could connect. The page has read the code before it sees the end.
+ */
+const closeRefused = (ws: WebSocket, socket: Duplex, code: number, reason: string): void => {
+  ws.close(code, reason)
+  socket.once('finish', () => socket.destroy())
+  socket.end()
 }
 
 /**
@@ -80,7 +93,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
   /** Refuses before any handshake, or, for a page, after it with a close code it can read. */
   const deny = (req: IncomingMessage, socket: Duplex, head: Buffer, status: number, text: string, code: number, reason: string): void => {
     if (!wantsCloseCodes(req)) return refuse(socket, status, text)
-    wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, reason))
+    wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, socket, code, reason))
   }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
@@ -112,7 +125,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     const peerId = who.peerId !== selfId && !forClient ? who.peerId : null
     ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
-      if (!hosted) return ws.close(wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')
+      if (!hosted) return closeRefused(ws, socket, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }

@@ -85,7 +85,9 @@ const BASE = {
   // A capped server under a flood of idle connections, with busy and upgraded ones (test/unit/idle-evict.test.ts).
   idleFlood: [23880, 23889],
   // Peers that hold their port on both loopback families, and a process that took [::1]:P first (test/localhost-proof.test.ts).
-  localhostProof: [23900, 23919]
+  localhostProof: [23900, 23919],
+  // A low-limit peer whose cap page-style refused upgrades try to hold (test/refused-upgrade-hold.test.ts).
+  redTeam31: [23930, 23949]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
