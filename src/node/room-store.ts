@@ -155,25 +155,33 @@ export class RoomStore {
       return err instanceof UnsafeFileError ? `not read: it ${err.reason}` : `cannot be read: ${(err as Error).message}`
     }
     if (data === null) return GONE
-    const frames = decodeFrames(data)
+    // Applied as read, and only the first failure's reason kept: a file at the cap can hold 14 M frames,
+    // and a line for each one that does not apply (queued on stderr while this runs) took the heap.
     let failed = 0
-    Y.transact(doc, () => {
-      for (const u of frames.updates) if (!this.apply(doc, u, path)) failed++
-    }, this)
+    let first = ''
+    const frames = Y.transact(doc, () => decodeFrames(data, (u) => {
+      const err = this.tryApply(doc, u)
+      if (err !== null && failed++ === 0) first = err
+    }), this)
     const cut = framesReport(frames, data.length)
     const tearOnly = cut !== null && frames.skipped.length === 0 && path.endsWith('.log')
     if (tearOnly) this.opts.log.debug(`${path}: ${cut}`)
-    const bad = failed > 0 ? `${failed} of its ${frames.updates.length} updates do not apply` : null
+    const bad = failed > 0 ? `${failed} of its ${frames.count} updates do not apply (the first: ${first})` : null
     return [tearOnly ? null : cut, bad].filter(Boolean).join('; ') || null
   }
 
-  private apply(doc: Y.Doc, update: Uint8Array, source: string): boolean {
+  private apply(doc: Y.Doc, update: Uint8Array, source: string): void {
+    const err = this.tryApply(doc, update)
+    if (err !== null) this.opts.log.warn(`${source}: an update that does not apply: ${err}`)
+  }
+
+  /** Null when `update` applied, else why not. */
+  private tryApply(doc: Y.Doc, update: Uint8Array): string | null {
     try {
       Y.applyUpdate(doc, update, this)
-      return true
+      return null
     } catch (err) {
-      this.opts.log.warn(`${source}: an update that does not apply: ${(err as Error).message}`)
-      return false
+      return (err as Error).message
     }
   }
 
