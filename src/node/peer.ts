@@ -4,7 +4,7 @@
  * peer starts and stops and who may reach what each live in their own module. Every piece of state is
  * in the returned instance, so tests can run several peers in one process.
  */
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
@@ -65,13 +65,29 @@ const discoveriesFor = (config: PeerConfig, registry: RegistryFile, self: PeerEn
   return [...out, new DeferredDiscovery({ name: 'mdns', load, gate, log })]
 }
 
+/**
+ * Until the routes are served (startPeer, after the key is loaded), a request is answered 503 and its
+ * connection closed: Node's parser has taken it whole, so no server timeout would end it, and it would
+ * hang until its client gave up, busy in the connection cap all that while.
+ */
+const starting = (_req: IncomingMessage, res: ServerResponse): void => {
+  res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1', Connection: 'close' }).end('starting\n')
+}
+
 /** The HTTP server on its port, under its one connection cap, and the guard of the port's other loopback family (family-guard.ts). */
 const listen = async (config: PeerConfig, plan: AddressPlan, log: Logger) => {
   const server = createServer(SERVER_TIMEOUTS)
   const cap = new ConnectionCap(server)
   server.on('clientError', (_err, socket) => socket.destroy())
+  server.on('request', starting)
   const bound = await bindPort(server, plan.bindHost, config.port, config.ports)
-  return { server, cap, guard: new FamilyGuard({ hand: cap.hand, log }), ...bound }
+  /** Serves the routes from here on, in place of `starting`. */
+  const serve = (w: Parameters<typeof servePeerHttp>[0]) => {
+    const served = servePeerHttp(w)
+    server.off('request', starting)
+    return served
+  }
+  return { server, cap, serve, guard: new FamilyGuard({ hand: cap.hand, log }), ...bound }
 }
 
 export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Promise<Peer> => {
@@ -79,7 +95,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const registry = new RegistryFile(config.home, log)
   await registry.init()
   const plan = addressPlan(config, log)
-  const { server, cap, guard, port, overflow, address } = await listen(config, plan, log)
+  const { server, cap, serve, guard, port, overflow, address } = await listen(config, plan, log)
   const entry = buildSelfEntry(config, plan, port)
   if (overflow) {
     const [first, last] = config.ports
@@ -116,7 +132,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const inbox = new Inbox()
   const events = new EventLog({ doc, view, inbox, self: live })
   const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, localhostHeld: guard.localhostHeld, log }
-  const served = servePeerHttp(http)
+  const served = serve(http)
   const { upgrades } = served
   policy = served.policy
 
