@@ -31,6 +31,7 @@ import { peerLifecycle } from './peer-lifecycle.js'
 import { selfIdentity } from './process-identity.js'
 import { RegistryFile } from './registry-file.js'
 import { RoomLinks } from './room-links.js'
+import { DEFAULT_LIMITS } from './room-limits.js'
 import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
 import { addressPlan, buildSelfEntry, type AddressPlan } from './self-entry.js'
@@ -74,6 +75,13 @@ const starting = (_req: IncomingMessage, res: ServerResponse): void => {
   res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1', Connection: 'close' }).end('starting\n')
 }
 
+/**
+ * Strangers' WebSockets stay open (keepalive answers itself) and, upgraded, are never idle to the cap, so
+ * all of them together may take only a quarter of it: under a low open-files limit (cap 100 at 200 files)
+ * 128 of them, from four 127/8 addresses and no token, held every connection the peer may have.
+ */
+const strangerLimits = (cap: number) => ({ maxStrangerConns: Math.min(DEFAULT_LIMITS.maxStrangerConns, Math.floor(cap / 4)) })
+
 /** The HTTP server on its port, under its one connection cap, and the guard of the port's other loopback family (family-guard.ts). */
 const listen = async (config: PeerConfig, plan: AddressPlan, log: Logger) => {
   const server = createServer(SERVER_TIMEOUTS)
@@ -112,7 +120,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   const access = new AccessCheck({ key, selfId: entry.id, ...hosts, strangersArePeople: config.dangerouslyAllowStrangers })
   const keepalive = new Keepalive(opts.pingIntervalMs ?? 1000)
   const store = new RoomStore({ home: config.home, peerId: entry.id, self: selfIdentity(), log })
-  const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs })
+  const rooms = new RoomServer({ log, maxRooms: opts.maxRooms ?? 64, keepalive, store, pinIdleMs: config.roomIdleMs, limits: strangerLimits(cap.cap) })
   const doc = rooms.directory.doc
   const view = new DirectoryView(doc)
   // What strangers read: the directory without room names (directory-projection.ts).

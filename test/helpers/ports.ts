@@ -86,7 +86,7 @@ const BASE = {
   idleFlood: [23880, 23889],
   // Peers that hold their port on both loopback families, and a process that took [::1]:P first (test/localhost-proof.test.ts).
   localhostProof: [23900, 23919],
-  // A low-limit peer whose cap page-style refused upgrades try to hold (test/refused-upgrade-hold.test.ts).
+  // Low-limit peers whose cap refused page upgrades and strangers try to hold; a peer asked while it starts (test/cap-holds.test.ts, test/startup-window.test.ts).
   redTeam31: [23930, 23949]
 } as const satisfies Record<string, readonly [number, number]>
 

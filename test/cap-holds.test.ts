@@ -1,22 +1,26 @@
 /**
+ * What may hold a low-limit peer's connection cap for good. Upgraded sockets are never idle to the cap
+ * (conn-cap.ts), so any kind a local process without the token can keep open must be bounded below it.
  * A page's refused upgrade (no token, the room full, a bad name) is let in and closed with a code it can
- * read (upgrade.ts deny). ws's close() then waits 30 s for the client's own close frame; a socket that
- * has upgraded is never idle to the connection cap (conn-cap.ts), and a refused one holds no slot of
- * conn-slots.ts. So any local process, without the token, could fill the cap with refusals it never
- * answers and keep every page, peer link and tool out: the peer must drop a refused socket itself.
+ * read (upgrade.ts deny); ws's close() then waited 30 s for the client's own close frame, and a refused
+ * socket holds no slot of conn-slots.ts. Strangers' directory sockets are bounded (conn-slots.ts), but
+ * their 128 were more than a cap of 100.
  */
 import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { connectionCap } from '../src/node/conn-cap.js'
 import { CLOSE_CODES } from '../src/shared/protocol.js'
 import { plainGet } from './helpers/capped-server.js'
-import { spawnPeer, tempHome, waitFor } from './helpers/peers.js'
-import { PORTS, range } from './helpers/ports.js'
+import { spawnPeer, tempHome, waitFor, type PeerProc } from './helpers/peers.js'
+import { PORTS } from './helpers/ports.js'
 import { testScope } from './helpers/scope.js'
 
 // exec: the peer is the process sh was, so its pid is the one whose limits are read below.
 const LOW_FILES = ['sh', '-c', 'ulimit -n 200 && exec "$@"', 'sh']
+// The range but its last port, which test/startup-window.test.ts takes.
+const SPAWN_RANGE = `${PORTS.redTeam31[0]}-${PORTS.redTeam31[1] - 1}`
 
 /** The close code of the frame after the 101 answer (a server's frame: 0x88, a length under 126, the code), or null. */
 const closeCode = (got: string): number | null => {
@@ -46,10 +50,25 @@ const refusedPage = (port: number, sockets: Socket[], codes: (number | null)[]):
     sockets.push(s)
   })
 
-describe('refused page upgrades against a low-limit peer', () => {
-  it('are closed by the peer, so they cannot hold its connection cap', async () => {
-    const peer = await spawnPeer({ home: tempHome(), wrap: LOW_FILES, args: ['--ports', range(PORTS.redTeam31)] })
-    const cap = connectionCap(readFileSync(`/proc/${peer.pid}/limits`, 'utf8'))
+/** A real peer under a 200-file limit, and its cap as it reads it (the same function, fed the same /proc text). */
+const lowLimitPeer = async (): Promise<{ peer: PeerProc; cap: number }> => {
+  const peer = await spawnPeer({ home: tempHome(), wrap: LOW_FILES, args: ['--ports', SPAWN_RANGE] })
+  return { peer, cap: connectionCap(readFileSync(`/proc/${peer.pid}/limits`, 'utf8')) }
+}
+
+/** A stranger's directory socket from `from` (a 127/8 address): 'open', or the status it was refused with. */
+const strangerSocket = (port: number, from: string): Promise<string> =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/_directory`, { localAddress: from })
+    testScope().defer(() => ws.terminate())
+    ws.on('error', () => resolve('error'))
+    ws.once('open', () => resolve('open'))
+    ws.once('unexpected-response', (_req, res) => resolve(String(res.statusCode)))
+  })
+
+describe('a low-limit peer', () => {
+  it("closes refused page upgrades itself, so they cannot hold its connection cap", async () => {
+    const { peer, cap } = await lowLimitPeer()
     const held: Socket[] = []
     const codes: (number | null)[] = []
     testScope().defer(() => held.forEach((s) => s.destroy()))
@@ -60,5 +79,14 @@ describe('refused page upgrades against a low-limit peer', () => {
     expect(codes).toEqual(Array(cap).fill(CLOSE_CODES.accessToken))
     expect(await plainGet(peer.port, '/health')).toBe(200)
     expect(peer.proc.exitCode).toBeNull()
+  })
+
+  it("keeps strangers' directory sockets to a quarter of its cap", async () => {
+    const { peer, cap } = await lowLimitPeer()
+    const from = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4']
+    const outcomes = (await Promise.all(from.flatMap((a) => Array.from({ length: 32 }, () => strangerSocket(peer.port, a))))).filter((o) => o === 'open')
+    expect(outcomes).toHaveLength(Math.floor(cap / 4))
+    // Before: 100 of them open, and every later connection closed unanswered.
+    expect(await plainGet(peer.port, '/health')).toBe(200)
   })
 })
