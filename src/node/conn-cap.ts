@@ -5,15 +5,20 @@
  * descriptor limit (Node raises the soft limit to the hard one as it starts), and at most 4096: far
  * above what a mesh uses (a link per peer, a few sockets per page), with the other half left for files.
  *
- * At the cap, a new connection is let in by closing the one idle longest (no whole request head yet,
- * or kept alive between requests): a flood of idle connections, re-opened as SERVER_TIMEOUTS closes
- * them, only ever closes its own oldest, while a real client sends its request within a millisecond
- * of connecting and is busy, not idle, long before its turn. All loopback clients share 127.0.0.1, so
- * no per-address cap could tell them apart. With none idle, a connection busy for STALLED_MS without a
- * pause goes instead: a request being received is bounded by SERVER_TIMEOUTS, but one whose answer the
- * client stopped reading (too large for the socket buffers, or pipelined behind more) is bounded by
- * nothing else, and such clients could otherwise hold the cap for good. Only when every connection is
- * busy and none for that long (or upgraded: WebSockets, bounded by conn-slots.ts) is the new one closed.
+ * At the cap, a new connection is let in by closing another, a client's that is doing no good first:
+ * 1. one whose answer waits on its client (writes backed up: it stopped reading an answer too large for
+ *    the socket buffers, or pipelines more behind it), busy longest first;
+ * 2. one busy for STALLED_MS without a pause (a peer's answers take milliseconds);
+ * 3. the one idle longest (no whole request head yet, or kept alive between requests).
+ * A flood of idle connections, re-opened as SERVER_TIMEOUTS closes them, so only ever closes its own
+ * oldest, while a real client sends its request within a millisecond of connecting. Backed-up ones go
+ * before idle ones: a client that reopens what the cap closes as fast as it can would otherwise have
+ * each new connection of its own close a real client's before that one's request was read (the red
+ * team's run: 120 of 298 requests to /health refused while it held the cap with unread answers; none
+ * once those went first). SERVER_TIMEOUTS bounds a request being received, but nothing else bounds an
+ * answer the client does not read. All loopback clients share 127.0.0.1, so no per-address cap could
+ * tell them apart. Only when every connection is busy on the peer's side, and not for that long, or
+ * upgraded (WebSockets, bounded by conn-slots.ts), is the new one closed.
  */
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
@@ -67,15 +72,15 @@ const drop = (socket: Socket): void => {
 
 /**
  * One cap over a server's own listener and the listeners that hand it their sockets (an overflow
- * peer's range port, range-claim.ts): both reach 'connection', where the cap is kept. At the cap, the
- * connection idle longest is closed for the new one, else one stalled for `stalledMs`; only when there
- * is neither is the new one closed.
+ * peer's range port, range-claim.ts): both reach 'connection', where the cap is kept. At the cap, one
+ * whose client does not read its answer is closed for the new one, else one stalled for `stalledMs`,
+ * else the one idle longest; only when there is none of those is the new one closed.
  */
 export class ConnectionCap {
   /** Open connections, accepted and handed. One closed here leaves it at once, not at its 'close'. */
   private readonly sockets = new Set<Socket>()
   private readonly idle: IdleConnections
-  /** Idle or stalled connections closed to make room (what a flood has cost). */
+  /** Connections closed to make room (what a flood has cost). */
   evicted = 0
 
   constructor(
@@ -111,9 +116,9 @@ export class ConnectionCap {
     })
   }
 
-  /** Closes the connection idle longest, else one stalled; false when every connection is busy, and lately. */
+  /** Closes a connection backed up, else stalled, else idle longest; false when there is none. */
   private evictIdle(): boolean {
-    const oldest = this.idle.oldest() ?? this.idle.stalled(this.stalledMs)
+    const oldest = this.idle.backedUp() ?? this.idle.stalled(this.stalledMs) ?? this.idle.oldest()
     if (!oldest) return false
     this.sockets.delete(oldest)
     this.idle.forget(oldest)

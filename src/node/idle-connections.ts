@@ -4,9 +4,10 @@
  * connection that has not sent a whole request head yet, or a kept-alive one between requests. A
  * request makes its connection busy until its answer is done (pipelined ones are counted); an upgrade
  * takes the socket out of HTTP for good, so it is never idle again (conn-slots.ts bounds those). It also
- * knows which connection has been busy longest without a pause: every answer a peer gives is done in
- * milliseconds, so one busy for seconds is a client that stopped reading an answer too large for the
- * socket buffers (or pipelines ever more requests without reading), and no server timeout ends that.
+ * knows which busy connections wait on their client (writes backed up: it stopped reading an answer too
+ * large for the socket buffers, or pipelines ever more requests without reading), and which has been
+ * busy longest without a pause (every answer a peer gives is done in milliseconds). No server timeout
+ * ends either.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -45,6 +46,15 @@ export class IdleConnections {
   /** The connection idle longest, or undefined when every one is busy. */
   oldest(): Socket | undefined {
     return this.idle.values().next().value
+  }
+
+  /**
+   * The connection busy longest whose answer is waiting on its client (its writes backed up past the
+   * socket's buffer): a client that stopped reading. O(busy connections); asked only at the cap.
+   */
+  backedUp(): Socket | undefined {
+    for (const socket of this.busySince.keys()) if (socket.writableNeedDrain) return socket
+    return undefined
   }
 
   /** The connection busy longest, if it has been busy for `ms` or more without a pause. */

@@ -89,21 +89,39 @@ describe('ConnectionCap under an idle flood', () => {
     expect(await capped.get(port)).toBe(200)
   })
 
-  it('closes a connection whose client stopped reading its answer, once it has been busy that long, for a new one', async () => {
-    // 300 ms here; a peer's is SERVER_TIMEOUTS' whole-request deadline (15 s).
-    capped = new CappedServer(CAP, 300)
-    await capped.listen(port)
+  it('closes a connection whose client does not read its answer, at once, for a new one', async () => {
+    const { cap } = await start()
     const stalled: Client[] = []
     for (let i = 0; i < CAP; i++) stalled.push(await capped.stalled(port))
-    expect(closed(stalled)).toEqual(Array(CAP).fill(false))
-    // Refused while they are busy for less than 300 ms; then the one busy longest makes room.
-    let status = 0
-    await waitFor(async () => (status = await capped.get(port).catch(() => 0)) === 200, 'a GET to get in past the stalled readers', 10_000)
-    expect(status).toBe(200)
+    expect(cap.held).toBe(CAP)
+    expect(await capped.get(port)).toBe(200)
     // A paused socket hears of its close only once it reads again; one still open would read its whole
     // answer and stay open (kept alive), and this would time out.
     stalled[0]!.socket.resume()
-    await waitFor(() => stalled[0]!.closed, 'the connection busy longest to be the one closed')
-    expect(capped.cap.held).toBeLessThanOrEqual(CAP)
+    await waitFor(() => stalled[0]!.closed, 'the connection backed up longest to be the one closed')
+    expect(cap.held).toBeLessThanOrEqual(CAP)
+  })
+
+  it('closes a connection busy that long without a pause, for a new one', async () => {
+    // 300 ms here; a peer's is SERVER_TIMEOUTS' whole-request deadline (15 s).
+    capped = new CappedServer(CAP, 300)
+    await capped.listen(port)
+    const busy: Client[] = []
+    for (let i = 0; i < CAP; i++) busy.push(await capped.busy(port))
+    // Refused while they are busy for less than 300 ms; then the one busy longest makes room.
+    await waitFor(async () => (await capped.get(port).catch(() => 0)) === 200, 'a GET to get in past the held requests', 10_000)
+    await waitFor(() => busy[0]!.closed, 'the connection busy longest to be the one closed')
+    expect(closed(busy.slice(1))).toEqual(Array(CAP - 1).fill(false))
+  })
+
+  it('closes a backed-up connection before an idle one, which may be a real client about to send its request', async () => {
+    await start()
+    const idle = await openIdle(CAP / 2)
+    const stalled: Client[] = []
+    for (let i = 0; i < CAP / 2; i++) stalled.push(await capped.stalled(port))
+    expect(await capped.get(port)).toBe(200)
+    stalled[0]!.socket.resume()
+    await waitFor(() => stalled[0]!.closed, 'the backed-up connection to be the one closed')
+    expect(closed(idle)).toEqual(Array(CAP / 2).fill(false))
   })
 })
