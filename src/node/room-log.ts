@@ -100,8 +100,11 @@ class Search {
   }
 }
 
-/** Why the frame at `at` is not whole and intact, null when it is; `torn` when it runs past the end. */
-const faultAt = (buf: Buffer, at: number): { why: string; torn: boolean } | null => {
+/**
+ * Why the frame at `at` is not whole and intact, null when it is; `torn` when it runs past the end;
+ * `end` where it ends, when only its checksum failed (its length is one a peer writes and fits).
+ */
+const faultAt = (buf: Buffer, at: number): { why: string; torn: boolean; end?: number } | null => {
   const left = buf.length - at
   // Fewer than 4 bytes left: not even the length was written.
   if (left < 4) return { why: 'a frame header cut short', torn: true }
@@ -109,7 +112,19 @@ const faultAt = (buf: Buffer, at: number): { why: string; torn: boolean } | null
   if (len === 0) return { why: 'an empty frame, which no peer writes', torn: false }
   if (len > MAX_FRAME_BYTES) return { why: `a frame whose length (${len} bytes) is over any a peer writes`, torn: false }
   if (left < HEADER + len) return { why: `a frame whose length (${len} bytes) runs past the end`, torn: true }
-  return crc32(buf.subarray(at + HEADER, at + HEADER + len)) === buf.readUInt32LE(at + 4) ? null : { why: 'a damaged frame', torn: false }
+  return crc32(buf.subarray(at + HEADER, at + HEADER + len)) === buf.readUInt32LE(at + 4) ? null : { why: 'a damaged frame', torn: false, end: at + HEADER + len }
+}
+
+/**
+ * Where to read on after a damaged frame. Its own end first, when that is the end of the data or a whole
+ * frame starts there: the usual damage leaves the length alone, and a byte-by-byte search would begin
+ * inside the damaged payload, where a writer may have put bytes that look like a whole frame (a binary
+ * value holding one: the red team's read back "INJECTEDhello;"). Else the search, from the next byte.
+ */
+const resumeAt = (buf: Buffer, at: number, fault: { end?: number }, search: Search): number | null => {
+  const end = fault.end
+  if (end !== undefined && (end === buf.length || faultAt(buf, end) === null)) return end
+  return search.next(at + 1)
 }
 
 /**
@@ -135,7 +150,7 @@ export const decodeFrames = (data: Uint8Array, onUpdate?: (update: Uint8Array) =
       at = end
       continue
     }
-    const next = search.next(at + 1)
+    const next = resumeAt(buf, at, fault, search)
     if (fault.torn && next === buf.length) {
       out.tornAt = at
       out.dropped += buf.length - at

@@ -1,5 +1,6 @@
 /** The frame reader (room-log.ts): a tear at the end is told apart from damage, and every whole frame past damage is read. */
 import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { decodeFrames, encodeFrame, framesReport, MAX_FRAME_BYTES } from '../../src/node/room-log.js'
 
 const frames = (...payloads: string[]) => Buffer.concat(payloads.map((p) => encodeFrame(Buffer.from(p))))
@@ -123,5 +124,29 @@ describe('decodeFrames', () => {
     expect(f.tornAt).toBeNull()
     expect(f.skipped).toHaveLength(1)
     expect(f.skipped[0]!.why).toMatch(/a torn last frame or a damaged length; the search .* ran out of budget/)
+  })
+
+  it('after a frame whose checksum fails, reads on at its end, not inside it, where a writer may have put a frame of its own', async () => {
+    // The red team's case: a binary value holding a whole frame of an update never sent to the room.
+    const evil = new Y.Doc()
+    evil.getText('t').insert(0, 'INJECTED')
+    const inner = encodeFrame(Y.encodeStateAsUpdate(evil))
+    const doc = new Y.Doc()
+    const log: Buffer[] = []
+    doc.on('update', (u: Uint8Array) => log.push(encodeFrame(u)))
+    doc.getText('t').insert(0, 'hello;')
+    doc.getMap('m').set('blob', new Uint8Array(inner))
+    doc.getText('t').insert(6, 'after;')
+    const file = Buffer.concat(log)
+    // One bit of the blob's frame flips, in its payload before the embedded frame.
+    file[log[0]!.length + 12]! ^= 1
+    const f = decodeFrames(file)
+    expect(f.skipped).toEqual([{ at: log[0]!.length, bytes: log[1]!.length, why: 'a damaged frame' }])
+    const back = new Y.Doc()
+    for (const u of f.updates) Y.applyUpdate(back, u)
+    // "INJECTED" was never the room's. "after;" follows the lost frame in its writer's clock, so yjs
+    // holds it pending until another copy supplies that frame (room-log.ts's header says so).
+    expect(back.getText('t').toString()).toBe('hello;')
+    expect(back.store.pendingStructs).not.toBeNull()
   })
 })
