@@ -179,6 +179,8 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   }
 
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
+    // First: a bad frame from the client makes ws emit 'error', which with no listener kills the peer.
+    ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     if (!this.slots.take(meta.access, meta.address)) return ws.close(1013, 'too many connections from this address')
     ws.once('close', () => this.slots.release(meta.access, meta.address))
     room.conns.set(ws, new Set())
@@ -189,7 +191,6 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     // frame does; a peer's link is kept, since the update may be in and the throw ours: said once.
     let failed = false
     const ctx: WireContext = { doc: room.doc, awareness: readOnly ? null : room.awareness, origin: ws, readOnly, updateFailed: () => (failed = true) }
-    ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
     const stepOnes = new TokenBucket(this.limits.stepOneBurst, this.limits.stepOneRefillMs)
     const asks = new DurableAsks((answer) => this.send(ws, answer))
     // A peer's room link relays the awareness of all its clients: only a client's own is bounded.

@@ -30,7 +30,7 @@ export interface UpgradeHandler {
 }
 
 /** As ws's abortHandshake: the answer is written whole, and the socket destroyed only after 'finish'. */
-const refuse = (socket: Duplex, status: number, text: string): void => {
+export const refuse = (socket: Duplex, status: number, text: string): void => {
   socket.once('finish', () => socket.destroy())
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`)
 }
@@ -41,8 +41,11 @@ const refuse = (socket: Duplex, status: number, text: string): void => {
  * connection cap (conn-cap.ts) and a refused one holds no slot (conn-slots.ts), so a local process that
  * never answers could hold every connection the peer may have with refusals, and no page, peer link or
  * tool could connect. The page has read the code before it sees the end.
+ * What the client sends meanwhile (the upgrade's own head included) still reaches ws's parser, and a
+ * bad frame (an unmasked one, say) makes ws emit 'error': with no listener that threw, and killed the peer.
  */
-const closeRefused = (ws: WebSocket, socket: Duplex, code: number, reason: string): void => {
+const closeRefused = (ws: WebSocket, socket: Duplex, code: number, reason: string, log: Logger): void => {
+  ws.on('error', (err) => log.debug(`refused websocket: ${err.message}`))
   ws.close(code, reason)
   socket.once('finish', () => socket.destroy())
   socket.end()
@@ -93,7 +96,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
   /** Refuses before any handshake, or, for a page, after it with a close code it can read. */
   const deny = (req: IncomingMessage, socket: Duplex, head: Buffer, status: number, text: string, code: number, reason: string): void => {
     if (!wantsCloseCodes(req)) return refuse(socket, status, text)
-    wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, socket, code, reason))
+    wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, socket, code, reason, log))
   }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
@@ -125,7 +128,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     const peerId = who.peerId !== selfId && !forClient ? who.peerId : null
     ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
-      if (!hosted) return closeRefused(ws, socket, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms')
+      if (!hosted) return closeRefused(ws, socket, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }

@@ -87,7 +87,9 @@ const BASE = {
   // Peers that hold their port on both loopback families, and a process that took [::1]:P first (test/localhost-proof.test.ts).
   localhostProof: [23900, 23919],
   // Low-limit peers whose cap refused page upgrades and strangers try to hold; a peer asked while it starts (test/cap-holds.test.ts, test/startup-window.test.ts).
-  redTeam31: [23930, 23949]
+  redTeam31: [23930, 23949],
+  // A peer sent bad frames on refused page upgrades; a peer asked for upgrades while it starts (test/refused-frames.test.ts, test/startup-window.test.ts).
+  review31b: [23974, 23979]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {
