@@ -5,6 +5,7 @@
  * in the returned instance, so tests can run several peers in one process.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { DirectoryView } from '../shared/directory.js'
 import type { PeerEntry } from '../shared/schema.js'
 import { AccessCheck } from './access.js'
@@ -36,6 +37,7 @@ import { RoomServer } from './room-server.js'
 import { RoomStore } from './room-store.js'
 import { addressPlan, buildSelfEntry, type AddressPlan } from './self-entry.js'
 import { dialRoomAsClient, LINK_HEADER, signLink, type LinkDial } from './link-auth.js'
+import { refuse } from './upgrade.js'
 
 export { VERSION } from './self-entry.js'
 
@@ -76,6 +78,16 @@ const starting = (_req: IncomingMessage, res: ServerResponse): void => {
 }
 
 /**
+ * The same for an Upgrade request: the cap's own 'upgrade' listener (idle-connections.ts) makes Node hand
+ * every one to the 'upgrade' listeners, none of which answered it until the routes were served, and the
+ * socket, no longer HTTP's, hung with no timeout (a page reconnecting to a restarted peer, a peer's link).
+ */
+const startingUpgrade = (_req: IncomingMessage, socket: Duplex): void => {
+  socket.on('error', () => {})
+  refuse(socket, 503, 'Service Unavailable')
+}
+
+/**
  * Strangers' WebSockets stay open (keepalive answers itself) and, upgraded, are never idle to the cap, so
  * all of them together may take only a quarter of it: under a low open-files limit (cap 100 at 200 files)
  * 128 of them, from four 127/8 addresses and no token, held every connection the peer may have.
@@ -88,11 +100,13 @@ const listen = async (config: PeerConfig, plan: AddressPlan, log: Logger) => {
   const cap = new ConnectionCap(server)
   server.on('clientError', (_err, socket) => socket.destroy())
   server.on('request', starting)
+  server.on('upgrade', startingUpgrade)
   const bound = await bindPort(server, plan.bindHost, config.port, config.ports)
   /** Serves the routes from here on, in place of `starting`. */
   const serve = (w: Parameters<typeof servePeerHttp>[0]) => {
     const served = servePeerHttp(w)
     server.off('request', starting)
+    server.off('upgrade', startingUpgrade)
     return served
   }
   return { server, cap, serve, guard: new FamilyGuard({ hand: cap.hand, log }), ...bound }
