@@ -98,6 +98,26 @@ class Search {
     }
     return buf.length
   }
+
+  /**
+   * The frame at `at` read with its length mended, when one bit of the length was flipped: the length
+   * of the 32 that differ from it by one bit whose bytes fit and match the frame's checksum, or null
+   * (also once the budget is spent). A flipped length would otherwise lose this frame, and could send
+   * reading on to a later whole frame past intact ones, or into this frame's payload.
+   */
+  mend(at: number): number | null {
+    const buf = this.buf
+    const stored = buf.readUInt32LE(at)
+    const crc = buf.readUInt32LE(at + 4)
+    for (let bit = 0; bit < 32; bit++) {
+      const len = (stored ^ (1 << bit)) >>> 0
+      if (!possible(len) || at + HEADER + len > buf.length) continue
+      this.budget -= len
+      if (this.budget < 0) return null
+      if (crc32(buf.subarray(at + HEADER, at + HEADER + len)) === crc) return len
+    }
+    return null
+  }
 }
 
 /**
@@ -139,15 +159,25 @@ export const decodeFrames = (data: Uint8Array, onUpdate?: (update: Uint8Array) =
   const out: Frames = { updates: [], count: 0, skipped: [], tornAt: null, dropped: 0 }
   const search = new Search(buf)
   let at = 0
+  /** The frame at `at`, `len` bytes of payload: its update out, and `at` past it. */
+  const take = (len: number): void => {
+    const update = buf.subarray(at + HEADER, at + HEADER + len)
+    if (onUpdate) onUpdate(update)
+    else out.updates.push(update)
+    out.count++
+    at += HEADER + len
+  }
   while (at < buf.length) {
     const fault = faultAt(buf, at)
     if (!fault) {
-      const end = at + HEADER + buf.readUInt32LE(at)
-      const update = buf.subarray(at + HEADER, end)
-      if (onUpdate) onUpdate(update)
-      else out.updates.push(update)
-      out.count++
-      at = end
+      take(buf.readUInt32LE(at))
+      continue
+    }
+    // A tear is the usual last frame, and mending it would checksum up to 32 lengths of its tail.
+    const mended = !fault.torn && at + HEADER <= buf.length ? search.mend(at) : null
+    if (mended !== null) {
+      out.skipped.push({ at, bytes: 0, why: `a frame whose length had one bit flipped (read whole as ${mended} bytes)` })
+      take(mended)
       continue
     }
     const next = resumeAt(buf, at, fault, search)

@@ -149,4 +149,17 @@ describe('decodeFrames', () => {
     expect(back.getText('t').toString()).toBe('hello;')
     expect(back.store.pendingStructs).not.toBeNull()
   })
+
+  it('mends a length with one bit flipped, low or high, and reads every frame, that one included', () => {
+    const payloads = ['a'.repeat(24), 'b'.repeat(24), 'c'.repeat(24), 'd'.repeat(24)]
+    for (const bit of [5, 30]) {
+      const data = frames(...payloads)
+      // 24 -> 56 lands exactly on the third frame; bit 30 is a length over any a peer writes.
+      data.writeUInt32LE(24 ^ (1 << bit), 0)
+      const f = decodeFrames(data)
+      expect(texts(data)).toEqual(payloads)
+      expect(f.skipped).toEqual([{ at: 0, bytes: 0, why: 'a frame whose length had one bit flipped (read whole as 24 bytes)' }])
+      expect(framesReport(f, data.length)).toMatch(/one bit flipped/)
+    }
+  })
 })
