@@ -181,7 +181,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
     // First: a bad frame from the client makes ws emit 'error', which with no listener kills the peer.
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
-    if (!this.slots.take(meta.access, meta.address)) return ws.close(1013, 'too many connections from this address')
+    // Hung up after the code, as reject() does: a refused socket holds no slot, and ws's own close would
+    // wait 30 s for a client that never answers, an upgraded socket the connection cap never counts idle.
+    if (!this.slots.take(meta.access, meta.address)) return this.reject(ws, 1013, 'too many connections from this address')
     ws.once('close', () => this.slots.release(meta.access, meta.address))
     room.conns.set(ws, new Set())
     this.meta.set(ws, meta)
