@@ -35,5 +35,10 @@ describe('an idle flood against a real peer', () => {
     // One of the flood went to make room for it (the oldest, as test/unit/idle-evict.test.ts shows).
     await waitFor(() => flood.some((s) => s.destroyed), 'an idle connection to be closed for the GET')
     expect(peer.proc.exitCode).toBeNull()
+    // What the flood cost, as the token's /health tells it (each GET past the cap closed one more).
+    const health = (await (await fetch(`${peer.url}/health`, { headers: { Authorization: `Bearer ${peer.token}` } })).json()) as { connections?: { held: number; cap: number; evicted: number } }
+    expect(health.connections).toMatchObject({ cap })
+    expect(health.connections!.evicted).toBeGreaterThanOrEqual(1)
+    expect(health.connections!.held).toBeLessThanOrEqual(cap)
   })
 })

@@ -1,7 +1,8 @@
 /**
  * The answer to GET /health: this peer's live entry with its link counts. A person (the access token)
- * also learns which rooms are open here, which are stored here and the room links; a stranger learns no
- * room name at all, not even the ones this peer's own directory entry lists.
+ * also learns which rooms are open here, which are stored here, the room links and the TCP connections
+ * (held, cap, closed to make room); a stranger learns no room name at all, not even the ones this
+ * peer's own directory entry lists.
  */
 import { DIRECTORY_ROOM } from '../shared/protocol.js'
 import type { HealthResponse, PeerEntry } from '../shared/schema.js'
@@ -14,6 +15,7 @@ export interface HealthSources {
   mesh: { outboundCount(): number }
   rooms: { readonly rooms: ReadonlyMap<string, unknown>; inboundPeers(): ReadonlySet<string>; inboundRoomLinks(): number; pinCount(): number }
   roomLinks: { outboundCount(): number; connectingCount(): number; retryCount(): number }
+  connections: { readonly held: number; readonly cap: number; readonly evicted: number }
 }
 
 export const healthAnswer =
@@ -39,6 +41,7 @@ export const healthAnswer =
       ...(storedRooms ? { storedRooms } : {}),
       rooms: [...src.rooms.rooms.keys()].filter((r) => r !== DIRECTORY_ROOM),
       roomLinks: links,
-      roomTimers: links.retrying + src.rooms.pinCount()
+      roomTimers: links.retrying + src.rooms.pinCount(),
+      connections: { held: src.connections.held, cap: src.connections.cap, evicted: src.connections.evicted }
     }
   }

@@ -150,7 +150,7 @@ export const startPeer = async (config: PeerConfig, opts: PeerOptions = {}): Pro
   rooms.settled = (name) => roomLinks.settled(name)
 
   const live = () => view.peers().find((p) => p.id === entry.id) ?? entry
-  const health = healthAnswer({ live, peerCount: () => view.peers().length, mesh, rooms, roomLinks })
+  const health = healthAnswer({ live, peerCount: () => view.peers().length, mesh, rooms, roomLinks, connections: cap })
   const inbox = new Inbox()
   const events = new EventLog({ doc, view, inbox, self: live })
   const http = { server, config, plan, port, entry, view, strangerView, access, key, rooms, inbox, events, health, localhostHeld: guard.localhostHeld, log }

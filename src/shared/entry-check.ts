@@ -154,7 +154,8 @@ const healthResponse = objectOf({
   links: req(objectOf({ outbound: req(num), inbound: req(num) })),
   rooms: opt(arrayOf(anyStr, Infinity)),
   roomLinks: opt(objectOf({ outbound: req(num), inbound: req(num), connecting: opt(num), retrying: opt(num) })),
-  roomTimers: opt(num)
+  roomTimers: opt(num),
+  connections: opt(objectOf({ held: req(num), cap: req(num), evicted: req(num) }))
 })
 
 const registryResponse = objectOf({ self: req(str(0, Infinity)), peers: req(arrayOf(peerEntry, MAX_LISTED_PEERS)) })

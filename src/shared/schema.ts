@@ -81,7 +81,9 @@ export const healthResponseSchema = z.extend(peerEntrySchema, {
    */
   roomLinks: z.optional(z.object({ outbound: z.number(), inbound: z.number(), connecting: z.optional(z.number()), retrying: z.optional(z.number()) })),
   /** Timers the rooms hold: link retries plus one per room an agent wrote, until it is let go (room-server.ts). */
-  roomTimers: z.optional(z.number())
+  roomTimers: z.optional(z.number()),
+  /** TCP connections held, the cap on them, and how many were closed to make room at it (conn-cap.ts): what a flood cost. */
+  connections: z.optional(z.object({ held: z.number(), cap: z.number(), evicted: z.number() }))
 })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
 

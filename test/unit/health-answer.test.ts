@@ -25,7 +25,8 @@ const answer = healthAnswer({
   peerCount: () => 3,
   mesh: { outboundCount: () => 2 },
   rooms: { rooms: new Map([[DIRECTORY_ROOM, {}], ['plans', {}]]), inboundPeers: () => new Set(['x', 'y']), inboundRoomLinks: () => 5, pinCount: () => 1 },
-  roomLinks: { outboundCount: () => 4, connectingCount: () => 0, retryCount: () => 2 }
+  roomLinks: { outboundCount: () => 4, connectingCount: () => 0, retryCount: () => 2 },
+  connections: { held: 9, cap: 100, evicted: 6 }
 })
 
 describe('the /health answer', () => {
@@ -36,14 +37,16 @@ describe('the /health answer', () => {
     expect(out).not.toHaveProperty('rooms')
     expect(out).not.toHaveProperty('storedRooms')
     expect(out).not.toHaveProperty('roomLinks')
+    expect(out).not.toHaveProperty('connections')
   })
 
-  it('gives a person the open rooms (not the directory), the stored ones and the room links', () => {
+  it('gives a person the open rooms (not the directory), the stored ones, the room links and the connections', () => {
     const out = answer(true)
     expect(out.rooms).toEqual(['plans'])
     expect(out.storedRooms).toEqual(['secret-stored'])
     expect(out.roomLinks).toEqual({ outbound: 4, inbound: 5, connecting: 0, retrying: 2 })
     expect(out.roomTimers).toBe(3)
+    expect(out.connections).toEqual({ held: 9, cap: 100, evicted: 6 })
     expect(answer()).toEqual(out)
   })
 })
