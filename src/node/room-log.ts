@@ -103,7 +103,8 @@ class Search {
    * The frame at `at` read with its length mended, when one bit of the length was flipped: the length
    * of the 32 that differ from it by one bit whose bytes fit and match the frame's checksum, or null
    * (also once the budget is spent). A flipped length would otherwise lose this frame, and could send
-   * reading on to a later whole frame past intact ones, or into this frame's payload.
+   * reading on to a later whole frame past intact ones, or into this frame's payload (a length flipped
+   * to run past the end, whose own end is unknown, leaves only the search, from its second byte).
    */
   mend(at: number): number | null {
     const buf = this.buf
@@ -173,19 +174,22 @@ export const decodeFrames = (data: Uint8Array, onUpdate?: (update: Uint8Array) =
       take(buf.readUInt32LE(at))
       continue
     }
-    // A tear is the usual last frame, and mending it would checksum up to 32 lengths of its tail.
-    const mended = !fault.torn && at + HEADER <= buf.length ? search.mend(at) : null
-    if (mended !== null) {
-      out.skipped.push({ at, bytes: 0, why: `a frame whose length had one bit flipped (read whole as ${mended} bytes)` })
-      take(mended)
-      continue
-    }
-    const next = resumeAt(buf, at, fault, search)
+    // A tear is the usual last frame, and mending it would checksum up to 32 lengths of its tail: one
+    // that runs past the end is mended only once a whole frame after it says it is no tear. Mended, it
+    // is read whole, and the search's find (which may lie inside its payload) is not taken.
+    let next = fault.torn ? resumeAt(buf, at, fault, search) : undefined
     if (fault.torn && next === buf.length) {
       out.tornAt = at
       out.dropped += buf.length - at
       break
     }
+    const mended = at + HEADER <= buf.length ? search.mend(at) : null
+    if (mended !== null) {
+      out.skipped.push({ at, bytes: 0, why: `a frame whose length had one bit flipped (read whole as ${mended} bytes)` })
+      take(mended)
+      continue
+    }
+    if (next === undefined) next = resumeAt(buf, at, fault, search)
     const to = next ?? buf.length
     // A tear over bytes that look like frames everywhere (a large binary update) can spend the budget:
     // then it cannot be told from a damaged length, and is kept as damage, which deletes nothing.

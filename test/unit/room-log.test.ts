@@ -162,4 +162,25 @@ describe('decodeFrames', () => {
       expect(framesReport(f, data.length)).toMatch(/one bit flipped/)
     }
   })
+
+  it('mends a length flipped to run past the end too, when a whole frame follows: no search inside its payload', () => {
+    // The blob's frame holds a whole frame of an update never sent to the room (as above); bit 20 of its
+    // length sends it past the end, where a tear would end. A whole frame after it says it is no tear.
+    const evil = new Y.Doc()
+    evil.getText('t').insert(0, 'INJECTED')
+    const doc = new Y.Doc()
+    const log: Buffer[] = []
+    doc.on('update', (u: Uint8Array) => log.push(encodeFrame(u)))
+    doc.getText('t').insert(0, 'hello;')
+    doc.getMap('m').set('blob', new Uint8Array(encodeFrame(Y.encodeStateAsUpdate(evil))))
+    doc.getText('t').insert(6, 'after;')
+    const file = Buffer.concat(log)
+    file[log[0]!.length + 2]! ^= 1 << 4
+    const f = decodeFrames(file)
+    expect(f.count).toBe(3)
+    expect(f.skipped).toEqual([{ at: log[0]!.length, bytes: 0, why: `a frame whose length had one bit flipped (read whole as ${log[1]!.length - 8} bytes)` }])
+    const back = new Y.Doc()
+    for (const u of f.updates) Y.applyUpdate(back, u)
+    expect(back.getText('t').toString()).toBe('hello;after;')
+  })
 })
