@@ -56,7 +56,7 @@ interface Link {
   refused: (e: RoomError) => void
   /**
    * With the token: the socket opens only once the peer has proved the key (key-proofs.ts), and after a
-   * close it is reopened by `lost` (which proves it again), never by y-websocket on its own: a process
+   * close it is reopened by `reprove` (which proves it again), never by y-websocket on its own: a process
    * that took a dead peer's port would have been shown the token on the next retry.
    */
   gate: Gate | null

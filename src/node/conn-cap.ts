@@ -107,7 +107,7 @@ export class ConnectionCap {
   }
 
   private admit = (socket: Socket): void => {
-    if (this.sockets.size >= this.cap && !this.evictIdle()) return drop(socket)
+    if (this.sockets.size >= this.cap && !this.makeRoom()) return drop(socket)
     this.sockets.add(socket)
     this.idle.add(socket)
     socket.once('close', () => {
@@ -117,7 +117,7 @@ export class ConnectionCap {
   }
 
   /** Closes a connection backed up, else stalled, else idle longest; false when there is none. */
-  private evictIdle(): boolean {
+  private makeRoom(): boolean {
     const oldest = this.idle.backedUp() ?? this.idle.stalled(this.stalledMs) ?? this.idle.oldest()
     if (!oldest) return false
     this.sockets.delete(oldest)

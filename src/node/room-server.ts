@@ -21,7 +21,7 @@ import { awarenessOverLimit, carriesContent, DEFAULT_LIMITS, DocBudget, isStepOn
 import { StepOneAnswers } from './step-one.js'
 import type { ConnMeta, Room } from './room-types.js'
 import { toUint8 } from './ws-bytes.js'
-import { drainSockets, sendFrame } from './ws-send.js'
+import { closeAndHangUp, drainSockets, sendFrame } from './ws-send.js'
 
 export interface RoomServerOptions {
   log: Logger
@@ -181,9 +181,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   handleConnection(ws: WebSocket, room: Room, meta: ConnMeta): void {
     // First: a bad frame from the client makes ws emit 'error', which with no listener kills the peer.
     ws.on('error', (err) => this.opts.log.debug(`connection to room ${room.name} failed: ${err.message}`))
-    // Hung up after the code, as reject() does: a refused socket holds no slot, and ws's own close would
-    // wait 30 s for a client that never answers, an upgraded socket the connection cap never counts idle.
-    if (!this.slots.take(meta.access, meta.address)) return this.reject(ws, 1013, 'too many connections from this address')
+    if (!this.slots.take(meta.access, meta.address)) return closeAndHangUp(ws, 1013, 'too many connections from this address')
     ws.once('close', () => this.slots.release(meta.access, meta.address))
     room.conns.set(ws, new Set())
     this.meta.set(ws, meta)
@@ -200,7 +198,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       // Frames still queued on a connection already cut cost nothing (each step 1 would encode the doc).
       if (ws.readyState !== ws.OPEN) return
-      if (!isBinary) return this.reject(ws, 1003, 'binary frames only')
+      if (!isBinary) return closeAndHangUp(ws, 1003, 'binary frames only')
       const frame = toUint8(data)
       if (isDurableFrame(frame)) return void (asks.take(frame, room.file) || this.breach(ws, room, 1008, 'too many or malformed durability asks'))
       // A step 1 costs us an encoding of the whole doc: a client asking again and again is cut off.
@@ -217,7 +215,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
         over = readOnly || failed ? null : this.overLimit(room, frame)
       } catch (err) {
         if (!(err instanceof WireError)) this.opts.log.warn(`room ${room.name}: ${(err as Error).message}`)
-        return this.reject(ws, 1007, 'malformed message')
+        return closeAndHangUp(ws, 1007, 'malformed message')
       }
       if (failed && client) return this.breach(ws, room, 1007, 'an update that does not apply')
       if (failed) this.sayOnce(room, "a peer link's update did not apply, or an observer threw on it")
@@ -249,7 +247,7 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
   /** A limit was hit: close the writer with `code`, and say so once per room and reason. */
   private breach(ws: WebSocket, room: Room, code: number, reason: string): void {
     this.sayOnce(room, `closing a connection (${code}): ${reason}`)
-    this.reject(ws, code, reason)
+    closeAndHangUp(ws, code, reason)
   }
 
   /** One warning per room and line, not one per frame. */
@@ -257,12 +255,6 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     if (room.logged.has(line)) return
     room.logged.add(line)
     this.opts.log.warn(`room ${room.name}: ${line}`)
-  }
-
-  /** Says why, then hangs up without waiting for a client that broke the protocol to answer. */
-  private reject(ws: WebSocket, code: number, reason: string): void {
-    ws.close(code, reason)
-    setTimeout(() => ws.terminate(), 100).unref()
   }
 
   private dropConnection(ws: WebSocket, room: Room, code: number): void {

@@ -14,6 +14,7 @@ import { PROOF_HEADER, proofFor, ROOM_CLIENT_HEADER } from './link-auth.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
 import { MAX_ROOM_PAYLOAD_BYTES } from './room-limits.js'
+import { closeAndHangUp } from './ws-send.js'
 
 export interface UpgradeDeps {
   policy: AccessPolicy
@@ -36,19 +37,14 @@ export const refuse = (socket: Duplex, status: number, text: string): void => {
 }
 
 /**
- * A refused socket's close frame, then the socket itself once the frame is flushed, as refuse() does.
- * ws's close() alone waits 30 s for the client's close frame; an upgraded socket is never idle to the
- * connection cap (conn-cap.ts) and a refused one holds no slot (conn-slots.ts), so a local process that
- * never answers could hold every connection the peer may have with refusals, and no page, peer link or
- * tool could connect. The page has read the code before it sees the end.
- * What the client sends meanwhile (the upgrade's own head included) still reaches ws's parser, and a
- * bad frame (an unmasked one, say) makes ws emit 'error': with no listener that threw, and killed the peer.
+ * A refused page socket: its close code, then hung up (ws-send.ts closeAndHangUp, as the room server's
+ * cut-offs). What the client sends meanwhile (the upgrade's own head included) still reaches ws's
+ * parser, and a bad frame (an unmasked one, say) makes ws emit 'error': with no listener that threw,
+ * and killed the peer.
  */
-const closeRefused = (ws: WebSocket, socket: Duplex, code: number, reason: string, log: Logger): void => {
+const closeRefused = (ws: WebSocket, code: number, reason: string, log: Logger): void => {
   ws.on('error', (err) => log.debug(`refused websocket: ${err.message}`))
-  ws.close(code, reason)
-  socket.once('finish', () => socket.destroy())
-  socket.end()
+  closeAndHangUp(ws, code, reason)
 }
 
 /**
@@ -96,7 +92,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
   /** Refuses before any handshake, or, for a page, after it with a close code it can read. */
   const deny = (req: IncomingMessage, socket: Duplex, head: Buffer, status: number, text: string, code: number, reason: string): void => {
     if (!wantsCloseCodes(req)) return refuse(socket, status, text)
-    wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, socket, code, reason, log))
+    wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, code, reason, log))
   }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
@@ -128,7 +124,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     const peerId = who.peerId !== selfId && !forClient ? who.peerId : null
     ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
-      if (!hosted) return closeRefused(ws, socket, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
+      if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }
