@@ -16,9 +16,12 @@ import { parseArgs } from 'node:util'
 import { freshPage, joinInPage, launch, loadLibrary } from './lib/browser.mjs'
 import { ChaosFleet } from './lib/chaos-fleet.mjs'
 import { ChaosWatch } from './lib/chaos-watch.mjs'
+import { dropExtraCaCerts, extraCaCertsNote } from './lib/environment.mjs'
 import { makeHome, sleep } from './lib/peers.mjs'
 import { summarize } from './lib/stats.mjs'
 
+// Before anything is started, as in pnpm bench: peers start as an agent's would (lib/environment.mjs).
+const extraCaCerts = dropExtraCaCerts()
 const { values: o } = parseArgs({
   strict: true,
   options: {
@@ -205,7 +208,7 @@ const result = {
   duration_s: Math.round(performance.now() - T0) / 1000, samples: watch.samples, page: { via: joined.via, failovers: pageFailovers },
   initial, settle_ms: settle, agreement: { all: summarize(faults.map((f) => f.agreement_ms ?? NaN)), by_kind: byKind },
   anomaly_counts: counts, anomalies: watch.anomalies, longest: watch.longest, faults,
-  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version }, at: new Date().toISOString()
+  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version, node_extra_ca_certs: extraCaCertsNote(extraCaCerts) }, at: new Date().toISOString()
 }
 await writeFile(OUT, JSON.stringify(result, null, 2) + '\n')
 

@@ -31,9 +31,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freshPage, launch, loadLibrary } from './lib/browser.mjs'
 import { importAndJoin, startBundleServer } from './lib/compile-hint.mjs'
+import { dropExtraCaCerts, extraCaCertsNote } from './lib/environment.mjs'
 import { startTrivialHttp } from './lib/floors.mjs'
 import { makeHome, spawnPeer, stopAll, until } from './lib/peers.mjs'
 
+// Before anything is started, as in pnpm bench: peers start as an agent's would (lib/environment.mjs).
+const extraCaCerts = dropExtraCaCerts()
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' }, out: { type: 'string' } } })
 const RUNS = Number(values.runs)
 // Rounds alternate which request goes first in the page: fewer than two leaves a row with no sample.
@@ -202,7 +205,7 @@ const report = (rows, compile) => {
     cached_allowance_at_1_2x_ms: r2(0.2 * s.floorCold.p50_ms),
     registry_allowance_at_1_3x_ms: r2(0.3 * s.floorCold.p50_ms)
   }
-  const results = { when: new Date().toISOString(), cpus: cpus().length, runs: RUNS, scenarios: s, derived, compile: { scenarios: c.scenarios, derived: c.derived } }
+  const results = { when: new Date().toISOString(), cpus: cpus().length, node_extra_ca_certs: extraCaCertsNote(extraCaCerts), runs: RUNS, scenarios: s, derived, compile: { scenarios: c.scenarios, derived: c.derived } }
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
   const line = (what, x) => `| ${what} | ${x.p50_ms} | ${x.mean_ms} |`
   process.stdout.write([

@@ -19,8 +19,11 @@ import { parseArgs } from 'node:util'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { WebSocket } from 'ws'
+import { dropExtraCaCerts, extraCaCertsNote } from './lib/environment.mjs'
 import { makeHome, rssMiB, spawnPeer, stopAll, until } from './lib/peers.mjs'
 
+// Before anything is started, as in pnpm bench: peers start as an agent's would (lib/environment.mjs).
+const extraCaCerts = dropExtraCaCerts()
 const { values } = parseArgs({ options: { peers: { type: 'string', default: '32' }, rooms: { type: 'string', default: '64' }, out: { type: 'string' } } })
 const N = Number(values.peers)
 const ROOMS = Number(values.rooms)
@@ -138,7 +141,7 @@ const result = {
     snapshots_per_room: { min: Math.min(...snapsPerRoom), max: Math.max(...snapsPerRoom) }
   },
   edits: { count: 2000, room: 'room-0', disk_bytes_before: disk0, disk_bytes_after: disk2000 },
-  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', os: `${platform()} ${release()}`, node: process.version },
+  machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', os: `${platform()} ${release()}`, node: process.version, node_extra_ca_certs: extraCaCertsNote(extraCaCerts) },
   at: new Date().toISOString(),
   duration_s: Math.round((performance.now() - t0) / 100) / 10
 }

@@ -40,5 +40,8 @@ describe('an idle flood against a real peer', () => {
     expect(health.connections).toMatchObject({ cap })
     expect(health.connections!.evicted).toBeGreaterThanOrEqual(1)
     expect(health.connections!.held).toBeLessThanOrEqual(cap)
+    // The peer said so in its log: once, though each GET past the cap closed one more.
+    await waitFor(() => peer.stderr().includes('at the connection cap'), 'the cap to be logged')
+    expect(peer.stderr().match(/at the connection cap/g)).toHaveLength(1)
   })
 })

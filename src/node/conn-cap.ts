@@ -64,6 +64,12 @@ export const SERVER_TIMEOUTS = { headersTimeout: 5000, requestTimeout: 15_000, c
  */
 export const STALLED_MS = SERVER_TIMEOUTS.requestTimeout
 
+/**
+ * At most one log line per this many ms says the cap was hit: a flood would otherwise write one per
+ * connection it opens. Each line carries the totals; `/health` with the token has them at any time.
+ */
+export const NOTICE_MS = 10_000
+
 /** Closes a socket that may still get an error from the network: the error goes nowhere. */
 const drop = (socket: Socket): void => {
   socket.on('error', () => {})
@@ -82,11 +88,16 @@ export class ConnectionCap {
   private readonly idle: IdleConnections
   /** Connections closed to make room (what a flood has cost). */
   evicted = 0
+  /** New connections closed because none could make room. */
+  refused = 0
+  private lastNotice = -Infinity
 
+  /** `warn`: where the line that the cap was hit goes (the peer's log), at most once per NOTICE_MS. */
   constructor(
     readonly server: Server,
     readonly cap: number = connectionCap(),
-    private readonly stalledMs: number = STALLED_MS
+    private readonly stalledMs: number = STALLED_MS,
+    private readonly warn: ((line: string) => void) | null = null
   ) {
     // Node closes a connection past maxConnections before 'connection', where no idle one could make
     // room: one above the cap lets the new one through to admit(), which keeps the cap. It stays as a
@@ -107,7 +118,11 @@ export class ConnectionCap {
   }
 
   private admit = (socket: Socket): void => {
-    if (this.sockets.size >= this.cap && !this.makeRoom()) return drop(socket)
+    if (this.sockets.size >= this.cap && !this.makeRoom()) {
+      this.refused++
+      this.notice()
+      return drop(socket)
+    }
     this.sockets.add(socket)
     this.idle.add(socket)
     socket.once('close', () => {
@@ -124,6 +139,16 @@ export class ConnectionCap {
     this.idle.forget(oldest)
     drop(oldest)
     this.evicted++
+    this.notice()
     return true
+  }
+
+  private notice(): void {
+    const now = performance.now()
+    if (!this.warn || now - this.lastNotice < NOTICE_MS) return
+    this.lastNotice = now
+    this.warn(
+      `at the connection cap (${this.cap}); since start, closed to make room: ${this.evicted}, refused: ${this.refused} (a flood of connections from a local process, or a client that does not read its answers; said at most every ${NOTICE_MS / 1000} s)`
+    )
   }
 }

@@ -49,15 +49,15 @@ export class CappedServer {
   /** How many requests for the large answer the server has begun to answer. */
   bigAnswers = 0
 
-  /** `stalledMs`: as ConnectionCap's (its default unless given). */
-  constructor(n: number, stalledMs?: number) {
+  /** `stalledMs`, `warn`: as ConnectionCap's (its defaults unless given). */
+  constructor(n: number, stalledMs?: number, warn?: (line: string) => void) {
     this.server = createServer((req, res) => {
       if (req.url === HOLD) return void this.held.push(res)
       if (req.url !== BIG) return void res.end('ok')
       this.bigAnswers++
       res.end(BIG_ANSWER)
     })
-    this.cap = new ConnectionCap(this.server, n, stalledMs)
+    this.cap = new ConnectionCap(this.server, n, stalledMs, warn ?? null)
     this.server.on('connection', (s: Socket) => this.seen.add(s.remotePort!))
     this.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
       socket.on('error', () => {})

@@ -34,8 +34,8 @@ describe('ConnectionCap', () => {
   afterEach(() => capped.close())
   const [own, extra] = PORTS.connCap
   /** A server on `own` and a listener on `extra` that hands it its sockets, under one cap of `n`. */
-  const start = async (n: number) => {
-    capped = new CappedServer(n)
+  const start = async (n: number, warn?: (line: string) => void) => {
+    capped = new CappedServer(n, undefined, warn)
     await capped.listen(own)
     await capped.handFrom(extra)
     return capped
@@ -86,5 +86,24 @@ describe('ConnectionCap', () => {
     const direct = await Promise.all(Array.from({ length: 5 }, () => capped.idle(own)))
     await waitFor(() => direct.every((c) => c.closed), 'all five to be closed')
     expect(cap.held).toBe(2)
+  })
+
+  it('says once, not per connection, that it closed or refused connections at the cap', async () => {
+    const lines: string[] = []
+    const { cap } = await start(2, (line) => lines.push(line))
+    await capped.get(own)
+    expect(lines).toEqual([])
+    await capped.idle(own)
+    await capped.idle(own)
+    // Each of these closes the idle one longest: two evictions, one line.
+    await capped.idle(extra)
+    await capped.idle(own)
+    await waitFor(() => cap.evicted === 2, 'two idle connections to be closed for newer ones')
+    await capped.busy(own)
+    await capped.busy(own)
+    const refused = await capped.idle(extra)
+    await waitFor(() => refused.closed && cap.refused === 1, 'a connection to be refused with every slot busy')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('at the connection cap (2); since start, closed to make room: 1, refused: 0')
   })
 })
