@@ -188,7 +188,11 @@ describe('only the mesh writes the mesh', () => {
     expect((await getJson(`${a.url}/health`)).ok).toBe(true)
     // What did get in stays small enough for one sync message: a new peer still joins the mesh.
     const c = await spawnPeer({ home, scope, args })
-    await waitFor(async () => (await registryIds(c)).includes(a.id) && (await registryIds(a)).includes(c.id), 'a new peer to join')
+    // It takes tens of ms here. Once in a full CI run it did not happen within 10 s, and that run kept no
+    // logs: 30 s, and the two peers' logs with the failure if it happens again.
+    await waitFor(async () => (await registryIds(c)).includes(a.id) && (await registryIds(a)).includes(c.id), 'a new peer to join', 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- the new peer's log:\n${c.stderr().slice(-4000)}\n--- a's log:\n${a.stderr().slice(-4000)}`)
+    })
   })
 
   it('a wrong mesh key is refused at the door', async () => {
