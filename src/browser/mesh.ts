@@ -18,7 +18,6 @@ import { failoverCandidates } from './failover-candidates.js'
 import { DirectoryReader } from './directory-reader.js'
 import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
-import { warmDirectoryPath } from './warm-up.js'
 import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
@@ -116,7 +115,7 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.currentBase = found.url
     this.currentId = found.id
     return new Promise<void>((resolve, reject) => {
-      // The socket first: the page's doc (built on first use) and the warm-up go in its handshake.
+      // The socket first, so that its handshake runs while the page's doc is built (on first use).
       const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, { onSynced: () => synced(), onClosed: (code, why) => closed(code, why) })
       this.reader = reader
       const wire = mirrored ? newDirectoryDoc() : this.doc
@@ -160,14 +159,6 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
         // 1006: the socket never opened, or dropped without a close frame.
         if (!done) return fail(new Error(`${found.url}: ${code === 1006 ? 'could not connect' : `connection closed before the directory synced (${why})`}`))
         if (this.reader === reader) void this.failover(`lost ${found.url}`)
-      }
-      // A page's first attach runs cold code; the handshake leaves it the time (warm-up.ts).
-      if (!mirrored) {
-        try {
-          warmDirectoryPath()
-        } catch {
-          // Only a warm-up: the real frame is read all the same.
-        }
       }
       this.abandon = fail
       this.wire = wire
