@@ -76,6 +76,15 @@ const drop = (socket: Socket): void => {
   socket.destroy()
 }
 
+export interface ConnectionCapOptions {
+  /** Default connectionCap(): half the open-files limit, at most MAX_CONNECTIONS. */
+  cap?: number
+  /** Default STALLED_MS. */
+  stalledMs?: number
+  /** Where the line that the cap was hit goes (the peer's log), at most once per NOTICE_MS. */
+  warn?: (line: string) => void
+}
+
 /**
  * One cap over a server's own listener and the listeners that hand it their sockets (an overflow
  * peer's range port, range-claim.ts): both reach 'connection', where the cap is kept. At the cap, one
@@ -91,18 +100,21 @@ export class ConnectionCap {
   /** New connections closed because none could make room. */
   refused = 0
   private lastNotice = -Infinity
+  readonly cap: number
+  private readonly stalledMs: number
+  private readonly warn: ((line: string) => void) | null
 
-  /** `warn`: where the line that the cap was hit goes (the peer's log), at most once per NOTICE_MS. */
   constructor(
     readonly server: Server,
-    readonly cap: number = connectionCap(),
-    private readonly stalledMs: number = STALLED_MS,
-    private readonly warn: ((line: string) => void) | null = null
+    opts: ConnectionCapOptions = {}
   ) {
+    this.cap = opts.cap ?? connectionCap()
+    this.stalledMs = opts.stalledMs ?? STALLED_MS
+    this.warn = opts.warn ?? null
     // Node closes a connection past maxConnections before 'connection', where no idle one could make
     // room: one above the cap lets the new one through to admit(), which keeps the cap. It stays as a
     // backstop for the own listener; the descriptors held are at most the cap plus the one being let in.
-    server.maxConnections = cap + 1
+    server.maxConnections = this.cap + 1
     this.idle = new IdleConnections(server)
     server.on('connection', this.admit)
   }

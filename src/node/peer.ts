@@ -12,7 +12,7 @@ import { AccessCheck } from './access.js'
 import type { AccessPolicy, SocketAddress } from './http-guards.js'
 import { dashboardUrl } from './access-token.js'
 import type { PeerConfig } from './config.js'
-import { connectionCap, ConnectionCap, SERVER_TIMEOUTS, STALLED_MS } from './conn-cap.js'
+import { ConnectionCap, SERVER_TIMEOUTS } from './conn-cap.js'
 import { DeferredDiscovery } from './discovery/deferred.js'
 import type { NodeDiscovery } from './discovery/hint.js'
 import { RegistryFileDiscovery } from './discovery/registry-file.js'
@@ -97,7 +97,7 @@ const strangerLimits = (cap: number) => ({ maxStrangerConns: Math.min(DEFAULT_LI
 /** The HTTP server on its port, under its one connection cap, and the guard of the port's other loopback family (family-guard.ts). */
 const listen = async (config: PeerConfig, plan: AddressPlan, log: Logger) => {
   const server = createServer(SERVER_TIMEOUTS)
-  const cap = new ConnectionCap(server, connectionCap(), STALLED_MS, (line) => log.warn(line))
+  const cap = new ConnectionCap(server, { warn: (line) => log.warn(line) })
   server.on('clientError', (_err, socket) => socket.destroy())
   server.on('request', starting)
   server.on('upgrade', startingUpgrade)

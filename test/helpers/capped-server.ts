@@ -7,7 +7,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, createServer as createListener, type Server as Listener, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { ConnectionCap } from '../../src/node/conn-cap.js'
+import { ConnectionCap, type ConnectionCapOptions } from '../../src/node/conn-cap.js'
 import { waitFor } from './peers.js'
 
 /** A raw client socket and what it has seen. */
@@ -49,15 +49,15 @@ export class CappedServer {
   /** How many requests for the large answer the server has begun to answer. */
   bigAnswers = 0
 
-  /** `stalledMs`, `warn`: as ConnectionCap's (its defaults unless given). */
-  constructor(n: number, stalledMs?: number, warn?: (line: string) => void) {
+  /** A cap of `n`; `opts`: ConnectionCap's others (its defaults unless given). */
+  constructor(n: number, opts: Omit<ConnectionCapOptions, 'cap'> = {}) {
     this.server = createServer((req, res) => {
       if (req.url === HOLD) return void this.held.push(res)
       if (req.url !== BIG) return void res.end('ok')
       this.bigAnswers++
       res.end(BIG_ANSWER)
     })
-    this.cap = new ConnectionCap(this.server, n, stalledMs, warn ?? null)
+    this.cap = new ConnectionCap(this.server, { ...opts, cap: n })
     this.server.on('connection', (s: Socket) => this.seen.add(s.remotePort!))
     this.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
       socket.on('error', () => {})

@@ -35,7 +35,7 @@ describe('ConnectionCap', () => {
   const [own, extra] = PORTS.connCap
   /** A server on `own` and a listener on `extra` that hands it its sockets, under one cap of `n`. */
   const start = async (n: number, warn?: (line: string) => void) => {
-    capped = new CappedServer(n, undefined, warn)
+    capped = new CappedServer(n, { warn })
     await capped.listen(own)
     await capped.handFrom(extra)
     return capped

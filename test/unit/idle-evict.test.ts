@@ -104,7 +104,7 @@ describe('ConnectionCap under an idle flood', () => {
 
   it('closes a connection busy that long without a pause, for a new one', async () => {
     // 300 ms here; a peer's is SERVER_TIMEOUTS' whole-request deadline (15 s).
-    capped = new CappedServer(CAP, 300)
+    capped = new CappedServer(CAP, { stalledMs: 300 })
     await capped.listen(port)
     const busy: Client[] = []
     for (let i = 0; i < CAP; i++) busy.push(await capped.busy(port))

@@ -48,11 +48,21 @@ const closeAll = async ({ server, wss }: { server: Server; wss: WebSocketServer 
   await new Promise<void>((r) => server.close(() => r()))
 }
 
+/** A port that proves the key, and a room opened on it with the token; `close()` ends both. */
+const roomOnPort = async () => {
+  const holder = { proves: true, shown: 0, proofAsks: 0 }
+  const served = await port(holder)
+  const room = openRoom(meshAt(served.base), 'r', { presence: false })
+  const close = async (): Promise<void> => {
+    room.destroy()
+    await closeAll(served)
+  }
+  return { holder, room, close }
+}
+
 describe('a room with the token after y-websocket\'s watchdog closed its socket', () => {
   it('is reopened only once the peer proved the key again, not by y-websocket on its own', async () => {
-    const holder = { proves: true, shown: 0, proofAsks: 0 }
-    const { base, server, wss } = await port(holder)
-    const room = openRoom(meshAt(base), 'r', { presence: false })
+    const { holder, room, close } = await roomOnPort()
     try {
       await expect.poll(() => room.provider.wsconnected, { timeout: 5000 }).toBe(true)
       expect(holder.shown).toBe(1)
@@ -70,8 +80,7 @@ describe('a room with the token after y-websocket\'s watchdog closed its socket'
       holder.proves = true
       await expect.poll(() => room.provider.wsconnected && holder.shown === 2, { timeout: 8000 }).toBe(true)
     } finally {
-      room.destroy()
-      await closeAll({ server, wss })
+      await close()
     }
   }, 20_000)
 })
@@ -92,9 +101,7 @@ const reconnectUnproven = async (room: ReturnType<typeof openRoom>, holder: { pr
 
 describe("a room with the token after the page's own disconnect()", () => {
   it('connect() proves the peer again before the token goes out', async () => {
-    const holder = { proves: true, shown: 0, proofAsks: 0 }
-    const served = await port(holder)
-    const room = openRoom(meshAt(served.base), 'r', { presence: false })
+    const { holder, room, close } = await roomOnPort()
     try {
       const asked = await reconnectUnproven(room, holder)
       // Either the page asks for a proof (and, with none, opens nothing), or (the bug) it redials with the token.
@@ -104,15 +111,12 @@ describe("a room with the token after the page's own disconnect()", () => {
       holder.proves = true
       await expect.poll(() => room.provider.wsconnected && holder.shown === 2, { timeout: 8000 }).toBe(true)
     } finally {
-      room.destroy()
-      await closeAll(served)
+      await close()
     }
   }, 20_000)
 
   it('a disconnect() while the peer is being proved again keeps the room closed', async () => {
-    const holder = { proves: true, shown: 0, proofAsks: 0 }
-    const served = await port(holder)
-    const room = openRoom(meshAt(served.base), 'r', { presence: false })
+    const { holder, room, close } = await roomOnPort()
     try {
       const asked = await reconnectUnproven(room, holder)
       await expect.poll(() => holder.proofAsks > asked, { timeout: 5000 }).toBe(true)
@@ -125,8 +129,7 @@ describe("a room with the token after the page's own disconnect()", () => {
       expect(room.provider.wsconnected).toBe(false)
       expect(holder.shown).toBe(1)
     } finally {
-      room.destroy()
-      await closeAll(served)
+      await close()
     }
   }, 20_000)
 })
