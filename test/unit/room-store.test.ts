@@ -114,13 +114,13 @@ describe('RoomStore', () => {
     expect(names.some((f) => f.startsWith('aaaaaaaaaaaaaaaa'))).toBe(true)
     await Promise.all([fa.close(), fc.close()])
     const d = new Y.Doc()
-    storeOf(home, 'dddddddddddddddd').store.attach('shared', d)
+    const fd = storeOf(home, 'dddddddddddddddd').store.attach('shared', d)!
     expect(text(d)).toContain('from-b;')
     // Its log is still open: a handle left to the garbage collector is a warning.
-    await fb.close()
+    await Promise.all([fb.close(), fd.close()])
   })
 
-  it('reads a log up to a torn tail (a SIGKILL mid-write) and says a damaged frame out loud', () => {
+  it('reads a log up to a torn tail (a SIGKILL mid-write) and says a damaged frame out loud', async () => {
     const home = tempDir()
     const dir = join(home, 'rooms', 'torn')
     mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -134,7 +134,9 @@ describe('RoomStore', () => {
     appendFileSync(log, encodeFrame(updates[1]!).subarray(0, 10))
     const { store, lines } = storeOf(home, 'aaaaaaaaaaaaaaaa')
     const doc = new Y.Doc()
-    store.attach('torn', doc)
+    // Closed at the end: each file goes on writing (its snapshot, the dead files' removal) after attach,
+    // and the temp dir's removal once met those writes half done (ENOTEMPTY).
+    const first = store.attach('torn', doc)!
     expect(text(doc)).toBe('kept;')
     expect(lines.filter((l) => l.startsWith('warn'))).toEqual([])
 
@@ -143,9 +145,10 @@ describe('RoomStore', () => {
     writeFileSync(join(dir, `ffffffffffffffff-${DEAD.pid}-${DEAD.pidStart}.log`), bad, { mode: 0o600 })
     const second = storeOf(home, 'cccccccccccccccc')
     const doc2 = new Y.Doc()
-    second.store.attach('torn', doc2)
+    const other = second.store.attach('torn', doc2)!
     expect(text(doc2)).toContain('kept;')
     expect(second.lines.some((l) => l.startsWith('warn') && l.includes('damaged frame'))).toBe(true)
+    await Promise.all([first.close(), other.close()])
   })
 
   it('a room let go and opened again at once loses nothing: the new file waits for the old one to close', async () => {
@@ -233,9 +236,10 @@ describe('RoomStore', () => {
     await file.close()
     const again = storeOf(home, 'bbbbbbbbbbbbbbbb')
     const back = new Y.Doc()
-    again.store.attach('kept', back)
+    const reopened = again.store.attach('kept', back)!
     expect(text(back)).toBe(held)
     expect(again.lines.filter((l) => l.startsWith('warn: '))).toEqual([])
+    await reopened.close()
   })
 
   it(`keeps at most ${MAX_DAMAGED} damaged files per room: a further one pushes the oldest out, with a warning`, async () => {
