@@ -12,6 +12,7 @@
  */
 import type * as Y from 'yjs'
 import { handleMessage, isSyncStepTwo, WireError, type WireContext } from '../shared/wire.js'
+import type { OpenDirectory } from './discovery/head-start.js'
 
 export interface ReaderHooks {
   /** The first sync step 2 is applied: the doc holds the peer's whole directory. */
@@ -28,11 +29,17 @@ export class DirectoryReader {
   private ctx: WireContext | null = null
   private over = false
   private failed: Error | null = null
+  /** An adopted socket's frames and close that came before `readInto`. */
+  private handed: OpenDirectory | null
   synced = false
 
-  /** Opens the socket; `readInto` must follow in the same task (a frame comes a task later at the soonest). */
-  constructor(url: string, protocols: string[], private readonly hooks: ReaderHooks) {
-    const ws = new WebSocket(url, protocols)
+  /**
+   * Opens the socket (`url`), or takes over one a join's head start opened and read the list from;
+   * `readInto` must follow in the same task (a frame comes a task later at the soonest).
+   */
+  constructor(url: string | OpenDirectory, protocols: string[], private readonly hooks: ReaderHooks) {
+    this.handed = typeof url === 'string' ? null : url
+    const ws = typeof url === 'string' ? new WebSocket(url, protocols) : url.ws
     ws.binaryType = 'arraybuffer'
     ws.onmessage = (event: MessageEvent) => this.receive(event.data)
     ws.onclose = (event: CloseEvent) => this.end(event.code, event.reason || 'closed')
@@ -48,6 +55,11 @@ export class DirectoryReader {
   readInto(doc: Y.Doc): void {
     // Updates it applies carry the reader as their origin; the page never writes this doc.
     this.ctx = { doc, awareness: null, origin: this, updateFailed: (err) => (this.failed = err) }
+    const handed = this.handed
+    this.handed = null
+    if (!handed) return
+    for (const frame of handed.frames) this.receive(frame)
+    if (handed.closed) this.end(handed.closed.code, handed.closed.reason || 'closed')
   }
 
   private receive(data: unknown): void {

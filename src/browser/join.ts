@@ -147,10 +147,11 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     if (quick && plan.cacheKey && plan.cached.length === 0) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
     first = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
   } catch (err) {
+    early?.close()
     mesh.destroy()
     throw err
   }
-  return settle(mesh, first, plan.timeoutMs, t0)
+  return settle(mesh, first, plan.timeoutMs, t0, early)
 }
 
 /**
@@ -228,7 +229,7 @@ const tokenless = (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, err: u
 }
 
 /** The race's winner into the Mesh: its list at once when it brought one, else its synced directory. */
-const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: number): Promise<Mesh> => {
+const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: number, early: HeadStart | null): Promise<Mesh> => {
   mesh.via = first.via
   mesh.timings.firstAnswer = first.ms
   mesh.timings.sources.push(...first.attempts)
@@ -236,11 +237,12 @@ const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: numb
   const { found } = first
   if (found.peers) {
     // The answer already holds the whole mesh: show it now, and let the live directory attach behind it.
-    mesh.seed({ ...found, peers: found.peers }, () => mesh.follow(found, Math.max(1, timeoutMs - (performance.now() - t0))))
+    // The head start's socket, if it brought this answer, carries the live directory too.
+    mesh.seed({ ...found, peers: found.peers }, () => mesh.follow(found, Math.max(1, timeoutMs - (performance.now() - t0)), early))
     mesh.timings.peersKnown = performance.now() - t0
   } else {
     try {
-      await mesh.attach(found, left)
+      await mesh.attach(found, left, early)
     } catch (err) {
       mesh.destroy()
       throw new MeshDiscoveryError([...first.attempts, { via: first.via, ok: false, detail: (err as Error).message, ms: performance.now() - t0 }])

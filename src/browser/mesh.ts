@@ -11,14 +11,15 @@ import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs, waitMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { NOT_PROVEN, type KeyProofs } from './discovery/key-proofs.js'
-import { firstHealthy, probeHealth, type Found, type Reach, type Via } from './discovery/source.js'
+import type { HeadStart } from './discovery/head-start.js'
+import { firstHealthy, probeHealth, wsBase, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { DirectoryList, type ListChange } from './directory-list.js'
 import { failoverCandidates } from './failover-candidates.js'
 import { DirectoryReader } from './directory-reader.js'
 import { ListenerSafeObservable } from './listener-safe.js'
 import { mirrorMap } from './mirror.js'
-import { openRoom, tokenProtocols, wsBase, type OpenOptions, type RoomHandle } from './room-handle.js'
+import { openRoom, tokenProtocols, type OpenOptions, type RoomHandle } from './room-handle.js'
 
 export type { OpenOptions, RoomHandle }
 export type { MeshDeps, MeshEvents, MeshStatus, MeshTimings, StatusEvent } from './mesh-types.js'
@@ -92,12 +93,16 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.currentBase = found.url
     this.currentId = found.id
     this.current = this.list.listed(found.id)
-    setTimeout(() => this.destroyed || follow(), 0)
+    setTimeout(follow, 0)
   }
 
-  /** Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would. */
-  follow(found: Found, timeoutMs: number): void {
-    this.attach(found, timeoutMs).catch((err: Error) => void this.failover(err.message))
+  /**
+   * Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would.
+   * `early`: the join's head start, whose socket to `found` already carries the directory.
+   */
+  follow(found: Found, timeoutMs: number, early: HeadStart | null = null): void {
+    if (this.destroyed) return void early?.close()
+    this.attach(found, timeoutMs, early).catch((err: Error) => void this.failover(err.message))
   }
 
   /**
@@ -105,8 +110,11 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
    * syncs straight into `this.doc` (empty yet); a later one (failover) into a fresh wire doc that
    * `this.doc` mirrors, so entries it lacks leave the view too. Events come once each, from `this.doc`.
    */
-  attach(found: Found, timeoutMs: number): Promise<void> {
+  attach(found: Found, timeoutMs: number, early: HeadStart | null = null): Promise<void> {
     if (this.proofs?.disowned) this.directoryToken = null
+    // The head start's socket is a stranger's: a page with the token reads the directory with it.
+    const handed = this.directoryToken ? null : (early?.adopt(found.url) ?? null)
+    early?.close()
     if (this.directoryToken && !this.proofs?.isProven(found.url)) return Promise.reject(new Error(`${found.url}: ${NOT_PROVEN}`))
     this.dropReader()
     const mirrored = this.attached
@@ -116,10 +124,9 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
     this.currentId = found.id
     return new Promise<void>((resolve, reject) => {
       // The socket first, so that its handshake runs while the page's doc is built (on first use).
-      const reader = new DirectoryReader(`${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, { onSynced: () => synced(), onClosed: (code, why) => closed(code, why) })
+      const reader = new DirectoryReader(handed ?? `${wsBase(this.deps.reach(found.url))}/${DIRECTORY_ROOM}`, protocols, { onSynced: () => synced(), onClosed: (code, why) => closed(code, why) })
       this.reader = reader
       const wire = mirrored ? newDirectoryDoc() : this.doc
-      reader.readInto(wire)
       let done = false
       const mirror = () => {
         if (this.reader === reader && reader.synced) mirrorMap(directoryMap(wire), directoryMap(this.doc))
@@ -163,6 +170,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
       this.abandon = fail
       this.wire = wire
       if (mirrored) directoryMap(wire).observe(mirror)
+      // Last: an adopted socket's frames are read here, and may sync (or close) it at once.
+      reader.readInto(wire)
     })
   }
 

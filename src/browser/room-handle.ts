@@ -12,6 +12,7 @@ import { backoffMs, waitMs } from '../shared/backoff.js'
 import { CLOSE_CODES, isValidRoomName } from '../shared/protocol.js'
 import type { PeerEntry } from '../shared/schema.js'
 import type { KeyProofs } from './discovery/key-proofs.js'
+import { wsBase } from './discovery/source.js'
 import { AccessTokenError, isFinalClose, roomErrorFor, RoomNameError, type RoomError } from './errors.js'
 import type { Mesh, StatusEvent } from './mesh.js'
 
@@ -42,7 +43,6 @@ export interface RoomHandle {
   destroy(): void
 }
 
-export const wsBase = (url: string): string => url.replace(/^http/, 'ws')
 
 /**
  * The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`,

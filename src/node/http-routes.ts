@@ -57,10 +57,15 @@ const proved =
       const why = 'Host does not name the address this request came in on: no proof for it'
       return void res.writeHead(421, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': why }).end(head ? undefined : JSON.stringify({ error: why }))
     }
-    const text = JSON.stringify(body(person))
     res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(head ? undefined : `${text.slice(0, -1)},"${PROOF_PARAM}":"${proof(nonce, `http://${host}`)}"}`)
+    res.end(head ? undefined : withProof(body(person), proof(nonce, `http://${host}`)))
   }
+
+/** `body` as JSON with `"proof": proof` spliced in last (null: none), as /registry and the directory socket's first frame carry it. */
+export const withProof = (body: object, proof: string | null): string => {
+  const text = JSON.stringify(body)
+  return proof === null ? text : `${text.slice(0, -1)},"${PROOF_PARAM}":"${proof}"}`
+}
 
 /** GET /events?after=N: room names and who messaged whom are for people, as rooms are. */
 const eventsRoute =

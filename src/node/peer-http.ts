@@ -61,17 +61,19 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
     info: (line) => log.info(line),
     localhostHeld: w.localhostHeld
   })
+  const registry: RouteSources['registry'] = (person) => ({ self: entry.id, peers: (person ? w.view : w.strangerView).peers() })
+  const proof: RouteSources['proof'] = (nonce, base) => peerProof(w.access.token, nonce, base)
   const routes = buildRoutes({
     health: w.health,
-    registry: (person) => ({ self: entry.id, peers: (person ? w.view : w.strangerView).peers() }),
+    registry,
     events: (after) => w.events.since(after),
-    proof: (nonce, base) => peerProof(w.access.token, nonce, base),
+    proof,
     dashboardHtml: renderDashboard(entry, config.ports),
     assets: new BrowserAssets(log)
   })
   const person = (req: IncomingMessage) => w.access.personOverHttp(req)
   const posts = new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox: w.inbox, authorize: (req) => w.access.peerOverHttp(req) || person(req) })]])
-  const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, log })
+  const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, registry, proof, log })
   const onRequest = createRequestHandler(policy, routes, person, posts)
   // What one request throws (a shape nothing here foresaw) costs that request, never the peer.
   w.server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -6,10 +6,12 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
+import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
+import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, LIST_PARAM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import type { AccessCheck } from './access.js'
 import { BASE_PROTOCOL } from './access-token.js'
-import { checkRequest, type AccessPolicy } from './http-guards.js'
+import { checkRequest, REFUSED_HEADER, type AccessPolicy, type Verdict } from './http-guards.js'
+import { withProof, type RouteSources } from './http-routes.js'
 import { PROOF_HEADER, proofFor, ROOM_CLIENT_HEADER } from './link-auth.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
@@ -22,6 +24,10 @@ export interface UpgradeDeps {
   access: AccessCheck
   key: Buffer
   selfId: string
+  /** What GET /registry answers (a person's view or a stranger's), for a directory socket that asks `?registry`. */
+  registry: RouteSources['registry']
+  /** This peer's proof of the mesh key for a nonce and the base URL it was asked as. */
+  proof: RouteSources['proof']
   log: Logger
 }
 
@@ -63,6 +69,23 @@ const FULL = {
   'strangers full': [503, CLOSE_CODES.peerFull, 'too many connections without the access token']
 } as const
 
+/** A refusal of the Origin, which a page's socket is told as a close code (the fetch path reads REFUSED_HEADER). */
+const refusesOrigin = (verdict: Verdict): boolean => !verdict.ok && verdict.headers?.[REFUSED_HEADER] === 'origin'
+
+interface ListRefusal {
+  status: number
+  text: string
+  reason: string
+}
+
+/** Why a `?registry` directory socket cannot have its list (the status, the close code's reason); null if it can. */
+const listRefusal = (url: URL, namesSocket: boolean): ListRefusal | null => {
+  const nonce = url.searchParams.get(PROOF_PARAM)
+  if (nonce !== null && !isProofNonce(nonce)) return { status: 400, text: 'Bad Request', reason: 'proof must be 32 lowercase hex digits (a fresh nonce)' }
+  if (nonce !== null && !namesSocket) return { status: 421, text: 'Misdirected Request', reason: 'Host does not name the address this socket came in on: no proof' }
+  return null
+}
+
 const roomName = (url: URL): string | null => {
   try {
     const name = decodeURIComponent(url.pathname.slice(1))
@@ -72,7 +95,7 @@ const roomName = (url: URL): string | null => {
   }
 }
 
-export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }: UpgradeDeps): UpgradeHandler => {
+export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, registry, proof, log }: UpgradeDeps): UpgradeHandler => {
   // Only ever the plain protocol name: a token offered as a subprotocol is never echoed back.
   const handleProtocols = (offered: Set<string>) => (offered.has(BASE_PROTOCOL) ? BASE_PROTOCOL : false)
   // The server's half of the link proof goes into the 101 answer of the request that asked for it.
@@ -94,9 +117,18 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     if (!wantsCloseCodes(req)) return refuse(socket, status, text)
     wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, code, reason, log))
   }
+  /** A `?registry` socket's first frame: its /registry answer, proved for its nonce; or why it cannot have one. */
+  const listFor = (req: IncomingMessage, url: URL, person: boolean): string | ListRefusal => {
+    const host = req.headers.host ?? ''
+    const refusal = listRefusal(url, policy.namesSocket(host, req.socket))
+    if (refusal) return refusal
+    const nonce = url.searchParams.get(PROOF_PARAM)
+    return withProof(registry(person), nonce === null ? null : proof(nonce, `http://${host}`))
+  }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
     const verdict = checkRequest(policy, req)
+    if (refusesOrigin(verdict)) return deny(req, socket, head, 403, 'Forbidden', CLOSE_CODES.origin, "this page's origin is not allowed (--allow-origin)")
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.reason)
     // A request-target such as //[ is no URL: refused like any other bad request.
     if (!URL.canParse(req.url ?? '/', 'http://peer.invalid')) return refuse(socket, 400, 'Bad Request')
@@ -118,6 +150,8 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
       const [status, code, reason] = FULL[room]
       return deny(req, socket, head, status, status === 503 ? 'Service Unavailable' : 'Too Many Requests', code, reason)
     }
+    const list = name === DIRECTORY_ROOM && url.searchParams.has(LIST_PARAM) ? listFor(req, url, who.access !== 'stranger') : null
+    if (list && typeof list !== 'string') return deny(req, socket, head, list.status, list.text, CLOSE_CODES.badRequest, list.reason)
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
     // A peer opening a room for its agent's tool speaks for a client: no link of its own (link-auth.ts).
     const forClient = who.access === 'peer' && name !== DIRECTORY_ROOM && req.headers[ROOM_CLIENT_HEADER] === '1'
@@ -125,6 +159,8 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, log }
     ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
       if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
+      // Before the directory's first frame, which the room server pushes a reader at once.
+      if (typeof list === 'string') ws.send(list)
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }

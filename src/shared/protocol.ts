@@ -36,8 +36,17 @@ export const isAccessToken = (token: unknown): token is string => typeof token =
  * Close codes a peer sends a peer-plan browser client (one that offers the `peer-plan` subprotocol and
  * sends an Origin) instead of refusing its upgrade with an HTTP status, which a browser cannot read.
  * 4400-4499 mirror HTTP 4xx: y-websocket stops reconnecting on them; 4503 is the page's to stop on.
+ * `badRequest` is 4400 too: a query the peer will not take (the directory list's bad nonce).
  */
-export const CLOSE_CODES = { roomName: 4400, accessToken: 4401, hostFull: 4429, peerFull: 4503 } as const
+export const CLOSE_CODES = { roomName: 4400, badRequest: 4400, accessToken: 4401, origin: 4403, hostFull: 4429, peerFull: 4503 } as const
+
+/**
+ * `?registry` on a directory socket: the peer sends, before any y-websocket frame, one text frame
+ * holding what GET /registry would answer that client (with `&proof=<nonce>`, its proof of the mesh
+ * key, as /registry?proof= gives it). A page has the whole list after the socket's handshake, and the
+ * live directory follows on the same socket (browser/discovery/head-start.ts says why).
+ */
+export const LIST_PARAM = 'registry'
 
 /** The Vite plugin's routes on the dev server's own origin (peer-plan/vite), by default under /api. */
 export const DEV_BASE = '/api'

@@ -89,7 +89,9 @@ const BASE = {
   // Low-limit peers whose cap refused page upgrades and strangers try to hold; a peer asked while it starts (test/cap-holds.test.ts, test/startup-window.test.ts).
   redTeam31: [23930, 23949],
   // A peer sent bad frames on refused page upgrades; a peer asked for upgrades while it starts (test/refused-frames.test.ts, test/startup-window.test.ts).
-  review31b: [23974, 23979]
+  review31b: [23974, 23979],
+  // A peer's directory socket asked with ?registry: the list as its first frame (test/directory-list.test.ts).
+  directoryList: [23000, 23009]
 } as const satisfies Record<string, readonly [number, number]>
 
 export const PORTS = Object.fromEntries(Object.entries(BASE).map(([k, [a, b]]) => [k, [a + OFFSET, b + OFFSET]])) as unknown as {

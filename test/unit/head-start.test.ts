@@ -1,44 +1,65 @@
 /**
- * A join's head start: the first request leaves before anything else is built, and the source that would
- * ask the same peer takes its answer instead, so the peer is asked once. Real loopback servers, Node's fetch.
+ * A join's head start: the first request leaves before anything else is built, as the directory socket
+ * of the peer asked with `?registry` (its first frame the list); the source that would ask the same peer
+ * takes its answer instead, so the peer is asked once, and the live directory adopts the socket. Real
+ * loopback servers; ws's WebSocket as the page's.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../scripts/lib/wait-for.mjs'
 import { HeadStart } from '../../src/browser/discovery/head-start.js'
 import { direct, fetchRegistry } from '../../src/browser/discovery/source.js'
+import { HealthError } from '../../src/shared/health-client.js'
+import { registryStandIn, standInEntry, usePageWebSocket } from '../helpers/registry-stand-in.js'
 
-/** A loopback server answering /registry (or never, with `hang`), counting requests and closed ones. */
-const server = async (hang = false) => {
-  const seen = { requests: 0, closed: 0 }
-  const s: Server = createServer((req, res) => {
-    seen.requests++
-    req.socket.once('close', () => seen.closed++)
-    if (!hang) res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ self: 'peer-a', peers: [] }))
-  })
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  onTestFinished(() => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))))
-  return { base: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, seen }
+usePageWebSocket()
+
+const one = (base: string) => {
+  const port = Number(new URL(base).port)
+  return { url: base, id: `peer-${port}`, peers: [standInEntry(port)] }
 }
 
-
 describe('HeadStart', () => {
-  it('the source asking the same peer takes its answer: the peer is asked once', async () => {
-    const peer = await server()
+  it('the source asking the same peer takes its answer: the peer is asked once, over its directory socket', async () => {
+    const peer = await registryStandIn(0)
     const early = new HeadStart(peer.base, 'registry', 2000)
-    expect(await early.answer).toEqual({ url: peer.base, id: 'peer-a', peers: [] })
+    expect(await early.answer).toEqual(one(peer.base))
     const found = await fetchRegistry(peer.base, new AbortController().signal, 2000, direct, early)
-    expect(found).toEqual({ url: peer.base, id: 'peer-a', peers: [] })
-    expect(peer.seen.requests).toBe(1)
+    expect(found).toEqual(one(peer.base))
+    expect(peer.seen).toMatchObject({ requests: 1, upgrades: 1 })
     // Taken once: a second ask sends its own request.
     await fetchRegistry(peer.base, new AbortController().signal, 2000, direct, early)
-    expect(peer.seen.requests).toBe(2)
+    expect(peer.seen).toMatchObject({ requests: 2, upgrades: 1 })
+    early.close()
+  })
+
+  it('hands its open socket, with the frames that came after the list, to the one that adopts it', async () => {
+    const peer = await registryStandIn(0)
+    const early = new HeadStart(peer.base, 'registry', 2000)
+    await early.answer
+    expect(early.adopt('http://127.0.0.1:1')).toBeNull()
+    let socket = early.adopt(peer.base)
+    await waitFor(() => (socket?.frames.length ?? 0) === 1, 'the directory frame queued')
+    expect(new Uint8Array(socket!.frames[0] as ArrayBuffer)).toEqual(new Uint8Array([0, 1, 2, 0, 0]))
+    expect(socket!.closed).toBeNull()
+    // Adopted once; close() leaves an adopted socket alone.
+    expect(early.adopt(peer.base)).toBeNull()
+    early.close()
+    expect(socket!.ws.readyState).toBe(socket!.ws.OPEN)
+    socket!.ws.close()
+    socket = null
+  })
+
+  it('close() closes a socket nobody adopted', async () => {
+    const peer = await registryStandIn(0)
+    const early = new HeadStart(peer.base, 'registry', 2000)
+    await early.answer
+    early.close()
+    expect(early.adopt(peer.base)).toBeNull()
   })
 
   it('another peer is not served by it', async () => {
-    const a = await server()
-    const b = await server()
+    const a = await registryStandIn(0)
+    const b = await registryStandIn(0)
     const early = new HeadStart(a.base, 'registry', 2000)
     expect(early.take(b.base, new AbortController().signal)).toBeUndefined()
     await fetchRegistry(b.base, new AbortController().signal, 2000, direct, early)
@@ -47,37 +68,59 @@ describe('HeadStart', () => {
   })
 
   it('release() cancels a request nobody took', async () => {
-    const peer = await server(true)
+    const peer = await registryStandIn(0, { hang: true })
     const early = new HeadStart(peer.base, 'cache', 60_000)
     await waitFor(() => peer.seen.requests === 1, 'the request to arrive')
     early.release()
-    await waitFor(() => peer.seen.closed === 1, 'the request to be cancelled')
+    await waitFor(() => peer.seen.cancelled === 1, 'the request to be cancelled')
     await expect(early.answer).rejects.toThrow('cancelled')
     expect(early.take(peer.base, new AbortController().signal)).toBeUndefined()
   })
 
   it("the taker's signal cancels the taken request", async () => {
-    const peer = await server(true)
+    const peer = await registryStandIn(0, { hang: true })
     const early = new HeadStart(peer.base, 'registry', 60_000)
     const stop = new AbortController()
     const asking = fetchRegistry(peer.base, stop.signal, 60_000, direct, early)
     await waitFor(() => peer.seen.requests === 1, 'the request to arrive')
     stop.abort()
     await expect(asking).rejects.toThrow('cancelled')
-    await waitFor(() => peer.seen.closed === 1, 'the request to be cancelled')
+    await waitFor(() => peer.seen.cancelled === 1, 'the request to be cancelled')
   })
 
   it('its own timeout holds: a silent peer is "no answer in N ms"', async () => {
-    const peer = await server(true)
+    const peer = await registryStandIn(0, { hang: true })
     const early = new HeadStart(peer.base, 'registry', 50)
     await expect(early.answer).rejects.toThrow('no answer in 50 ms')
   })
 
-  it('an answer that is not a registry is refused as any source refuses it', async () => {
-    const s: Server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"self":1}'))
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-    onTestFinished(() => new Promise<void>((r) => s.close(() => r())))
-    const base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`
-    await expect(new HeadStart(base, 'registry', 2000).answer).rejects.toThrow('not a peer-plan registry')
+  it('an answer that is not a registry is refused as any source refuses it, and its socket closed', async () => {
+    for (const body of ['{"self":1}', 'not json']) {
+      const peer = await registryStandIn(0, { body })
+      const early = new HeadStart(peer.base, 'registry', 2000)
+      await expect(early.answer).rejects.toThrow(body === 'not json' ? 'not JSON' : 'not a peer-plan registry')
+      expect(early.adopt(peer.base)).toBeNull()
+    }
+  })
+
+  it('a refused Origin (close code 4403) fails as a refused /registry does: the page is told to allow its origin', async () => {
+    const peer = await registryStandIn(0, { closeCode: 4403 })
+    const err = await new HeadStart(peer.base, 'registry', 2000).answer.catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(HealthError)
+    expect(err).toMatchObject({ originRefused: true, message: "HTTP 403: this page's origin is not allowed" })
+  })
+
+  it('nothing listening is "could not connect"', async () => {
+    const peer = await registryStandIn(0)
+    const base = peer.base.replace(/:\d+$/, ':1')
+    await expect(new HeadStart(base, 'registry', 2000).answer).rejects.toThrow('could not connect')
+  })
+
+  it('a peer from before ?registry (its first frame the directory) is asked over HTTP', async () => {
+    const peer = await registryStandIn(0, { legacy: true })
+    const early = new HeadStart(peer.base, 'registry', 2000)
+    expect(await early.answer).toEqual(one(peer.base))
+    expect(peer.seen).toMatchObject({ requests: 2, upgrades: 1 })
+    expect(early.adopt(peer.base)).toBeNull()
   })
 })

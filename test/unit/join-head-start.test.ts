@@ -1,37 +1,22 @@
 /**
  * joinMesh's head start (browser/join.ts, discovery/head-start.ts) against loopback stand-ins for
  * peers' /registry: its answer alone settles the join, and when it is late or dead the race takes
- * over without asking the same peer twice. Node's own fetch; the live attach is not under test here,
- * so each mesh is destroyed as soon as the join resolves.
+ * over without asking the same peer twice. ws's WebSocket and Node's fetch as the page's; the live
+ * attach is not under test here, so each mesh is destroyed as soon as the join resolves.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { waitFor } from '../../scripts/lib/wait-for.mjs'
 import { MeshDiscoveryError } from '../../src/browser/discovery/race.js'
 import { joinMesh } from '../../src/browser/join.js'
 import { PORTS } from '../helpers/ports.js'
+import { registryStandIn, usePageWebSocket } from '../helpers/registry-stand-in.js'
+
+usePageWebSocket()
 
 const [P0] = PORTS.joinHeadStart
 
-const entry = (port: number) => ({
-  id: `peer-${port}`, name: `peer-${port}`, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: 1, pidStart: null,
-  hostId: 'h', version: '1', protocol: 1, startedAt: 1
-})
-
-/** Answers /registry on `port` (after `delayMs`, if given) with itself alone; counts requests and cancelled ones. */
-const standIn = async (port: number, delayMs = 0) => {
-  const seen = { requests: 0, cancelled: 0 }
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    seen.requests++
-    res.once('close', () => !res.writableEnded && seen.cancelled++)
-    const answer = () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ self: `peer-${port}`, peers: [entry(port)] }))
-    if (delayMs) setTimeout(() => !res.destroyed && answer(), delayMs).unref()
-    else answer()
-  })
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
-  onTestFinished(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))))
-  return seen
-}
+/** Answers on `port` (after `delayMs`, if given) with itself alone; counts requests and cancelled ones. */
+const standIn = async (port: number, delayMs = 0) => (await registryStandIn(port, { delayMs })).seen
 
 const join = async (options: Parameters<typeof joinMesh>[0]) => {
   const mesh = await joinMesh({ cache: false, ...options })
@@ -50,6 +35,14 @@ describe('joinMesh with a head start', () => {
     expect(mesh.timings.sources).toMatchObject([{ via: 'registry', ok: true }])
     expect(first.requests).toBe(1)
     expect(second.requests).toBe(0)
+  })
+
+  it("the live directory comes on the head start's own socket: the peer is asked once in all", async () => {
+    const first = await standIn(P0)
+    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false })
+    onTestFinished(() => mesh.destroy())
+    await mesh.live
+    expect(first).toMatchObject({ requests: 1, upgrades: 1, cancelled: 0 })
   })
 
   it('a late registry endpoint: the scan starts and wins; the late one is asked once, then cancelled', async () => {

@@ -1,23 +1,53 @@
 /**
- * A join's first request, sent before anything else of the join is built, and its answer read and
- * checked as every source reads one (fetchRegistry).
+ * A join's first request, sent before anything else of the join is built: the directory socket of the
+ * peer the race would ask first (the cached current peer, else the registry endpoint), opened with
+ * `?registry`, so that the peer's first frame is its /registry answer (shared/protocol.ts LIST_PARAM),
+ * checked as every source checks one. The live directory then follows on the same socket: the Mesh
+ * adopts it (`adopt`) instead of opening another.
  *
- * In a fresh page every function runs cold: V8 compiles it on its first call. Building the race, its
- * sources and their signals before the first fetch held that fetch back 1.2-1.4 ms (traced in Chromium
- * with no DevTools attached: the request left 1.4 ms after joinMesh() was called, against 0.3 ms for a
- * bare fetch), a quarter of a loopback round trip; building them while it travelled still delayed its
- * answer when both wanted the page's one main thread. So joinMesh sends the request the race would send
- * first (to the cached current peer, else to the registry endpoint) from here and waits for this
- * answer alone, for as long as any other source would wait behind it anyway (join.ts). Only if it
- * fails or is late is the race built; the race's source for the same peer then takes this answer,
- * once, rather than ask again, and an answer no source took is cancelled when the race ends.
+ * Why a socket and not fetch(): in a fresh Chromium page a loopback WebSocket's first message came
+ * 1.4-1.8 ms before a fetch()'s JSON of the same 3 KB (3.0-3.2 against 4.4-4.8 ms p50, 60 fresh pages
+ * each way, by turns), and a refused one failed in 1.6 ms against 2.9; and the live directory needs no
+ * second handshake. A page with the token still reads the live directory on a socket of its own, opened
+ * with the token once this answer proved the key (the token never goes to an unproven peer).
+ *
+ * Why first: in a fresh page every function runs cold (V8 compiles it on its first call). Building the
+ * race, its sources and their signals before the first request held it back 1.2-1.4 ms; so joinMesh
+ * waits for this answer alone, for as long as any other source would wait behind it anyway (join.ts).
+ * Only if it fails or is late is the race built; the race's source for the same peer then takes this
+ * answer, once, rather than ask again, and an answer no source took is cancelled when the race ends.
  */
+import { HealthError } from '../../shared/health-client.js'
+import { checkRegistryResponse } from '../../shared/entry-check.js'
+import { freshNonce, PROOF_PARAM } from '../../shared/peer-proof.js'
+import { CLOSE_CODES, DIRECTORY_ROOM, LIST_PARAM } from '../../shared/protocol.js'
 import type { KeyProofs } from './key-proofs.js'
-import { direct, fetchRegistry, type Found, type Via } from './source.js'
+import { direct, fetchRegistry, wsBase, type Found, type Via } from './source.js'
+
+/** A directory socket whose list was read, handed to the reader that follows it (directory-reader.ts). */
+export interface OpenDirectory {
+  ws: WebSocket
+  /** The frames that came after the list, not yet read. */
+  frames: unknown[]
+  /** How it closed, if it did before the handover. */
+  closed: { code: number; reason: string } | null
+}
+
+/** Why a socket closed before its list came: what a refused or failed /registry request says. */
+const closedBefore = (code: number, reason: string): HealthError => {
+  if (code === CLOSE_CODES.origin) return new HealthError("HTTP 403: this page's origin is not allowed", false, true)
+  // 1006: nothing listens, or the upgrade was refused with an HTTP status the page cannot read.
+  return new HealthError(code === 1006 ? 'could not connect' : `closed (${code}${reason ? `: ${reason.slice(0, 200)}` : ''})`)
+}
+
+/** No list on a socket: a peer from before LIST_PARAM (its first frame is the directory's), or no WebSocket here; asked over HTTP instead. */
+class NoList extends Error {}
 
 export class HeadStart {
   private readonly stop = new AbortController()
   private untaken: Promise<Found> | null
+  /** The open socket once its list was read, until adopted or closed. */
+  private socket: OpenDirectory | null = null
   /** The peer's /registry answer, checked; rejects as fetchRegistry does. */
   readonly answer: Promise<Found>
 
@@ -31,10 +61,68 @@ export class HeadStart {
     timeoutMs: number,
     proofs: KeyProofs | null = null
   ) {
-    this.answer = fetchRegistry(base, this.stop.signal, timeoutMs, direct, null, proofs)
+    this.answer = this.listOf(timeoutMs, proofs).catch((err: unknown) => {
+      if (!(err instanceof NoList)) throw err
+      return fetchRegistry(base, this.stop.signal, timeoutMs, direct, null, proofs)
+    })
     // Whoever waits for it handles its failure; an unread one fails unseen.
     this.answer.catch(() => {})
     this.untaken = this.answer
+  }
+
+  /** The socket's first frame, checked (and proved, with `proofs`); the socket is kept for `adopt`. */
+  private async listOf(timeoutMs: number, proofs: KeyProofs | null): Promise<Found> {
+    // A page always has one; a script in Node before 22 may not: it asks over HTTP.
+    if (typeof WebSocket !== 'function') throw new NoList()
+    const nonce = proofs && !proofs.disowned ? freshNonce() : null
+    const first = await this.open(`${wsBase(this.base)}/${DIRECTORY_ROOM}?${LIST_PARAM}${nonce ? `&${PROOF_PARAM}=${nonce}` : ''}`, timeoutMs)
+    try {
+      let answer: unknown
+      try {
+        answer = JSON.parse(first)
+      } catch {
+        throw new HealthError('not JSON')
+      }
+      if (nonce) await proofs!.accept(this.base, nonce, answer)
+      const parsed = checkRegistryResponse(answer)
+      if (!parsed) throw new Error(`${this.base}/registry: not a peer-plan registry`)
+      return { url: this.base, id: parsed.self, peers: parsed.peers }
+    } catch (err) {
+      this.close()
+      throw err
+    }
+  }
+
+  /** Opens the socket; resolves with its first frame (a text frame), rejects as a failed request would. */
+  private open(url: string, timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, ['peer-plan'])
+      ws.binaryType = 'arraybuffer'
+      const held: OpenDirectory = { ws, frames: [], closed: null }
+      const fail = (err: Error) => {
+        clearTimeout(timer)
+        this.stop.signal.removeEventListener('abort', cancel)
+        ws.onmessage = ws.onclose = null
+        ws.onerror = () => {}
+        if (ws.readyState === ws.CONNECTING || ws.readyState === ws.OPEN) ws.close()
+        reject(err)
+      }
+      const cancel = () => fail(new HealthError('cancelled'))
+      const timer = setTimeout(() => fail(new HealthError(`no answer in ${timeoutMs} ms`, true)), timeoutMs)
+      this.stop.signal.addEventListener('abort', cancel, { once: true })
+      ws.onerror = () => {}
+      ws.onclose = (e: CloseEvent) => fail(closedBefore(e.code, e.reason))
+      ws.onmessage = (e: MessageEvent) => {
+        if (typeof e.data !== 'string') return fail(new NoList())
+        clearTimeout(timer)
+        this.stop.signal.removeEventListener('abort', cancel)
+        // From now on the socket is the directory's: its frames wait for the reader that adopts it.
+        ws.onmessage = (m: MessageEvent) => held.frames.push(m.data)
+        ws.onclose = (c: CloseEvent) => (held.closed = { code: c.code, reason: c.reason })
+        this.socket = held
+        resolve(e.data)
+      }
+    })
   }
 
   /**
@@ -51,10 +139,28 @@ export class HeadStart {
     return answer
   }
 
+  /** The open directory socket of `base`, once its list was read; from then on the caller's. */
+  adopt(base: string): OpenDirectory | null {
+    if (base !== this.base) return null
+    const socket = this.socket
+    this.socket = null
+    return socket
+  }
+
+  /** Closes the socket if nobody adopted it. */
+  close(): void {
+    const socket = this.socket
+    this.socket = null
+    if (!socket) return
+    socket.ws.onmessage = socket.ws.onclose = null
+    socket.ws.close()
+  }
+
   /** Cancels the request if no source took it (the race was decided without it). */
   release(): void {
     if (!this.untaken) return
     this.untaken = null
     this.stop.abort()
+    this.close()
   }
 }

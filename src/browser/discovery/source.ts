@@ -131,3 +131,6 @@ export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: nu
   firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs, direct, early, proofs), stagger)
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+/** A peer's base URL as its WebSocket base: http://h:p -> ws://h:p. */
+export const wsBase = (url: string): string => url.replace(/^http/, 'ws')

@@ -1,0 +1,79 @@
+/**
+ * A loopback stand-in for the part of a peer a join asks: `GET /registry`, and its `_directory` socket
+ * opened with `?registry` (the list as the first frame, a text frame, then one binary frame as the
+ * directory's push). It counts what it was asked and what the client gave up on before the answer.
+ * For Node tests of the page's discovery code, whose WebSocket is ws's (`usePageWebSocket`).
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, beforeEach, onTestFinished } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
+
+export interface StandInOptions {
+  /** Answers this long after being asked. */
+  delayMs?: number
+  /** Never answers. */
+  hang?: boolean
+  /** The answer's body (default: a registry of one peer, itself). */
+  body?: string
+  /** A peer from before `?registry`: its socket's first frame is the directory's (binary). */
+  legacy?: boolean
+  /** Accepts the socket and closes it with this code at once (4403: a refused Origin). */
+  closeCode?: number
+}
+
+export interface RegistryStandIn {
+  base: string
+  seen: {
+    /** HTTP requests and upgrades, each one. */
+    requests: number
+    upgrades: number
+    /** Requests and sockets the client closed before their answer. */
+    cancelled: number
+  }
+}
+
+export const standInEntry = (port: number) => ({
+  id: `peer-${port}`, name: `peer-${port}`, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: 1, pidStart: null,
+  hostId: 'h', version: '1', protocol: 1, startedAt: 1
+})
+
+/** The page's WebSocket, in Node: ws's client (the same interface), for the tests of this file. */
+export const usePageWebSocket = (): void => {
+  const own = (globalThis as { WebSocket?: unknown }).WebSocket
+  beforeEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = WebSocket))
+  afterEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = own))
+}
+
+/** A stand-in on 127.0.0.1:`port` (0: any free one), closed when the test ends. */
+export const registryStandIn = async (port: number, opts: StandInOptions = {}): Promise<RegistryStandIn> => {
+  const seen = { requests: 0, upgrades: 0, cancelled: 0 }
+  const later = (answer: () => void) => (opts.hang ? undefined : opts.delayMs ? setTimeout(answer, opts.delayMs).unref() : answer())
+  const server: Server = createServer((req, res) => {
+    seen.requests++
+    res.once('close', () => !res.writableEnded && seen.cancelled++)
+    later(() => !res.destroyed && res.writeHead(200, { 'Content-Type': 'application/json' }).end(body()))
+  })
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('peer-plan') ? 'peer-plan' : false) })
+  server.on('upgrade', (req, socket, head) => {
+    seen.requests++
+    seen.upgrades++
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => {})
+      if (opts.closeCode) return ws.close(opts.closeCode, 'refused')
+      let answered = false
+      ws.once('close', () => answered || seen.cancelled++)
+      later(() => {
+        if (ws.readyState !== ws.OPEN) return
+        answered = true
+        if (!opts.legacy) ws.send(body())
+        ws.send(new Uint8Array([0, 1, 2, 0, 0])) // sync step 2 of an empty doc
+      })
+    })
+  })
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  const actual = (server.address() as AddressInfo).port
+  const body = () => opts.body ?? JSON.stringify({ self: `peer-${actual}`, peers: [standInEntry(actual)] })
+  onTestFinished(() => new Promise<void>((r) => (wss.clients.forEach((c) => c.terminate()), wss.close(), server.closeAllConnections(), server.close(() => r()))))
+  return { base: `http://127.0.0.1:${actual}`, seen }
+}
