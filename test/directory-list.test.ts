@@ -25,10 +25,10 @@ interface Opened {
 }
 
 /** Opens `path` on `peer` as a page would (Origin, the `peer-plan` subprotocol unless `protocols`); resolves once it ends or has `frames` frames. */
-const open = (peer: PeerProc, path: string, opts: { origin?: string; protocols?: string[]; frames?: number } = {}): Promise<Opened> =>
+const open = (peer: PeerProc, path: string, opts: { origin?: string; protocols?: string[]; frames?: number; host?: string } = {}): Promise<Opened> =>
   new Promise((resolve) => {
     const out: Opened = { frames: [] }
-    const ws = new WebSocket(`${peer.url.replace('http', 'ws')}${path}`, opts.protocols ?? ['peer-plan'], { headers: { Origin: opts.origin ?? `http://127.0.0.1:${R[1]}` } })
+    const ws = new WebSocket(`${peer.url.replace('http', 'ws')}${path}`, opts.protocols ?? ['peer-plan'], { headers: { Origin: opts.origin ?? `http://127.0.0.1:${R[1]}`, ...(opts.host ? { Host: opts.host } : {}) } })
     onTestFinished(() => ws.terminate())
     ws.on('message', (data: Buffer, binary: boolean) => {
       out.frames.push(binary ? new Uint8Array(data) : data.toString())
@@ -71,14 +71,20 @@ describe('a directory socket asked with ?registry', () => {
       // A client that is not a page (no subprotocol) reads the HTTP status.
       expect(await open(peer, `/_directory?registry&proof=${bad}`, { protocols: [] })).toMatchObject({ frames: [], status: 400 })
     }
+    // A Host that does not name the socket (what a relay on [::1]:P would pass on): no proof for it.
+    const relayed = await open(peer, `/_directory?registry&proof=${NONCE}`, { host: `[::1]:${peer.port}` })
+    expect(relayed).toMatchObject({ frames: [], code: CLOSE_CODES.badRequest })
+    expect(relayed.reason).toMatch(/Host does not name/)
+    expect(await open(peer, `/_directory?registry&proof=${NONCE}`, { host: `[::1]:${peer.port}`, protocols: [] })).toMatchObject({ frames: [], status: 421 })
   })
 
-  it("a refused Origin: a page's socket is closed with 4403 before any frame; another client gets the 403", async () => {
+  it("a refused Origin: a page's list socket is closed with 4403 before any frame; another client gets the 403", async () => {
     const peer = await spawnPeer({ home: tempHome(), args: ['--ports', range(R)] })
     const page = await open(peer, '/_directory?registry', { origin: 'http://evil.example' })
     expect(page).toMatchObject({ frames: [], code: CLOSE_CODES.origin })
     expect(await open(peer, '/_directory?registry', { origin: 'http://evil.example', protocols: [] })).toMatchObject({ frames: [], status: 403 })
-    // Rooms too: a page's room socket on a refused origin reads why.
-    expect(await open(peer, '/some-room', { origin: 'http://evil.example', protocols: tokenProtocols(peer) })).toMatchObject({ frames: [], code: CLOSE_CODES.origin })
+    // Only a join's list socket: a room or a plain directory socket keeps the 403 (a page retries those).
+    expect(await open(peer, '/some-room', { origin: 'http://evil.example', protocols: tokenProtocols(peer) })).toMatchObject({ frames: [], status: 403 })
+    expect(await open(peer, '/_directory', { origin: 'http://evil.example' })).toMatchObject({ frames: [], status: 403 })
   })
 })

@@ -12,6 +12,7 @@
  */
 import type * as Y from 'yjs'
 import { handleMessage, isSyncStepTwo, WireError, type WireContext } from '../shared/wire.js'
+import { abandonSocket } from './abandon-socket.js'
 import type { OpenDirectory } from './discovery/head-start.js'
 
 export interface ReaderHooks {
@@ -94,12 +95,7 @@ export class DirectoryReader {
   }
 
   private close(): void {
-    this.ws.onmessage = this.ws.onclose = null
-    // Not null: Node's ws (a page's WebSocket in tests) throws an 'error' with no listener when a
-    // socket still connecting is closed.
-    this.ws.onerror = () => {}
-    // close() on a socket still connecting abandons the handshake, which is what is meant here.
-    if (this.ws.readyState === this.ws.CONNECTING || this.ws.readyState === this.ws.OPEN) this.ws.close()
+    abandonSocket(this.ws)
   }
 
   /** Ends the connection without telling the hooks. */

@@ -151,7 +151,11 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     mesh.destroy()
     throw err
   }
-  return settle(mesh, first, plan.timeoutMs, t0, early)
+  // Whatever settle throws, the head start's socket goes with it (an adopted one is the Mesh's).
+  return settle(mesh, first, plan.timeoutMs, t0, early).catch((err: unknown) => {
+    early?.close()
+    throw err
+  })
 }
 
 /**

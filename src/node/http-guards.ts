@@ -85,7 +85,7 @@ const lanOriginShape = (origin: string, opts: PolicyOptions): boolean => {
   return opts.originAllowed!(new URL(origin))
 }
 
-export type Verdict = { ok: true } | { ok: false; status: number; reason: string; headers?: Record<string, string> }
+export type Verdict = { ok: true } | { ok: false; status: number; reason: string; headers?: Record<string, string>; originRefused?: boolean }
 
 /** The header that tells a refused page (and MeshDiscoveryError) that its origin was the reason. */
 export const REFUSED_HEADER = 'X-Peer-Plan-Refused'
@@ -101,7 +101,7 @@ export const checkRequest = (policy: AccessPolicy, req: IncomingMessage): Verdic
   if (!policy.hostAllowed(req.headers.host)) return { ok: false, status: 403, reason: 'Host not allowed' }
   if (policy.origin(req.headers.origin) === 'refused') {
     policy.noteRefused(req.headers.origin!)
-    return { ok: false, status: 403, reason: 'Origin not allowed: start the peer with --allow-origin <this page\'s origin>, or use the Vite plugin peer-plan/vite', headers: ORIGIN_REFUSAL }
+    return { ok: false, status: 403, reason: 'Origin not allowed: start the peer with --allow-origin <this page\'s origin>, or use the Vite plugin peer-plan/vite', headers: ORIGIN_REFUSAL, originRefused: true }
   }
   return { ok: true }
 }

@@ -10,7 +10,7 @@ import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
 import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, LIST_PARAM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import type { AccessCheck } from './access.js'
 import { BASE_PROTOCOL } from './access-token.js'
-import { checkRequest, REFUSED_HEADER, type AccessPolicy, type Verdict } from './http-guards.js'
+import { checkRequest, type AccessPolicy } from './http-guards.js'
 import { withProof, type RouteSources } from './http-routes.js'
 import { PROOF_HEADER, proofFor, ROOM_CLIENT_HEADER } from './link-auth.js'
 import type { Logger } from './log.js'
@@ -69,8 +69,16 @@ const FULL = {
   'strangers full': [503, CLOSE_CODES.peerFull, 'too many connections without the access token']
 } as const
 
-/** A refusal of the Origin, which a page's socket is told as a close code (the fetch path reads REFUSED_HEADER). */
-const refusesOrigin = (verdict: Verdict): boolean => !verdict.ok && verdict.headers?.[REFUSED_HEADER] === 'origin'
+/**
+ * A join's head start (`/_directory?registry`): told a refused Origin as a close code, as its fetch
+ * twin reads the 403's X-Peer-Plan-Refused. A room or a plain directory socket keeps the 403 (a
+ * 1006 to the page, which retries: the Origin rule lets some origins in only while their peer is
+ * listed, so a refusal there need not be final).
+ */
+const asksList = (req: IncomingMessage): boolean => {
+  const [path, query = ''] = (req.url ?? '').split('?', 2)
+  return path === `/${DIRECTORY_ROOM}` && new URLSearchParams(query).has(LIST_PARAM)
+}
 
 interface ListRefusal {
   status: number
@@ -128,7 +136,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
     const verdict = checkRequest(policy, req)
-    if (refusesOrigin(verdict)) return deny(req, socket, head, 403, 'Forbidden', CLOSE_CODES.origin, "this page's origin is not allowed (--allow-origin)")
+    if (!verdict.ok && verdict.originRefused && asksList(req)) return deny(req, socket, head, verdict.status, verdict.reason, CLOSE_CODES.origin, "this page's origin is not allowed (--allow-origin)")
     if (!verdict.ok) return refuse(socket, verdict.status, verdict.reason)
     // A request-target such as //[ is no URL: refused like any other bad request.
     if (!URL.canParse(req.url ?? '/', 'http://peer.invalid')) return refuse(socket, 400, 'Bad Request')
@@ -159,7 +167,8 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
     ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
       const hosted = rooms.getRoom(name, address, who.access)
       if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
-      // Before the directory's first frame, which the room server pushes a reader at once.
+      // Before the directory's first frame, which the room server pushes a reader at once. A plain
+      // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet.
       if (typeof list === 'string') ws.send(list)
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })

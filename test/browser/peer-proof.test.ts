@@ -37,8 +37,8 @@ describe('a squatter without the key on the first port', () => {
     const result = await join(page, { ports: R, token: peer.token, cache: false })
     expect(result.ok).toBe(true)
     await waitFor(() => onPeer(page, peer.id), 'the page current on the real peer, its directory live')
-    // The squatter was asked for its list (a head start socket), with a nonce, and its answer (a real peer's proof, passed on) was refused.
-    expect(sq.requests.some((r) => /^WS \/_directory\?registry&proof=[0-9a-f]{32}$/.test(r))).toBe(true)
+    // The squatter was asked, with a nonce, and its answer (a real peer's proof, passed on) was refused.
+    expect(sq.requests.some((r) => /^GET \/registry\?proof=[0-9a-f]{32}$/.test(r))).toBe(true)
     expect(result.timings!.sources.some((s) => !s.ok && /did not prove the mesh key/.test(s.detail))).toBe(true)
     // The token opens a room on the real peer.
     await page.evaluate(() => (window as any).mesh.open('proof-room').ready)
@@ -55,7 +55,7 @@ describe('a squatter without the key on the first port', () => {
     // The poller has read the real peer's history with the token: it proved the key first.
     await waitFor(() => page.evaluate((id) => (window as any).dashboard.poller.states.get(id)?.lastOk !== undefined, peer.id), 'a poll of the real peer')
     expect(await page.locator(`#peers tr[data-peer="${sq.entry.id}"]`).count()).toBe(0)
-    expect(sq.requests.some((r) => /^WS \/_directory\?registry&proof=[0-9a-f]{32}$/.test(r))).toBe(true)
+    expect(sq.requests.some((r) => /^GET \/registry\?proof=[0-9a-f]{32}$/.test(r))).toBe(true)
     expect(sq.shown).toEqual([])
   })
 })

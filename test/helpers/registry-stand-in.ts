@@ -18,7 +18,7 @@ export interface StandInOptions {
   body?: string
   /** A peer from before `?registry`: its socket's first frame is the directory's (binary). */
   legacy?: boolean
-  /** Accepts the socket and closes it with this code at once (4403: a refused Origin). */
+  /** Accepts the socket and closes it with this code at once (4403: a refused Origin; 4503: full). */
   closeCode?: number
 }
 
@@ -30,6 +30,8 @@ export interface RegistryStandIn {
     upgrades: number
     /** Requests and sockets the client closed before their answer. */
     cancelled: number
+    /** Sockets the client closed after their list. */
+    closedAfter: number
   }
 }
 
@@ -47,7 +49,7 @@ export const usePageWebSocket = (): void => {
 
 /** A stand-in on 127.0.0.1:`port` (0: any free one), closed when the test ends. */
 export const registryStandIn = async (port: number, opts: StandInOptions = {}): Promise<RegistryStandIn> => {
-  const seen = { requests: 0, upgrades: 0, cancelled: 0 }
+  const seen = { requests: 0, upgrades: 0, cancelled: 0, closedAfter: 0 }
   const later = (answer: () => void) => (opts.hang ? undefined : opts.delayMs ? setTimeout(answer, opts.delayMs).unref() : answer())
   const server: Server = createServer((req, res) => {
     seen.requests++
@@ -62,7 +64,7 @@ export const registryStandIn = async (port: number, opts: StandInOptions = {}): 
       ws.on('error', () => {})
       if (opts.closeCode) return ws.close(opts.closeCode, 'refused')
       let answered = false
-      ws.once('close', () => answered || seen.cancelled++)
+      ws.once('close', () => (answered ? seen.closedAfter++ : seen.cancelled++))
       later(() => {
         if (ws.readyState !== ws.OPEN) return
         answered = true

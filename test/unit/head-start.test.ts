@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../scripts/lib/wait-for.mjs'
 import { HeadStart } from '../../src/browser/discovery/head-start.js'
+import { KeyProofs } from '../../src/browser/discovery/key-proofs.js'
 import { direct, fetchRegistry } from '../../src/browser/discovery/source.js'
 import { HealthError } from '../../src/shared/health-client.js'
 import { registryStandIn, standInEntry, usePageWebSocket } from '../helpers/registry-stand-in.js'
@@ -55,6 +56,7 @@ describe('HeadStart', () => {
     await early.answer
     early.close()
     expect(early.adopt(peer.base)).toBeNull()
+    await waitFor(() => peer.seen.closedAfter === 1, 'the socket closed')
   })
 
   it('another peer is not served by it', async () => {
@@ -108,6 +110,23 @@ describe('HeadStart', () => {
     const err = await new HeadStart(peer.base, 'registry', 2000).answer.catch((e: unknown) => e)
     expect(err).toBeInstanceOf(HealthError)
     expect(err).toMatchObject({ originRefused: true, message: "HTTP 403: this page's origin is not allowed" })
+  })
+
+  it('a peer that answers but will not serve the socket (full: 4503, 4429) is asked over HTTP', async () => {
+    for (const closeCode of [4503, 4429]) {
+      const peer = await registryStandIn(0, { closeCode })
+      const early = new HeadStart(peer.base, 'registry', 2000)
+      expect(await early.answer).toEqual(one(peer.base))
+      expect(peer.seen).toMatchObject({ requests: 2, upgrades: 1 })
+    }
+  })
+
+  it('a page with the token asks GET /registry?proof= and opens no socket (its directory is read with the token)', async () => {
+    const peer = await registryStandIn(0)
+    const early = new HeadStart(peer.base, 'registry', 2000, new KeyProofs('a'.repeat(64)))
+    // The stand-in holds no key: the answer is refused as unproven, after one HTTP request.
+    await expect(early.answer).rejects.toThrow('did not prove the mesh key')
+    expect(peer.seen).toMatchObject({ requests: 1, upgrades: 0 })
   })
 
   it('nothing listening is "could not connect"', async () => {

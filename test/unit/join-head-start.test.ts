@@ -45,6 +45,14 @@ describe('joinMesh with a head start', () => {
     expect(first).toMatchObject({ requests: 1, upgrades: 1, cancelled: 0 })
   })
 
+  it("a mesh destroyed before its live attach closes the head start's socket", async () => {
+    const first = await standIn(P0)
+    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false })
+    mesh.destroy()
+    await waitFor(() => first.closedAfter === 1, 'the socket closed')
+    expect(first).toMatchObject({ requests: 1, upgrades: 1 })
+  })
+
   it('a late registry endpoint: the scan starts and wins; the late one is asked once, then cancelled', async () => {
     const late = await standIn(P0, 60_000)
     await standIn(P0 + 1)

@@ -7,9 +7,10 @@
  *
  * Why a socket and not fetch(): in a fresh Chromium page a loopback WebSocket's first message came
  * 1.4-1.8 ms before a fetch()'s JSON of the same 3 KB (3.0-3.2 against 4.4-4.8 ms p50, 60 fresh pages
- * each way, by turns), and a refused one failed in 1.6 ms against 2.9; and the live directory needs no
- * second handshake. A page with the token still reads the live directory on a socket of its own, opened
- * with the token once this answer proved the key (the token never goes to an unproven peer).
+ * each way, by turns), a refused one failed in 1.6 ms against 2.9, and the live directory needs no
+ * second handshake. A page with the token asks GET /registry instead, as before: its directory is read
+ * with the token, which goes to no peer before it proved the key, so a socket opened first would be a
+ * stranger's (its entries name no rooms, and it draws on the strangers' budget) and only be closed.
  *
  * Why first: in a fresh page every function runs cold (V8 compiles it on its first call). Building the
  * race, its sources and their signals before the first request held it back 1.2-1.4 ms; so joinMesh
@@ -19,8 +20,8 @@
  */
 import { HealthError } from '../../shared/health-client.js'
 import { checkRegistryResponse } from '../../shared/entry-check.js'
-import { freshNonce, PROOF_PARAM } from '../../shared/peer-proof.js'
 import { CLOSE_CODES, DIRECTORY_ROOM, LIST_PARAM } from '../../shared/protocol.js'
+import { abandonSocket } from '../abandon-socket.js'
 import type { KeyProofs } from './key-proofs.js'
 import { direct, fetchRegistry, wsBase, type Found, type Via } from './source.js'
 
@@ -33,14 +34,18 @@ export interface OpenDirectory {
   closed: { code: number; reason: string } | null
 }
 
-/** Why a socket closed before its list came: what a refused or failed /registry request says. */
-const closedBefore = (code: number, reason: string): HealthError => {
+/**
+ * Why a socket closed before its list came, as a failed /registry request says it. 1006 (it never
+ * opened) is a dead port; 4403, a refused Origin. Any other close came from a peer that answered
+ * but would not serve this socket (full: 4429, 4503; for strangers, whose budget a plain request does
+ * not draw on): NoList, so it is asked over HTTP.
+ */
+const closedBefore = (code: number): Error => {
   if (code === CLOSE_CODES.origin) return new HealthError("HTTP 403: this page's origin is not allowed", false, true)
-  // 1006: nothing listens, or the upgrade was refused with an HTTP status the page cannot read.
-  return new HealthError(code === 1006 ? 'could not connect' : `closed (${code}${reason ? `: ${reason.slice(0, 200)}` : ''})`)
+  return code === 1006 ? new HealthError('could not connect') : new NoList()
 }
 
-/** No list on a socket: a peer from before LIST_PARAM (its first frame is the directory's), or no WebSocket here; asked over HTTP instead. */
+/** No list on a socket: a peer from before LIST_PARAM (its first frame is the directory's), a socket it would not serve, or no WebSocket here; asked over HTTP instead. */
 class NoList extends Error {}
 
 export class HeadStart {
@@ -53,7 +58,7 @@ export class HeadStart {
 
   /**
    * Asks `base` now; `via` is the source it stands in for (the cache or the registry endpoint).
-   * `proofs`: the page holds the token, so the answer must prove the key (in the same round trip).
+   * `proofs`: the page holds the token, so it asks GET /registry?proof= (the answer must prove the key).
    */
   constructor(
     readonly base: string,
@@ -70,12 +75,11 @@ export class HeadStart {
     this.untaken = this.answer
   }
 
-  /** The socket's first frame, checked (and proved, with `proofs`); the socket is kept for `adopt`. */
+  /** The socket's first frame, checked; the socket is kept for `adopt`. */
   private async listOf(timeoutMs: number, proofs: KeyProofs | null): Promise<Found> {
-    // A page always has one; a script in Node before 22 may not: it asks over HTTP.
-    if (typeof WebSocket !== 'function') throw new NoList()
-    const nonce = proofs && !proofs.disowned ? freshNonce() : null
-    const first = await this.open(`${wsBase(this.base)}/${DIRECTORY_ROOM}?${LIST_PARAM}${nonce ? `&${PROOF_PARAM}=${nonce}` : ''}`, timeoutMs)
+    // A runtime without WebSocket (Node before 22) asks over HTTP, as a page with the token does.
+    if (proofs || typeof WebSocket !== 'function') throw new NoList()
+    const first = await this.open(`${wsBase(this.base)}/${DIRECTORY_ROOM}?${LIST_PARAM}`, timeoutMs)
     try {
       let answer: unknown
       try {
@@ -83,7 +87,6 @@ export class HeadStart {
       } catch {
         throw new HealthError('not JSON')
       }
-      if (nonce) await proofs!.accept(this.base, nonce, answer)
       const parsed = checkRegistryResponse(answer)
       if (!parsed) throw new Error(`${this.base}/registry: not a peer-plan registry`)
       return { url: this.base, id: parsed.self, peers: parsed.peers }
@@ -102,16 +105,14 @@ export class HeadStart {
       const fail = (err: Error) => {
         clearTimeout(timer)
         this.stop.signal.removeEventListener('abort', cancel)
-        ws.onmessage = ws.onclose = null
-        ws.onerror = () => {}
-        if (ws.readyState === ws.CONNECTING || ws.readyState === ws.OPEN) ws.close()
+        abandonSocket(ws)
         reject(err)
       }
       const cancel = () => fail(new HealthError('cancelled'))
       const timer = setTimeout(() => fail(new HealthError(`no answer in ${timeoutMs} ms`, true)), timeoutMs)
       this.stop.signal.addEventListener('abort', cancel, { once: true })
       ws.onerror = () => {}
-      ws.onclose = (e: CloseEvent) => fail(closedBefore(e.code, e.reason))
+      ws.onclose = (e: CloseEvent) => fail(closedBefore(e.code))
       ws.onmessage = (e: MessageEvent) => {
         if (typeof e.data !== 'string') return fail(new NoList())
         clearTimeout(timer)
@@ -151,9 +152,7 @@ export class HeadStart {
   close(): void {
     const socket = this.socket
     this.socket = null
-    if (!socket) return
-    socket.ws.onmessage = socket.ws.onclose = null
-    socket.ws.close()
+    if (socket) abandonSocket(socket.ws)
   }
 
   /** Cancels the request if no source took it (the race was decided without it). */

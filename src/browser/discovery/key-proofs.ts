@@ -32,7 +32,7 @@ export class KeyProofs {
   async ask(base: string, path: string, reach: Reach, get: (url: string) => Promise<unknown>): Promise<unknown> {
     const nonce = freshNonce()
     const answer = await get(`${reach(base)}${path}?${PROOF_PARAM}=${nonce}`)
-    await this.accept(base, nonce, answer, reach.askedAs?.(base))
+    await this.check(base, nonce, answer, reach.askedAs?.(base))
     return answer
   }
 
@@ -41,7 +41,7 @@ export class KeyProofs {
    * the peer was asked as (`http://host:port`: `base` itself, or the relay's `askedAs`), and from then on
    * counts `base` as proven; else rejects, as a dead peer's request would.
    */
-  async accept(base: string, nonce: string, answer: unknown, askedAs = base): Promise<void> {
+  private async check(base: string, nonce: string, answer: unknown, askedAs = base): Promise<void> {
     const proof = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>)[PROOF_PARAM] : undefined
     if (!(await provesKey(this.token, nonce, askedAs, proof))) {
       this.unproven++
