@@ -138,24 +138,20 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   )
   // The page has nothing to do until an answer comes: the answer's check is compiled meanwhile.
   warmAnswerCheck()
-  let first: RaceResult
   try {
     // The head start alone first: it wins whenever it answers, being the most preferred source asked,
     // and nothing else would be asked before scanDelayMs. The race is built only if it fails or is late.
     const quick = early && (await headAnswer(early, headWaitMs(plan, early, t0), t0))
     // The race would have told of a cache with no record first, as its first attempt.
     if (quick && plan.cacheKey && plan.cached.length === 0) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
-    first = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
+    const first = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
+    return await settle(mesh, first, plan.timeoutMs, t0, early)
   } catch (err) {
+    // The head start's socket goes with a failed join (one the Mesh adopted is closed by destroy()).
     early?.close()
     mesh.destroy()
     throw err
   }
-  // Whatever settle throws, the head start's socket goes with it (an adopted one is the Mesh's).
-  return settle(mesh, first, plan.timeoutMs, t0, early).catch((err: unknown) => {
-    early?.close()
-    throw err
-  })
 }
 
 /**

@@ -112,8 +112,8 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
    */
   attach(found: Found, timeoutMs: number, early: HeadStart | null = null): Promise<void> {
     if (this.proofs?.disowned) this.directoryToken = null
-    // The head start's socket is a stranger's: a page with the token reads the directory with it.
-    const handed = this.directoryToken ? null : (early?.adopt(found.url) ?? null)
+    // The head start's socket, when it asked this peer (a page with the token opens none); else closed.
+    const handed = early?.adopt(found.url) ?? null
     early?.close()
     if (this.directoryToken && !this.proofs?.isProven(found.url)) return Promise.reject(new Error(`${found.url}: ${NOT_PROVEN}`))
     this.dropReader()

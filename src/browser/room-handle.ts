@@ -43,7 +43,6 @@ export interface RoomHandle {
   destroy(): void
 }
 
-
 /**
  * The token rides in a subprotocol, never in the URL; the peer answers with the plain `peer-plan`,
  * which is offered even without a token so a refusal comes back as a close code the page can read.

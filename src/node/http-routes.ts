@@ -39,33 +39,35 @@ const answerJson = (res: ServerResponse, head: boolean, status: number, body: un
   res.end(head ? undefined : JSON.stringify(body))
 }
 
+/** What a proved answer is: its text, or why there is none (the status and the reason the page reads). */
+export type Proved = { text: string } | { status: 400 | 421; reason: string }
+
 /**
- * /health and /registry: JSON, and with `?proof=<nonce>` the peer's proof of the mesh key for that nonce
- * and the URL the page asked (shared/peer-proof.ts), spliced into the encoded object: the answer
- * without the query is byte for byte what it always was, and costs nothing more.
+ * `body` as JSON, and with a `nonce` this peer's proof of the mesh key for it and the URL the page
+ * asked (shared/peer-proof.ts), spliced into the encoded object: the answer without a nonce is byte for
+ * byte what it always was, and costs nothing more. `host`: the Host asked, or null if it does not name
+ * the socket (then no proof is given). The one rule of /health?proof=, /registry?proof= and the
+ * directory socket's list frame (upgrade.ts).
  */
+export const provedText = (body: () => object, nonce: string | null, host: string | null, proof: RouteSources['proof']): Proved => {
+  if (nonce === null) return { text: JSON.stringify(body()) }
+  if (!isProofNonce(nonce)) return { status: 400, reason: 'proof must be 32 lowercase hex digits (a fresh nonce)' }
+  if (host === null) return { status: 421, reason: 'Host does not name the address this request came in on: no proof for it' }
+  const text = JSON.stringify(body())
+  return { text: `${text.slice(0, -1)},"${PROOF_PARAM}":"${proof(nonce, `http://${host}`)}"}` }
+}
+
+/** /health and /registry: JSON, proved with `?proof=<nonce>` (provedText). */
 const proved =
   (body: (person: boolean) => object, proof: RouteSources['proof']): Route =>
   (res, head, person, query, host) => {
-    const nonce = query.get(PROOF_PARAM)
-    if (nonce === null) return answerJson(res, head, 200, body(person))
-    if (!isProofNonce(nonce)) {
-      const why = 'proof must be 32 lowercase hex digits (a fresh nonce)'
-      return void res.writeHead(400, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': why }).end(head ? undefined : JSON.stringify({ error: why }))
-    }
-    if (host === null) {
-      const why = 'Host does not name the address this request came in on: no proof for it'
-      return void res.writeHead(421, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': why }).end(head ? undefined : JSON.stringify({ error: why }))
+    const answer = provedText(() => body(person), query.get(PROOF_PARAM), host, proof)
+    if ('reason' in answer) {
+      return void res.writeHead(answer.status, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': answer.reason }).end(head ? undefined : JSON.stringify({ error: answer.reason }))
     }
     res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(head ? undefined : withProof(body(person), proof(nonce, `http://${host}`)))
+    res.end(head ? undefined : answer.text)
   }
-
-/** `body` as JSON with `"proof": proof` spliced in last (null: none), as /registry and the directory socket's first frame carry it. */
-export const withProof = (body: object, proof: string | null): string => {
-  const text = JSON.stringify(body)
-  return proof === null ? text : `${text.slice(0, -1)},"${PROOF_PARAM}":"${proof}"}`
-}
 
 /** GET /events?after=N: room names and who messaged whom are for people, as rooms are. */
 const eventsRoute =

@@ -6,12 +6,12 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
+import { PROOF_PARAM } from '../shared/peer-proof.js'
 import { CLOSE_CODES, DIRECTORY_ROOM, isServableRoom, LIST_PARAM, MAX_PAYLOAD_BYTES } from '../shared/protocol.js'
 import type { AccessCheck } from './access.js'
 import { BASE_PROTOCOL } from './access-token.js'
 import { checkRequest, type AccessPolicy } from './http-guards.js'
-import { withProof, type RouteSources } from './http-routes.js'
+import { provedText, type RouteSources } from './http-routes.js'
 import { PROOF_HEADER, proofFor, ROOM_CLIENT_HEADER } from './link-auth.js'
 import type { Logger } from './log.js'
 import type { RoomServer } from './room-server.js'
@@ -80,20 +80,6 @@ const asksList = (req: IncomingMessage): boolean => {
   return path === `/${DIRECTORY_ROOM}` && new URLSearchParams(query).has(LIST_PARAM)
 }
 
-interface ListRefusal {
-  status: number
-  text: string
-  reason: string
-}
-
-/** Why a `?registry` directory socket cannot have its list (the status, the close code's reason); null if it can. */
-const listRefusal = (url: URL, namesSocket: boolean): ListRefusal | null => {
-  const nonce = url.searchParams.get(PROOF_PARAM)
-  if (nonce !== null && !isProofNonce(nonce)) return { status: 400, text: 'Bad Request', reason: 'proof must be 32 lowercase hex digits (a fresh nonce)' }
-  if (nonce !== null && !namesSocket) return { status: 421, text: 'Misdirected Request', reason: 'Host does not name the address this socket came in on: no proof' }
-  return null
-}
-
 const roomName = (url: URL): string | null => {
   try {
     const name = decodeURIComponent(url.pathname.slice(1))
@@ -125,13 +111,10 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
     if (!wantsCloseCodes(req)) return refuse(socket, status, text)
     wss.handleUpgrade(req, socket, head, (ws) => closeRefused(ws, code, reason, log))
   }
-  /** A `?registry` socket's first frame: its /registry answer, proved for its nonce; or why it cannot have one. */
-  const listFor = (req: IncomingMessage, url: URL, person: boolean): string | ListRefusal => {
+  /** A `?registry` socket's first frame: its /registry answer, proved for its nonce as GET /registry?proof= is. */
+  const listFor = (req: IncomingMessage, url: URL, person: boolean) => {
     const host = req.headers.host ?? ''
-    const refusal = listRefusal(url, policy.namesSocket(host, req.socket))
-    if (refusal) return refusal
-    const nonce = url.searchParams.get(PROOF_PARAM)
-    return withProof(registry(person), nonce === null ? null : proof(nonce, `http://${host}`))
+    return provedText(() => registry(person), url.searchParams.get(PROOF_PARAM), policy.namesSocket(host, req.socket) ? host : null, proof)
   }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
@@ -159,7 +142,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
       return deny(req, socket, head, status, status === 503 ? 'Service Unavailable' : 'Too Many Requests', code, reason)
     }
     const list = name === DIRECTORY_ROOM && url.searchParams.has(LIST_PARAM) ? listFor(req, url, who.access !== 'stranger') : null
-    if (list && typeof list !== 'string') return deny(req, socket, head, list.status, list.text, CLOSE_CODES.badRequest, list.reason)
+    if (list && 'reason' in list) return deny(req, socket, head, list.status, list.status === 400 ? 'Bad Request' : 'Misdirected Request', CLOSE_CODES.badRequest, list.reason)
     if (who.nonce) proofs.set(req, proofFor(key, selfId, who.nonce))
     // A peer opening a room for its agent's tool speaks for a client: no link of its own (link-auth.ts).
     const forClient = who.access === 'peer' && name !== DIRECTORY_ROOM && req.headers[ROOM_CLIENT_HEADER] === '1'
@@ -169,7 +152,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
       if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
       // Before the directory's first frame, which the room server pushes a reader at once. A plain
       // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet.
-      if (typeof list === 'string') ws.send(list)
+      if (list) ws.send(list.text)
       rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
     })
   }

@@ -2,12 +2,13 @@
  * A loopback stand-in for the part of a peer a join asks: `GET /registry`, and its `_directory` socket
  * opened with `?registry` (the list as the first frame, a text frame, then one binary frame as the
  * directory's push). It counts what it was asked and what the client gave up on before the answer.
- * For Node tests of the page's discovery code, whose WebSocket is ws's (`usePageWebSocket`).
+ * For Node tests of the page's discovery code, whose WebSocket is ws's (page-websocket.ts).
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, onTestFinished } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { onTestFinished } from 'vitest'
+import { WebSocketServer } from 'ws'
+import { standInEntry } from './stand-in-peer.js'
 
 export interface StandInOptions {
   /** Answers this long after being asked. */
@@ -33,18 +34,6 @@ export interface RegistryStandIn {
     /** Sockets the client closed after their list. */
     closedAfter: number
   }
-}
-
-export const standInEntry = (port: number) => ({
-  id: `peer-${port}`, name: `peer-${port}`, url: `http://127.0.0.1:${port}`, host: '127.0.0.1', port, pid: 1, pidStart: null,
-  hostId: 'h', version: '1', protocol: 1, startedAt: 1
-})
-
-/** The page's WebSocket, in Node: ws's client (the same interface), for the tests of this file. */
-export const usePageWebSocket = (): void => {
-  const own = (globalThis as { WebSocket?: unknown }).WebSocket
-  beforeEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = WebSocket))
-  afterEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = own))
 }
 
 /** A stand-in on 127.0.0.1:`port` (0: any free one), closed when the test ends. */
@@ -75,7 +64,7 @@ export const registryStandIn = async (port: number, opts: StandInOptions = {}): 
   })
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
   const actual = (server.address() as AddressInfo).port
-  const body = () => opts.body ?? JSON.stringify({ self: `peer-${actual}`, peers: [standInEntry(actual)] })
+  const body = () => opts.body ?? JSON.stringify({ self: `peer-${actual}`, peers: [standInEntry(`peer-${actual}`, actual)] })
   onTestFinished(() => new Promise<void>((r) => (wss.clients.forEach((c) => c.terminate()), wss.close(), server.closeAllConnections(), server.close(() => r()))))
   return { base: `http://127.0.0.1:${actual}`, seen }
 }

@@ -1,7 +1,7 @@
 /**
  * A process without the mesh key on a port of the range, as any local user could run one: it answers
  * `/registry` and `/health` like a peer (the list it is given, itself included), serves a `_directory`
- * room holding that list (its first frame that list as JSON, when asked with `?registry`), accepts every upgrade, and records what each request showed it: the
+ * room holding that list, accepts every upgrade, and records what each request showed it: the
  * Authorization header and the WebSocket subprotocols, where a page would put the access token. Asked
  * for a proof of the key (`?proof=`), it asks a real peer for one with the same nonce and passes that
  * on, as a relay would: the test that a proof is bound to the URL the page asked.
@@ -32,8 +32,7 @@ const record = (sq: Squatter, req: IncomingMessage, what: string): void => {
   const auth = req.headers.authorization
   const protocols = req.headers['sec-websocket-protocol']
   if (auth) sq.shown.push(`${what} ${req.url} Authorization: ${auth}`)
-  // The bare `peer-plan` every page socket offers carries nothing; anything more could be the token.
-  if (protocols && protocols.replace(/\s/g, '') !== 'peer-plan') sq.shown.push(`${what} ${req.url} Sec-WebSocket-Protocol: ${protocols}`)
+  if (protocols) sq.shown.push(`${what} ${req.url} Sec-WebSocket-Protocol: ${protocols}`)
 }
 
 /** A proof of the key for `nonce`, as the real peer at `relayTo` gives it (for its own URL), or none. */
@@ -75,18 +74,12 @@ export const squatter = async (id: string, port: number, relayTo: string, scope:
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('peer-plan') ? 'peer-plan' : false) })
   server.on('upgrade', (req, socket, head) => {
     record(sq, req, 'WS')
-    const url = new URL(req.url ?? '/', 'http://x')
-    // Asked for its list first (`?registry`, as a join's head start asks): the list, and a real peer's proof passed on.
-    const first = url.searchParams.has('registry') ? relayedProof(relayTo, url.searchParams.get('proof')) : Promise.resolve(null)
-    void first.then((proof) =>
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        conns.add(ws)
-        ws.on('close', () => conns.delete(ws))
-        ws.on('error', () => {})
-        if (proof) ws.send(JSON.stringify({ self: id, peers: [...doc.getMap('peers').values()], ...proof }))
-        ws.send(encodeSyncStep2(doc))
-      })
-    )
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      conns.add(ws)
+      ws.on('close', () => conns.delete(ws))
+      ws.on('error', () => {})
+      ws.send(encodeSyncStep2(doc))
+    })
   })
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
   scope.defer(

@@ -1,15 +1,13 @@
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
-import { WebSocket, WebSocketServer, type WebSocket as ServerSide } from 'ws'
+import { WebSocketServer, type WebSocket as ServerSide } from 'ws'
 import { DirectoryReader } from '../../src/browser/directory-reader.js'
 import { encodeSyncStep2, encodeUpdate } from '../../src/shared/wire.js'
+import { usePageWebSocket } from '../helpers/page-websocket.js'
 import { PORTS } from '../helpers/ports.js'
 
-// The reader uses the page's WebSocket; in Node, ws's client is a real one with the same interface.
-const pageWebSocket = (globalThis as { WebSocket?: unknown }).WebSocket
-beforeEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = WebSocket))
-afterEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = pageWebSocket))
+usePageWebSocket()
 
 /** A loopback server that hands each connection to `serve`, and records what clients send it. */
 const server = async (serve: (ws: ServerSide) => void) => {

@@ -10,13 +10,15 @@ import { HeadStart } from '../../src/browser/discovery/head-start.js'
 import { KeyProofs } from '../../src/browser/discovery/key-proofs.js'
 import { direct, fetchRegistry } from '../../src/browser/discovery/source.js'
 import { HealthError } from '../../src/shared/health-client.js'
-import { registryStandIn, standInEntry, usePageWebSocket } from '../helpers/registry-stand-in.js'
+import { usePageWebSocket } from '../helpers/page-websocket.js'
+import { registryStandIn } from '../helpers/registry-stand-in.js'
+import { standInEntry } from '../helpers/stand-in-peer.js'
 
 usePageWebSocket()
 
 const one = (base: string) => {
   const port = Number(new URL(base).port)
-  return { url: base, id: `peer-${port}`, peers: [standInEntry(port)] }
+  return { url: base, id: `peer-${port}`, peers: [standInEntry(`peer-${port}`, port)] }
 }
 
 describe('HeadStart', () => {

@@ -9,7 +9,8 @@ import { waitFor } from '../../scripts/lib/wait-for.mjs'
 import { MeshDiscoveryError } from '../../src/browser/discovery/race.js'
 import { joinMesh } from '../../src/browser/join.js'
 import { PORTS } from '../helpers/ports.js'
-import { registryStandIn, usePageWebSocket } from '../helpers/registry-stand-in.js'
+import { usePageWebSocket } from '../helpers/page-websocket.js'
+import { registryStandIn } from '../helpers/registry-stand-in.js'
 
 usePageWebSocket()
 

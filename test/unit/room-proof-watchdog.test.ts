@@ -7,17 +7,16 @@
 import { EventEmitter } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
 import { KeyProofs } from '../../src/browser/discovery/key-proofs.js'
 import type { Mesh } from '../../src/browser/mesh.js'
 import { openRoom } from '../../src/browser/room-handle.js'
 import { peerProof } from '../../src/node/access-token.js'
+import { usePageWebSocket } from '../helpers/page-websocket.js'
 
 const TOKEN = 'ab'.repeat(32)
-const pageWebSocket = (globalThis as { WebSocket?: unknown }).WebSocket
-beforeEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = WebSocket))
-afterEach(() => void ((globalThis as { WebSocket?: unknown }).WebSocket = pageWebSocket))
+usePageWebSocket()
 
 /** A peer's port: it proves the key while `holder.proves`, accepts every upgrade, and records the token's protocol. */
 const port = async (holder: { proves: boolean; shown: number; proofAsks: number }): Promise<{ base: string; server: Server; wss: WebSocketServer }> => {

@@ -45,7 +45,7 @@ const closedBefore = (code: number): Error => {
   return code === 1006 ? new HealthError('could not connect') : new NoList()
 }
 
-/** No list on a socket: a peer from before LIST_PARAM (its first frame is the directory's), a socket it would not serve, or no WebSocket here; asked over HTTP instead. */
+/** No list on the socket: a peer from before LIST_PARAM (its first frame is the directory's), or one that would not serve it; asked over HTTP instead. */
 class NoList extends Error {}
 
 export class HeadStart {
@@ -66,19 +66,22 @@ export class HeadStart {
     timeoutMs: number,
     proofs: KeyProofs | null = null
   ) {
-    this.answer = this.listOf(timeoutMs, proofs).catch((err: unknown) => {
-      if (!(err instanceof NoList)) throw err
-      return fetchRegistry(base, this.stop.signal, timeoutMs, direct, null, proofs)
-    })
+    const overHttp = () => fetchRegistry(base, this.stop.signal, timeoutMs, direct, null, proofs)
+    // A page with the token asks over HTTP (above), as does a runtime without WebSocket (Node before 22).
+    this.answer =
+      proofs || typeof WebSocket !== 'function'
+        ? overHttp()
+        : this.listOf(timeoutMs).catch((err: unknown) => {
+            if (!(err instanceof NoList)) throw err
+            return overHttp()
+          })
     // Whoever waits for it handles its failure; an unread one fails unseen.
     this.answer.catch(() => {})
     this.untaken = this.answer
   }
 
   /** The socket's first frame, checked; the socket is kept for `adopt`. */
-  private async listOf(timeoutMs: number, proofs: KeyProofs | null): Promise<Found> {
-    // A runtime without WebSocket (Node before 22) asks over HTTP, as a page with the token does.
-    if (proofs || typeof WebSocket !== 'function') throw new NoList()
+  private async listOf(timeoutMs: number): Promise<Found> {
     const first = await this.open(`${wsBase(this.base)}/${DIRECTORY_ROOM}?${LIST_PARAM}`, timeoutMs)
     try {
       let answer: unknown
