@@ -5,7 +5,7 @@
  */
 import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE, isAccessToken } from '../shared/protocol.js'
 import { bootstrapSource } from './discovery/bootstrap.js'
-import { CACHE_STAGGER_MS, cacheSource, loadCachedUrls } from './discovery/cache.js'
+import { CACHE_STAGGER_MS, cacheSource, firstCachedUrl, loadCachedUrls } from './discovery/cache.js'
 import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
 import { HeadStart } from './discovery/head-start.js'
 import { KeyProofs } from './discovery/key-proofs.js'
@@ -67,8 +67,10 @@ interface JoinPlan {
   probeTimeoutMs: number
   dev: { source: Entry; reach: Reach } | null
   cacheKey: string | null
-  /** The cached peers' URLs, the page's last current peer first ([] without a usable cache). */
-  cached: string[]
+  /** The cached peers' URLs, unchecked, the page's last current peer first ([] without a usable cache). */
+  cached: readonly unknown[]
+  /** The first of them that is a peer's URL: the head start asks it. */
+  cachedHead: string | null
   scanDelayMs: number
   graceMs: number
   token: string | null
@@ -108,9 +110,10 @@ const planJoin = (options: JoinOptions): JoinPlan => {
   const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000), proofs)
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
   const cached = cacheKey ? loadCachedUrls(cacheKey) : []
+  const cachedHead = firstCachedUrl(cached, host)
   const scanDelayMs = msOption('scanDelayMs', options.scanDelayMs, 25)
   const graceMs = msOption('graceMs', options.graceMs, 100)
-  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, scanDelayMs, graceMs, token, proofs }
+  return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, cachedHead, scanDelayMs, graceMs, token, proofs }
 }
 
 export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
@@ -119,8 +122,8 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   // The request the race would send first leaves now (head-start.ts says why): to the cached current
   // peer, else to the registry endpoint. A bootstrap list is asked all at once, and the dev server is
   // its only source: those get none.
-  const head = options.bootstrap?.length || plan.dev ? null : (plan.cached[0] ?? baseUrl(plan.host, plan.ports[0]))
-  const early = head ? new HeadStart(head, plan.cached[0] ? 'cache' : 'registry', plan.probeTimeoutMs, plan.proofs) : null
+  const head = options.bootstrap?.length || plan.dev ? null : (plan.cachedHead ?? baseUrl(plan.host, plan.ports[0]))
+  const early = head ? new HeadStart(head, plan.cachedHead ? 'cache' : 'registry', plan.probeTimeoutMs, plan.proofs) : null
   const sources = sourcesOf(options, plan, t0)
   // Built while the first answer travels; cheap, since its doc waits for the first attach (mesh.ts).
   const mesh = new Mesh(
@@ -143,7 +146,7 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
     // and nothing else would be asked before scanDelayMs. The race is built only if it fails or is late.
     const quick = early && (await headAnswer(early, headWaitMs(plan, early, t0), t0))
     // The race would have told of a cache with no record first, as its first attempt.
-    if (quick && plan.cacheKey && plan.cached.length === 0) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
+    if (quick && plan.cacheKey && !plan.cachedHead) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
     const first = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
     return await settle(mesh, first, plan.timeoutMs, t0, early)
   } catch (err) {

@@ -4,14 +4,16 @@
  * and the list the page shows is that answer, never the cache (so a cached peer that has since died is
  * never shown as live). localStorage rather than IndexedDB: the read is synchronous, so the cached
  * peer is asked before anything else leaves; opening IndexedDB in a fresh page held that request back
- * by 5-7 ms. The record is a few hundred bytes. It is checked by hand, not with zod: the check runs
- * before the first request can leave, and zod's first parses in a fresh page cost more than the rest
- * of the record's handling (the URLs get the same rule as entries' urls, from entry-check.ts).
+ * by 5-7 ms. The record is a few hundred bytes. Its URLs get the same rule as entries' urls
+ * (isPeerUrl, entry-check.ts), each only once it is about to be asked: the head start's one first
+ * (firstCachedUrl), the others in the cache source, which runs only if the head start failed or is
+ * late. In a fresh page, checking all eleven of a 10-peer record before the first request held that
+ * request back 0.2 ms (5 us marks, 40 pages): the pattern's first runs compile it.
  */
 import { isPeerUrl } from '../../shared/entry-check.js'
 import type { HeadStart } from './head-start.js'
 import type { KeyProofs } from './key-proofs.js'
-import { firstRegistry, type DiscoverySource } from './source.js'
+import { baseUrl, firstRegistry, type DiscoverySource } from './source.js'
 
 /** How long the last current peer is asked alone; a dead one is refused in ~1 ms and frees the rest at once. */
 export const CACHE_STAGGER_MS = 50
@@ -36,8 +38,8 @@ const storage = (): Storage | null => {
   }
 }
 
-/** The URLs to ask for `key`, the page's last current peer first; [] when nothing usable is cached. */
-export const loadCachedUrls = (key: string): string[] => {
+/** The URLs cached for `key`, not yet checked, the page's last current peer first; [] without a usable record. */
+export const loadCachedUrls = (key: string): readonly unknown[] => {
   let record: unknown
   try {
     record = JSON.parse(storage()?.getItem(storageKey(key)) ?? 'null')
@@ -47,7 +49,27 @@ export const loadCachedUrls = (key: string): string[] => {
   if (typeof record !== 'object' || record === null) return []
   const { current, urls } = record as { current?: unknown; urls?: unknown }
   if (!Array.isArray(urls) || urls.length > MAX_URLS) return []
-  return [...new Set([current, ...urls].filter(isPeerUrl))]
+  return [current, ...urls]
+}
+
+/**
+ * The first of `cached` that is a peer's URL (the last current peer, if it is one): the head start's.
+ * The last current peer is nearly always on the mesh's own `host`, its URL exactly what the join builds
+ * for a port there (baseUrl), as it does the registry endpoint's: such a URL is taken on a comparison.
+ * The entries' rule is a pattern and URL.canParse, whose first runs in a fresh page cost 0.12 and
+ * 0.07 ms, before the first request could leave; the warm-up runs them later (warm-up.ts).
+ */
+export const firstCachedUrl = (cached: readonly unknown[], host: string): string | null => {
+  const first = cached[0]
+  return typeof first === 'string' && isBaseOn(first, host) ? first : (cached.find(isPeerUrl) ?? null)
+}
+
+/** `url` is baseUrl(host, port) for a port 1-65535, in the digits baseUrl writes. */
+const isBaseOn = (url: string, host: string): boolean => {
+  const prefix = baseUrl(host, 1).slice(0, -1)
+  const digits = url.slice(prefix.length)
+  const port = Number(digits)
+  return url.startsWith(prefix) && Number.isInteger(port) && port >= 1 && port <= 65535 && String(port) === digits
 }
 
 /** Remembers the mesh for the next page; a full or forbidden storage just means no cache. */
@@ -60,13 +82,14 @@ export const saveCache = (key: string, value: CachedMesh): void => {
 }
 
 /**
- * The cached peers `urls` (loadCachedUrls: joinMesh reads them before anything else, for its head
- * start). The last current peer is asked alone until CACHE_STAGGER_MS after `origin` (the join's start,
- * however late the race that runs this source was built).
+ * The cached peers (loadCachedUrls: joinMesh reads them before anything else, for its head start),
+ * those that are peers' URLs, once each. The first is asked alone until CACHE_STAGGER_MS after `origin`
+ * (the join's start, however late the race that runs this source was built).
  */
-export const cacheSource = (urls: string[], timeoutMs: number, early?: HeadStart | null, origin = performance.now(), proofs: KeyProofs | null = null): DiscoverySource => ({
+export const cacheSource = (cached: readonly unknown[], timeoutMs: number, early?: HeadStart | null, origin = performance.now(), proofs: KeyProofs | null = null): DiscoverySource => ({
   via: 'cache',
   find(signal) {
+    const urls = [...new Set(cached.filter(isPeerUrl))]
     if (urls.length === 0) return Promise.reject(new Error('no cached peers'))
     // The page's last peer first, alone for a moment: it is very likely still alive.
     return firstRegistry(urls, signal, timeoutMs, { head: 1, ms: Math.max(0, CACHE_STAGGER_MS - (performance.now() - origin)) }, early, proofs)
