@@ -33,7 +33,7 @@ const pairedFloor = async (newContext, fn, arg) => {
 }
 
 /**
- * Runs `runs` joins, each in the context `newContext()` gives; records `name` (list) and `name-live`,
+ * Runs ctx.joinRuns joins, each in the context `newContext()` gives; records `name` (list) and `name-live`,
  * and (unless `paired` is null) adds a bare fetch and a bare WebSocket open, each in a context of the
  * same kind, to `paired`.
  */
@@ -42,7 +42,7 @@ const joinRuns = async (ctx, name, newContext, options, n, paired) => {
   const lives = []
   const vias = []
   const { floorFetch, floorWs } = ctx.ports
-  for (let i = 0; i < ctx.runs; i++) {
+  for (let i = 0; i < ctx.joinRuns; i++) {
     const { ctx: c, page } = await newContext()
     await loadLibrary(page)
     const r = await joinInPage(page, options)
