@@ -69,7 +69,7 @@ interface JoinPlan {
   cacheKey: string | null
   /** The cached peers' URLs, unchecked, the page's last current peer first ([] without a usable cache). */
   cached: readonly unknown[]
-  /** The first of them that is a peer's URL: the head start asks it. */
+  /** The first of them that is a peer's URL (cache.ts firstCachedUrl), which the head start asks; null without. */
   cachedHead: string | null
   scanDelayMs: number
   graceMs: number
@@ -110,7 +110,8 @@ const planJoin = (options: JoinOptions): JoinPlan => {
   const dev = devServerOf(options, Math.max(probeTimeoutMs, 2000), proofs)
   const cacheKey = options.cache === false || dev ? null : `${host}:${ports[0]}-${ports[1]}`
   const cached = cacheKey ? loadCachedUrls(cacheKey) : []
-  const cachedHead = firstCachedUrl(cached, host)
+  // A bootstrap list is asked first, with no head start: its cached URL would go unused.
+  const cachedHead = options.bootstrap?.length ? null : firstCachedUrl(cached)
   const scanDelayMs = msOption('scanDelayMs', options.scanDelayMs, 25)
   const graceMs = msOption('graceMs', options.graceMs, 100)
   return { host, ports, timeoutMs, probeTimeoutMs, dev, cacheKey, cached, cachedHead, scanDelayMs, graceMs, token, proofs }
