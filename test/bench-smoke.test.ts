@@ -50,6 +50,18 @@ describe('pnpm bench', () => {
     expect(await readFile(join(out, 'latest.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*registry[\s\S]*<\/svg>\s*$/)
   })
 
+  it('the cached join stands under floors of its own loop, taken in contexts holding the cache', async () => {
+    const out = tempDir()
+    const { code, stdout, stderr } = await runBench(['--quick', '--only', 'cached', '--out', out])
+    expect(code, stderr).toBe(0)
+    const json = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8'))
+    expect(Object.keys(json.scenarios)).toEqual(['cached', 'floor-fetch-paired-cached', 'floor-ws-paired-cached'])
+    const s = json.scenarios.cached
+    expect(s.via.cache, JSON.stringify(s.via)).toBeGreaterThan(0)
+    const row = stdout.split('\n').find((l) => l.startsWith('| cached '))
+    expect(row).toContain(`(floor-fetch-paired-cached) | ${(s.p50_ms / json.scenarios['floor-fetch-paired-cached'].p50_ms).toFixed(2)}x`)
+  })
+
   it('pnpm bench:cold: writes cold and compiled timings, and what they leave under each goal', async () => {
     const out = join(tempDir(), 'cold.json')
     const { code, stdout, stderr } = await runBench(['--runs', '2', '--out', out], COLD)

@@ -7,8 +7,10 @@
  *
  * Each join is paired with its floors, taken in the same loop (join, bare fetch, bare WebSocket, each
  * in its own fresh context of the same kind: the same origin, the library loaded): `floor-fetch-paired`
- * and `floor-ws-paired`. The machine's speed drifts over a run; floors taken at the start (floors.mjs,
- * before any peer runs) fell on another moment than the joins they stood under.
+ * and `floor-ws-paired` for `registry`, `floor-fetch-paired-cached` and `floor-ws-paired-cached` for
+ * `cached` (its contexts hold the cache). The machine's speed drifts over a run; floors taken at the
+ * start (floors.mjs, before any peer runs) fell on another moment than the joins they stood under, and
+ * so did one loop's floors for the other loop's joins, a minute apart.
  */
 import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
 import { fetchOnce, openOnce } from '../lib/floors.mjs'
@@ -34,13 +36,14 @@ const pairedFloor = async (newContext, fn, arg) => {
 
 /**
  * Runs ctx.joinRuns joins, each in the context `newContext()` gives; records `name` (list) and `name-live`,
- * and (unless `paired` is null) adds a bare fetch and a bare WebSocket open, each in a context of the
- * same kind, to `paired`.
+ * and (unless `paired` is null) a bare fetch and a bare WebSocket open after each, each in a context of
+ * the same kind, as `floor-fetch-paired<paired>` and `floor-ws-paired<paired>`.
  */
 const joinRuns = async (ctx, name, newContext, options, n, paired) => {
   const lists = []
   const lives = []
   const vias = []
+  const floors = { fetch: [], ws: [] }
   const { floorFetch, floorWs } = ctx.ports
   for (let i = 0; i < ctx.joinRuns; i++) {
     const { ctx: c, page } = await newContext()
@@ -51,12 +54,15 @@ const joinRuns = async (ctx, name, newContext, options, n, paired) => {
     lives.push(r.synced)
     vias.push(r.via)
     await c.close()
-    if (!paired) continue
-    paired.fetch.push(await pairedFloor(newContext, fetchOnce, `http://127.0.0.1:${floorFetch}/x`))
-    paired.ws.push(await pairedFloor(newContext, openOnce, `ws://127.0.0.1:${floorWs}/`))
+    if (paired === null) continue
+    floors.fetch.push(await pairedFloor(newContext, fetchOnce, `http://127.0.0.1:${floorFetch}/x`))
+    floors.ws.push(await pairedFloor(newContext, openOnce, `ws://127.0.0.1:${floorWs}/`))
   }
   if (ctx.wants(name)) ctx.record(name, lists, { via: countVia(vias) })
   if (ctx.wants(`${name}-live`)) ctx.record(`${name}-live`, lives, { via: countVia(vias) })
+  if (paired === null) return
+  ctx.record(`floor-fetch-paired${paired}`, floors.fetch)
+  ctx.record(`floor-ws-paired${paired}`, floors.ws)
 }
 
 const seedCache = async (browser, origin, ports) => {
@@ -74,10 +80,9 @@ export const runJoins = async (ctx, browser, mesh) => {
   const { wantsAny, progress, ports: P } = ctx
   const origin = `${mesh[mesh.length - 1].url}/health`
   const fresh = () => freshPage(browser, origin)
-  const paired = { fetch: [], ws: [] }
   if (wantsAny('registry', 'registry-live')) {
     progress('registry: fresh context, joinMesh, first port alive (each paired with a bare fetch and WebSocket)')
-    await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10, paired)
+    await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10, '')
   }
   if (wantsAny('scan', 'scan-live')) {
     progress('scan: fresh context, joinMesh, first port empty')
@@ -93,8 +98,6 @@ export const runJoins = async (ctx, browser, mesh) => {
       await page.goto(origin)
       return { ctx: c, page }
     }
-    await joinRuns(ctx, 'cached', seeded, { ports: P.mesh }, 10, paired)
+    await joinRuns(ctx, 'cached', seeded, { ports: P.mesh }, 10, '-cached')
   }
-  if (paired.fetch.length) ctx.record('floor-fetch-paired', paired.fetch)
-  if (paired.ws.length) ctx.record('floor-ws-paired', paired.ws)
 }
