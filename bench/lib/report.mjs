@@ -42,6 +42,12 @@ export const reference = (name) => {
   return REF[name] ?? NONE
 }
 
+/** "20 runs per scenario", and the joins' count where it differs (scenarios/joins.mjs takes more). */
+const runsText = (result) => {
+  const joins = result.scenarios.registry?.runs ?? result.scenarios.cached?.runs
+  return `${result.runs_per_scenario} runs per scenario${joins && joins !== result.runs_per_scenario ? `, ${joins} per join` : ''}`
+}
+
 const floorOf = (result, name) => {
   const ref = reference(name)
   if (!ref.floor) return null
@@ -108,7 +114,7 @@ export const renderChart = (result) => {
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`)
   out.push(`<text x="${left}" y="22" font-size="15" font-weight="600">peer-plan discovery, ${esc(result.mode)} run, ${esc(result.at.slice(0, 16).replace('T', ' '))} UTC</text>`)
   out.push(`<text x="${left}" y="38" fill="#555">ms, log scale. Bar: p50; whisker: p95; tick: max; dotted grey: floor measured in this run (ratio in brackets); red: the seed's target.</text>`)
-  out.push(`<text x="${left}" y="53" fill="#555">${esc(result.machine.cpus)} cores, ${esc(result.machine.cpu_model)}, ${esc(result.machine.chromium)}, Node ${esc(result.machine.node)}; ${esc(result.runs_per_scenario)} runs per scenario</text>`)
+  out.push(`<text x="${left}" y="53" fill="#555">${esc(result.machine.cpus)} cores, ${esc(result.machine.cpu_model)}, ${esc(result.machine.chromium)}, Node ${esc(result.machine.node)}; ${esc(runsText(result))}</text>`)
   for (const t of [1, 10, 100, 1000, 10000]) {
     out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 6}" y2="${height - 40}" stroke="#e5e5e5"/>`)
     out.push(`<text x="${x(t)}" y="${height - 24}" text-anchor="middle" fill="#666">${t >= 1000 ? `${t / 1000} s` : `${t} ms`}</text>`)
