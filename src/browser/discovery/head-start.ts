@@ -19,11 +19,10 @@
  * answer, once, rather than ask again, and an answer no source took is cancelled when the race ends.
  */
 import { HealthError } from '../../shared/health-client.js'
-import { checkRegistryResponse } from '../../shared/entry-check.js'
 import { CLOSE_CODES, DIRECTORY_ROOM, LIST_PARAM } from '../../shared/protocol.js'
 import { abandonSocket } from '../abandon-socket.js'
 import type { KeyProofs } from './key-proofs.js'
-import { direct, fetchRegistry, wsBase, type Found, type Via } from './source.js'
+import { direct, fetchRegistry, registryFound, wsBase, type Found, type Via } from './source.js'
 
 /** A directory socket whose list was read, handed to the reader that follows it (directory-reader.ts). */
 export interface OpenDirectory {
@@ -90,9 +89,7 @@ export class HeadStart {
       } catch {
         throw new HealthError('not JSON')
       }
-      const parsed = checkRegistryResponse(answer)
-      if (!parsed) throw new Error(`${this.base}/registry: not a peer-plan registry`)
-      return { url: this.base, id: parsed.self, peers: parsed.peers }
+      return registryFound(this.base, answer)
     } catch (err) {
       this.close()
       throw err

@@ -75,7 +75,12 @@ export const probeHealth = async (base: string, signal: AbortSignal, timeoutMs: 
 export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null, proofs: KeyProofs | null = null): Promise<Found> => {
   const taken = early?.take(base, signal)
   if (taken) return taken
-  const parsed = parseRegistryResponse(await askPeer(base, '/registry', signal, timeoutMs, reach, proofs))
+  return registryFound(base, await askPeer(base, '/registry', signal, timeoutMs, reach, proofs))
+}
+
+/** `base`'s /registry answer, however it came (a GET, the head start's list frame), checked into a Found. */
+export const registryFound = (base: string, answer: unknown): Found => {
+  const parsed = parseRegistryResponse(answer)
   if (!parsed) throw new Error(`${base}/registry: not a peer-plan registry`)
   return { url: base, id: parsed.self, peers: parsed.peers }
 }
