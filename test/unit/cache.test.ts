@@ -37,7 +37,7 @@ describe('the cache', () => {
     expect(loadCachedUrls(KEY)).toEqual([])
   })
 
-  it('a loopback current peer is taken on a comparison, without the entries rule', () => {
+  it('a loopback current peer is taken on a comparison, without the pattern or the parser', () => {
     const canParse = vi.spyOn(URL, 'canParse')
     onTestFinished(() => canParse.mockRestore())
     const loopback = ['http://127.0.0.1:1240', 'http://[::1]:65535', 'http://localhost:1']

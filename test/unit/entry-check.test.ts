@@ -156,6 +156,12 @@ const healthValues: Record<string, unknown[]> = {
   agents: [[{ ...agent(), ready: 1 }], ABSENT]
 }
 
+describe('isPeerUrl takes a loopback base on a comparison, as peerUrlSchema would', () => {
+  const ports = ['1', '80', '65535', '0', '65536', '080', '1e3', '0x10', ' 80', '', '1.5', '-1', '80/x', '80?x', '1\u202e']
+  const urls = ['http://127.0.0.1:', 'http://localhost:', 'http://[::1]:', 'http://127.0.0.10:', 'http://[::1]x:'].flatMap((b) => ports.map((p) => b + p))
+  it.each(urls)('on %j', (v) => expect(isPeerUrl(v)).toBe(peerUrlSchema.safeParse(v).success))
+})
+
 describe('checkHealthResponse agrees with healthResponseSchema', () => {
   const same = (v: unknown) => expect(checkHealthResponse(v), JSON.stringify(v)?.slice(0, 300)).toStrictEqual(zodOr(healthResponseSchema.safeParse(v)))
   it('on a whole answer, and strips unknown keys as zod does', () => {

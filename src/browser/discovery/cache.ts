@@ -6,10 +6,9 @@
  * peer is asked before anything else leaves; opening IndexedDB in a fresh page held that request back
  * by 5-7 ms. The record is a few hundred bytes. Its URLs get the same rule as entries' urls
  * (isPeerUrl, entry-check.ts), each only once it is about to be asked: the head start's one first
- * (firstCachedUrl, which takes a loopback peer's URL on a comparison), the others in the cache source,
- * which runs only if the head start failed or is late. In a fresh page, checking all eleven of a
- * 10-peer record before the first request held that request back 0.2 ms (5 us marks, 40 pages): the
- * pattern's first runs compile it.
+ * (firstCachedUrl), the others in the cache source, which runs only if the head start failed or is
+ * late. In a fresh page, checking all eleven of a 10-peer record before the first request held that
+ * request back 0.2 ms (5 us marks, 40 pages): the pattern's first runs compile it.
  */
 import { isPeerUrl } from '../../shared/entry-check.js'
 import type { HeadStart } from './head-start.js'
@@ -54,29 +53,11 @@ export const loadCachedUrls = (key: string): readonly unknown[] => {
 }
 
 /**
- * The first of `cached` that is a peer's URL (isPeerUrl), the last current peer if it is one: the head
- * start's, and so the cache source's first. The entries' rule is a pattern and URL.canParse, whose
- * first runs in a fresh page cost 0.12 and 0.07 ms, before the first request could leave (the warm-up
- * runs them later, warm-up.ts). The last current peer is nearly always a loopback peer's
- * `http://<loopback>:<port>`, which passes that rule for every port 1-65535: such a URL is taken on
- * a comparison.
+ * The first of `cached` that is a peer's URL, the last current peer if it is one: the head start's, and
+ * so the cache source's first. A loopback peer's URL, nearly always the last current peer's, passes the
+ * rule on a comparison (entry-check.ts), before the pattern's first run could hold the request back.
  */
-export const firstCachedUrl = (cached: readonly unknown[]): string | null => {
-  const first = cached[0]
-  return typeof first === 'string' && isLoopbackBase(first) ? first : (cached.find(isPeerUrl) ?? null)
-}
-
-/** Base URLs isPeerUrl takes for any port; a host's own (the `host` option) might not be one. */
-const LOOPBACK_BASES = ['http://127.0.0.1:', 'http://localhost:', 'http://[::1]:']
-
-/** `url` is a LOOPBACK_BASES prefix and a port 1-65535 in plain digits, as baseUrl writes it. */
-const isLoopbackBase = (url: string): boolean => {
-  const prefix = LOOPBACK_BASES.find((b) => url.startsWith(b))
-  if (prefix === undefined) return false
-  const digits = url.slice(prefix.length)
-  const port = Number(digits)
-  return Number.isInteger(port) && port >= 1 && port <= 65535 && String(port) === digits
-}
+export const firstCachedUrl = (cached: readonly unknown[]): string | null => cached.find(isPeerUrl) ?? null
 
 /** Remembers the mesh for the next page; a full or forbidden storage just means no cache. */
 export const saveCache = (key: string, value: CachedMesh): void => {
