@@ -14,9 +14,15 @@
 import { checkRegistryResponse } from '../shared/entry-check.js'
 import type { PeerEntry } from '../shared/schema.js'
 
-/** A directory entry with every field, an agent among them, so every rule of the check runs. */
+/**
+ * A directory entry with every field, an agent among them, so every rule of the check runs. Its URLs
+ * are loopback peers', as nearly every real entry's are: those take the URL rule's comparison, not the
+ * pattern and the parser (entry-check.ts), which the warm-up would otherwise compile for nothing
+ * (standalone bundle, 40 fresh pages each way by turns: the warm-up 0.78-0.82 -> 0.62-0.64 ms, the
+ * real 10-peer check after it 0.16-0.20 -> 0.12 ms).
+ */
 export const SAMPLE_ENTRY: PeerEntry = {
-  id: 'warm', name: 'w', url: 'http://w:1', overflowUrl: 'http://w:2', host: 'w', port: 1, pid: 1, pidStart: 0, hostId: 'w',
+  id: 'warm', name: 'w', url: 'http://127.0.0.1:1', overflowUrl: 'http://127.0.0.1:2', host: 'w', port: 1, pid: 1, pidStart: 0, hostId: 'w',
   version: 'w', protocol: 1, startedAt: 0, rooms: ['w'], storedRooms: ['w'], capabilities: ['w'],
   agents: [{ session: 'w', client: 'w', version: 'w', title: 'w', capabilities: ['w'], ready: true, workspace: 'w', transport: 'stdio', since: 0 }]
 }
