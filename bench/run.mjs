@@ -50,9 +50,10 @@ if (ctx.wantsAny(...MESH_SCENARIOS)) {
   await stopAll(mesh)
 }
 await runSeedScan(ctx, browser)
-closeFloors()
 await runMdns(ctx)
 await runScale(ctx, browser)
+// After the last join: each is paired with the floor servers (scenarios/joins.mjs, scenarios/scale.mjs).
+closeFloors()
 await runStartup(ctx)
 await runMcpScenarios(ctx)
 await runRoomScenarios(ctx)

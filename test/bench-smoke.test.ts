@@ -50,16 +50,21 @@ describe('pnpm bench', () => {
     expect(await readFile(join(out, 'latest.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*registry[\s\S]*<\/svg>\s*$/)
   })
 
-  it('the cached join stands under floors of its own loop, taken in contexts holding the cache', async () => {
+  it('the scan and the cached join stand under floors of their own loops, taken in contexts of their kind', async () => {
     const out = tempDir()
-    const { code, stdout, stderr } = await runBench(['--quick', '--only', 'cached', '--out', out])
+    const { code, stdout, stderr } = await runBench(['--quick', '--only', 'scan,cached', '--out', out])
     expect(code, stderr).toBe(0)
     const json = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8'))
-    expect(Object.keys(json.scenarios)).toEqual(['cached', 'floor-fetch-paired-cached', 'floor-ws-paired-cached'])
-    const s = json.scenarios.cached
-    expect(s.via.cache, JSON.stringify(s.via)).toBeGreaterThan(0)
-    const row = stdout.split('\n').find((l) => l.startsWith('| cached '))
-    expect(row).toContain(`(floor-fetch-paired-cached) | ${(s.p50_ms / json.scenarios['floor-fetch-paired-cached'].p50_ms).toFixed(2)}x`)
+    expect(Object.keys(json.scenarios)).toEqual(['scan', 'floor-scan-paired', 'floor-ws-paired-scan', 'cached', 'floor-fetch-paired-cached', 'floor-ws-paired-cached'])
+    const rowOf = (name: string) => stdout.split('\n').find((l) => l.startsWith(`| ${name} `)) ?? ''
+    // The floor's cell, padded to the column's width, then the ratio's.
+    const cites = (floor: string, ratio: number) => new RegExp(`\\(${floor}\\) *\\| ${ratio.toFixed(2)}x`)
+    const scan = json.scenarios.scan
+    expect(scan.via.scan, JSON.stringify(scan.via)).toBeGreaterThan(0)
+    expect(rowOf('scan')).toMatch(cites('floor-scan-paired', scan.p50_ms / json.scenarios['floor-scan-paired'].p50_ms))
+    const cached = json.scenarios.cached
+    expect(cached.via.cache, JSON.stringify(cached.via)).toBeGreaterThan(0)
+    expect(rowOf('cached')).toMatch(cites('floor-fetch-paired-cached', cached.p50_ms / json.scenarios['floor-fetch-paired-cached'].p50_ms))
   })
 
   it('pnpm bench:cold: writes cold and compiled timings, and what they leave under each goal', async () => {

@@ -42,3 +42,14 @@ export const openOnce = (url) =>
     }
     ws.onerror = () => reject(new Error('ws failed'))
   })
+
+/**
+ * In a page: a fetch of every port of `[a, b]` at once (the scan's shape), in ms: the first answer read
+ * as JSON (the floor-scan sample) and the moment all of them had settled.
+ */
+export const scanOnce = async ([a, b]) => {
+  const t = performance.now()
+  let first = null
+  await Promise.allSettled(Array.from({ length: b - a + 1 }, (_, k) => fetch(`http://127.0.0.1:${a + k}/x`, { cache: 'no-store' }).then((r) => r.json()).then(() => { first ??= performance.now() - t })))
+  return { first, all: performance.now() - t }
+}

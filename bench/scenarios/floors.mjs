@@ -2,14 +2,16 @@
  * Floors: what the machine and Chromium cost with none of peer-plan, each measured the way the scenario
  * it stands under is (fresh contexts; the scan floor has the scan's shape: 11 ports, the first empty).
  */
-import { fetchOnce, openOnce, startTrivialHttp, startTrivialWs } from '../lib/floors.mjs'
+import { fetchOnce, openOnce, scanOnce, startTrivialHttp, startTrivialWs } from '../lib/floors.mjs'
 import { freshPage } from '../lib/browser.mjs'
 import { summarize } from '../lib/stats.mjs'
 
 export const runFloors = async (ctx, browser) => {
   const { wantsAny, wants, runs, record, progress, ports: P } = ctx
-  // seed-scan-ws opens its pages on the floor's page server too; the fetch joins pair with its servers.
-  if (!wantsAny('floor-fetch', 'floor-ws', 'floor-scan', 'seed-scan-ws', 'registry', 'registry-live', 'cached', 'cached-live')) return () => {}
+  // seed-scan-ws opens its pages on the floor's page server too; every join pairs with its servers
+  // (scenarios/joins.mjs, scenarios/scale.mjs), so they stay up until the last join has run.
+  const joins = ['registry', 'registry-live', 'scan', 'scan-live', 'cached', 'cached-live', 'join@64', ...ctx.sizes.map((n) => `registry@${n}`)]
+  if (!wantsAny('floor-fetch', 'floor-ws', 'floor-scan', 'seed-scan-ws', ...joins)) return () => {}
   const servers = [await startTrivialHttp(P.floorPage), await startTrivialHttp(P.floorFetch), await startTrivialWs(P.floorWs)]
   for (let port = P.floorScanOpen[0]; port <= P.floorScanOpen[1]; port++) servers.push(await startTrivialHttp(port))
   const inFreshPage = async (fn, arg) => {
@@ -36,12 +38,6 @@ export const runFloors = async (ctx, browser) => {
   if (wants('floor-scan')) {
     const open = P.floorScanOpen[1] - P.floorScanOpen[0] + 1
     progress(`floor-scan: parallel fetch over 11 ports, ${open} open (as scan)`)
-    const scanOnce = async ([a, b]) => {
-      const t = performance.now()
-      let first = null
-      await Promise.allSettled(Array.from({ length: b - a + 1 }, (_, k) => fetch(`http://127.0.0.1:${a + k}/x`, { cache: 'no-store' }).then((r) => r.json()).then(() => { first ??= performance.now() - t })))
-      return { first, all: performance.now() - t }
-    }
     const rs = await repeat(() => inFreshPage(scanOnce, P.floorScan))
     record('floor-scan', rs.map((r) => r.first), { open_ports: open, all_settled_p50_ms: summarize(rs.map((r) => r.all)).p50_ms })
   }

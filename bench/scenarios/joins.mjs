@@ -7,13 +7,15 @@
  *
  * Each join is paired with its floors, taken in the same loop (join, bare fetch, bare WebSocket, each
  * in its own fresh context of the same kind: the same origin, the library loaded): `floor-fetch-paired`
- * and `floor-ws-paired` for `registry`, `floor-fetch-paired-cached` and `floor-ws-paired-cached` for
+ * and `floor-ws-paired` for `registry`, `floor-scan-paired` (11 ports, 10 open: the scan's shape) and
+ * `floor-ws-paired-scan` for `scan`, `floor-fetch-paired-cached` and `floor-ws-paired-cached` for
  * `cached` (its contexts hold the cache). The machine's speed drifts over a run; floors taken at the
  * start (floors.mjs, before any peer runs) fell on another moment than the joins they stood under, and
- * so did one loop's floors for the other loop's joins, a minute apart.
+ * so did one loop's floors for the other loop's joins, a minute apart. The early floors stay in the
+ * results beside them.
  */
 import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
-import { fetchOnce, openOnce } from '../lib/floors.mjs'
+import { fetchOnce, openOnce, scanOnce } from '../lib/floors.mjs'
 import { until } from '../lib/peers.mjs'
 
 /** How often each source won: with the default 100 ms grace a slow preferred source can lose to a fast one. */
@@ -23,28 +25,37 @@ export const checkJoin = (name, r, n) => {
   if (r.peers !== n) throw new Error(`${name}: joinMesh resolved with ${r.peers} peers, expected ${n} (${r.sources})`)
 }
 
-/** In a fresh context as `newContext()` gives (library loaded, as for a join): `fn(arg)` timed in the page. */
-const pairedFloor = async (newContext, fn, arg) => {
+/**
+ * In a fresh context as `newContext()` gives (library loaded, as for a join): `fn(arg)` timed in the
+ * page, read through `value` (a floor page function answers the figure, or an object holding it).
+ */
+export const pairedFloor = async (newContext, { fn, arg, value = (x) => x }) => {
   const { ctx: c, page } = await newContext()
   await loadLibrary(page)
   try {
-    return await page.evaluate(fn, arg)
+    return value(await page.evaluate(fn, arg))
   } finally {
     await c.close()
   }
 }
 
+/** The floors a join pairs with, by record name: a bare fetch, a bare WebSocket open, the scan's parallel fetch. */
+export const floorsOf = (P) => ({
+  fetch: { fn: fetchOnce, arg: `http://127.0.0.1:${P.floorFetch}/x` },
+  ws: { fn: openOnce, arg: `ws://127.0.0.1:${P.floorWs}/` },
+  scan: { fn: scanOnce, arg: P.floorScan, value: (r) => r.first }
+})
+
 /**
- * Runs ctx.joinRuns joins, each in the context `newContext()` gives; records `name` (list) and `name-live`,
- * and (unless `paired` is null) a bare fetch and a bare WebSocket open after each, each in a context of
- * the same kind, as `floor-fetch-paired<paired>` and `floor-ws-paired<paired>`.
+ * Runs ctx.joinRuns joins, each in the context `newContext()` gives; records `name` (list) and
+ * `name-live`, and after each join takes every floor of `paired` ({ record name: floor }), each in its
+ * own context of the same kind.
  */
 const joinRuns = async (ctx, name, newContext, options, n, paired) => {
   const lists = []
   const lives = []
   const vias = []
-  const floors = { fetch: [], ws: [] }
-  const { floorFetch, floorWs } = ctx.ports
+  const floors = Object.fromEntries(Object.keys(paired).map((k) => [k, []]))
   for (let i = 0; i < ctx.joinRuns; i++) {
     const { ctx: c, page } = await newContext()
     await loadLibrary(page)
@@ -54,15 +65,11 @@ const joinRuns = async (ctx, name, newContext, options, n, paired) => {
     lives.push(r.synced)
     vias.push(r.via)
     await c.close()
-    if (paired === null) continue
-    floors.fetch.push(await pairedFloor(newContext, fetchOnce, `http://127.0.0.1:${floorFetch}/x`))
-    floors.ws.push(await pairedFloor(newContext, openOnce, `ws://127.0.0.1:${floorWs}/`))
+    for (const [floor, how] of Object.entries(paired)) floors[floor].push(await pairedFloor(newContext, how))
   }
   if (ctx.wants(name)) ctx.record(name, lists, { via: countVia(vias) })
   if (ctx.wants(`${name}-live`)) ctx.record(`${name}-live`, lives, { via: countVia(vias) })
-  if (paired === null) return
-  ctx.record(`floor-fetch-paired${paired}`, floors.fetch)
-  ctx.record(`floor-ws-paired${paired}`, floors.ws)
+  for (const [floor, xs] of Object.entries(floors)) ctx.record(floor, xs)
 }
 
 const seedCache = async (browser, origin, ports) => {
@@ -80,14 +87,14 @@ export const runJoins = async (ctx, browser, mesh) => {
   const { wantsAny, progress, ports: P } = ctx
   const origin = `${mesh[mesh.length - 1].url}/health`
   const fresh = () => freshPage(browser, origin)
+  const floor = floorsOf(P)
   if (wantsAny('registry', 'registry-live')) {
     progress('registry: fresh context, joinMesh, first port alive (each paired with a bare fetch and WebSocket)')
-    await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10, '')
+    await joinRuns(ctx, 'registry', fresh, { ports: [P.mesh[0] + 1, P.mesh[1] + 1], cache: false }, 10, { 'floor-fetch-paired': floor.fetch, 'floor-ws-paired': floor.ws })
   }
   if (wantsAny('scan', 'scan-live')) {
-    progress('scan: fresh context, joinMesh, first port empty')
-    // Its floor is floor-scan (its shape: 11 ports, 10 open): no paired floors.
-    await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10, null)
+    progress('scan: fresh context, joinMesh, first port empty (each paired with a bare scan of 11 ports, 10 open, and a WebSocket)')
+    await joinRuns(ctx, 'scan', fresh, { ports: P.mesh, cache: false }, 10, { 'floor-scan-paired': floor.scan, 'floor-ws-paired-scan': floor.ws })
   }
   if (wantsAny('cached', 'cached-live')) {
     progress('cached: fresh context holding the cache an earlier page wrote')
@@ -98,6 +105,6 @@ export const runJoins = async (ctx, browser, mesh) => {
       await page.goto(origin)
       return { ctx: c, page }
     }
-    await joinRuns(ctx, 'cached', seeded, { ports: P.mesh }, 10, '-cached')
+    await joinRuns(ctx, 'cached', seeded, { ports: P.mesh }, 10, { 'floor-fetch-paired-cached': floor.fetch, 'floor-ws-paired-cached': floor.ws })
   }
 }

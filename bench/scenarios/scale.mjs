@@ -2,12 +2,13 @@
  * The mesh as N grows, with real processes: converge@N (N cold starts at once: the last ready line until
  * every peer's directory lists all N), registry@N (a fresh page's registry join of N peers), and join@64
  * (64 peers on an 11-port range, so 53 of them listen outside it: a fresh page's registry join and the
- * number of peers it lists).
+ * number of peers it lists). Each join stands under a bare fetch taken in the same loop
+ * (`floor-fetch-paired-registry@N`, `floor-fetch-paired-join@64`).
  */
 import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
 import { followDirectory, followerLag, health, makeHome, rssMiB, sleep, spawnPeer, stopAll, until } from '../lib/peers.mjs'
 import { summarize } from '../lib/stats.mjs'
-import { checkJoin, countVia } from './joins.mjs'
+import { checkJoin, countVia, floorsOf, pairedFloor } from './joins.mjs'
 
 const lists = (p, n) => p.doc.getMap('peers').size === n
 
@@ -27,13 +28,21 @@ const settledShape = async (peers, n, quick) => {
   return { n, connections: hs.reduce((s, h) => s + h.links.outbound, 0), connections_full_mesh: (n * (n - 1)) / 2, rss_mib_per_peer: Math.round(rss * 10) / 10 }
 }
 
+/**
+ * ctx.runs registry joins of the N peers, each in a fresh context, each paired with a bare fetch in a
+ * context of the same kind, taken in the same loop (as scenarios/joins.mjs does): after N cold starts
+ * the machine is not as fast as when the early floor-fetch was taken, minutes before.
+ */
 const registryJoins = async (ctx, browser, peers, name, ports, n, strict = true) => {
   const xs = []
   const lives = []
   const vias = []
   const listed = []
+  const floors = []
+  const fresh = () => freshPage(browser, `${peers[0].url}/health`)
+  const fetchFloor = floorsOf(ctx.ports).fetch
   for (let i = 0; i < ctx.runs; i++) {
-    const { ctx: c, page } = await freshPage(browser, `${peers[0].url}/health`)
+    const { ctx: c, page } = await fresh()
     await loadLibrary(page)
     const r = await joinInPage(page, { ports, cache: false })
     if (strict) checkJoin(name, r, n)
@@ -42,8 +51,9 @@ const registryJoins = async (ctx, browser, peers, name, ports, n, strict = true)
     lives.push(r.synced)
     vias.push(r.via)
     await c.close()
+    floors.push(await pairedFloor(fresh, fetchFloor))
   }
-  return { xs, lives, vias, listed }
+  return { xs, lives, vias, listed, floors }
 }
 
 export const runScale = async (ctx, browser) => {
@@ -70,6 +80,7 @@ export const runScale = async (ctx, browser) => {
     if (wants(`registry@${n}`)) {
       const r = await registryJoins(ctx, browser, peers, `registry@${n}`, P.convN, n)
       ctx.record(`registry@${n}`, r.xs, { ...extra, via: countVia(r.vias), live_p50_ms: summarize(r.lives).p50_ms })
+      ctx.record(`floor-fetch-paired-registry@${n}`, r.floors)
     }
     await stopFollowed(peers)
   }
@@ -92,5 +103,6 @@ const join64 = async (ctx, browser) => {
   const r = await registryJoins(ctx, browser, peers, 'join@64', P.join64, n, false)
   // The page's count is reported as it is (the least over the runs), not checked: this is what join@64 asks.
   ctx.record('join@64', r.xs, { n, converged_after_last_ready_ms: Math.round(converged), peers_listed_min: Math.min(...r.listed), live_p50_ms: summarize(r.lives).p50_ms, in_range: peers.filter((p) => p.port >= P.join64[0] && p.port <= P.join64[1]).length, via: countVia(r.vias) })
+  ctx.record('floor-fetch-paired-join@64', r.floors)
   await stopFollowed(peers)
 }
