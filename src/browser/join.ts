@@ -7,7 +7,7 @@ import { DEFAULT_HOST, DEFAULT_PORTS, DEV_BASE, isAccessToken } from '../shared/
 import { bootstrapSource } from './discovery/bootstrap.js'
 import { CACHE_STAGGER_MS, cacheSource, firstCachedUrl, loadCachedUrls } from './discovery/cache.js'
 import { devRelay, devServerSource, type DevServer } from './discovery/dev-server.js'
-import { HeadStart } from './discovery/head-start.js'
+import { HeadStart, HeadStarts } from './discovery/head-start.js'
 import { KeyProofs } from './discovery/key-proofs.js'
 import { MeshDiscoveryError, raceSources, type Entry, type RaceResult } from './discovery/race.js'
 import { registrySource } from './discovery/registry.js'
@@ -124,7 +124,9 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   // peer, else to the registry endpoint. A bootstrap list is asked all at once, and the dev server is
   // its only source: those get none.
   const head = options.bootstrap?.length || plan.dev ? null : (plan.cachedHead ?? baseUrl(plan.host, plan.ports[0]))
-  const early = head ? new HeadStart(head, plan.cachedHead ? 'cache' : 'registry', plan.probeTimeoutMs, plan.proofs) : null
+  const first = head ? new HeadStart(head, plan.cachedHead ? 'cache' : 'registry', plan.probeTimeoutMs, plan.proofs) : null
+  // The scan adds its own if the race runs (scan.ts).
+  const early = new HeadStarts(first)
   const sources = sourcesOf(options, plan, t0)
   // Built while the first answer travels; cheap, since its doc waits for the first attach (mesh.ts).
   const mesh = new Mesh(
@@ -145,14 +147,14 @@ export const joinMesh = async (options: JoinOptions = {}): Promise<Mesh> => {
   try {
     // The head start alone first: it wins whenever it answers, being the most preferred source asked,
     // and nothing else would be asked before scanDelayMs. The race is built only if it fails or is late.
-    const quick = early && (await headAnswer(early, headWaitMs(plan, early, t0), t0))
+    const quick = first && (await headAnswer(first, headWaitMs(plan, first, t0), t0))
     // The race would have told of a cache with no record first, as its first attempt.
     if (quick && plan.cacheKey && !plan.cachedHead) quick.attempts.unshift({ via: 'cache', ok: false, detail: 'no cached peers', ms: 0 })
-    const first = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
-    return await settle(mesh, first, plan.timeoutMs, t0, early)
+    const won = quick ?? (await race(plan, sources, early, t0).catch((err: unknown) => tokenless(plan, sources, err, t0)))
+    return await settle(mesh, won, plan.timeoutMs, t0, early)
   } catch (err) {
-    // The head start's socket goes with a failed join (one the Mesh adopted is closed by destroy()).
-    early?.close()
+    // The head starts' sockets go with a failed join (one the Mesh adopted is closed by destroy()).
+    early.close()
     mesh.destroy()
     throw err
   }
@@ -192,12 +194,12 @@ const headAnswer = (early: HeadStart, ms: number, t0: number): Promise<RaceResul
  */
 const sourcesOf = (options: JoinOptions, plan: JoinPlan, origin: number) => {
   const { host, ports, probeTimeoutMs, dev, proofs } = plan
-  const network = (registryAt: number, scanAt: number, head: HeadStart | null): Entry[] =>
+  const network = (registryAt: number, scanAt: number, head: HeadStarts | null): Entry[] =>
     dev ? [dev.source] : [
       { source: registrySource(host, ports[0], probeTimeoutMs, head, proofs), startAfterMs: registryAt },
-      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]], proofs), startAfterMs: scanAt }
+      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]], proofs, head), startAfterMs: scanAt }
     ]
-  const preferred = (head: HeadStart | null): Entry[] => dev ? [] : [
+  const preferred = (head: HeadStarts | null): Entry[] => dev ? [] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs, proofs)] : []),
     ...(plan.cacheKey ? [cacheSource(plan.cached, probeTimeoutMs, head, origin, proofs)] : [])
   ]
@@ -209,7 +211,7 @@ const sourcesOf = (options: JoinOptions, plan: JoinPlan, origin: number) => {
  * join's start, so each source starts when it would have had the race been built then; the source the
  * head start stands in for takes its answer (an untaken one is cancelled when the race ends).
  */
-const race = async (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early: HeadStart | null, t0: number): Promise<RaceResult> => {
+const race = async (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, early: HeadStarts | null, t0: number): Promise<RaceResult> => {
   const preferred = sources.preferred(early)
   const registryAt = preferred.length ? plan.scanDelayMs : 0
   const entries = [...preferred, ...sources.network(registryAt, registryAt + plan.scanDelayMs, early)]
@@ -233,7 +235,7 @@ const tokenless = (plan: JoinPlan, sources: ReturnType<typeof sourcesOf>, err: u
 }
 
 /** The race's winner into the Mesh: its list at once when it brought one, else its synced directory. */
-const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: number, early: HeadStart | null): Promise<Mesh> => {
+const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: number, early: HeadStarts): Promise<Mesh> => {
   mesh.via = first.via
   mesh.timings.firstAnswer = first.ms
   mesh.timings.sources.push(...first.attempts)
@@ -241,7 +243,8 @@ const settle = async (mesh: Mesh, first: RaceResult, timeoutMs: number, t0: numb
   const { found } = first
   if (found.peers) {
     // The answer already holds the whole mesh: show it now, and let the live directory attach behind it.
-    // The head start's socket, if it brought this answer, carries the live directory too.
+    // A head start's socket (the join's first request's, or a scan's: scan.ts), if one brought this
+    // answer, carries the live directory too.
     mesh.seed({ ...found, peers: found.peers }, () => mesh.follow(found, Math.max(1, timeoutMs - (performance.now() - t0)), early))
     mesh.timings.peersKnown = performance.now() - t0
   } else {

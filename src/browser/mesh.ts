@@ -11,7 +11,7 @@ import type { PeerEntry } from '../shared/schema.js'
 import { backoffMs, waitMs } from '../shared/backoff.js'
 import { saveCache } from './discovery/cache.js'
 import { NOT_PROVEN, type KeyProofs } from './discovery/key-proofs.js'
-import type { HeadStart } from './discovery/head-start.js'
+import type { SocketHolder } from './discovery/head-start.js'
 import { firstHealthy, probeHealth, wsBase, type Found, type Reach, type Via } from './discovery/source.js'
 import type { MeshDeps, MeshEvents, MeshTimings, StatusEvent } from './mesh-types.js'
 import { DirectoryList, type ListChange } from './directory-list.js'
@@ -98,9 +98,9 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
 
   /**
    * Attaches the live directory behind the seeded list; if that fails, fails over as a lost peer would.
-   * `early`: the join's head start, whose socket to `found` already carries the directory.
+   * `early`: the join's head starts, one of whose sockets to `found` may already carry the directory.
    */
-  follow(found: Found, timeoutMs: number, early: HeadStart | null = null): void {
+  follow(found: Found, timeoutMs: number, early: SocketHolder | null = null): void {
     if (this.destroyed) return void early?.close()
     this.attach(found, timeoutMs, early).catch((err: Error) => void this.failover(err.message))
   }
@@ -110,9 +110,9 @@ export class Mesh extends ListenerSafeObservable<MeshEvents> {
    * syncs straight into `this.doc` (empty yet); a later one (failover) into a fresh wire doc that
    * `this.doc` mirrors, so entries it lacks leave the view too. Events come once each, from `this.doc`.
    */
-  attach(found: Found, timeoutMs: number, early: HeadStart | null = null): Promise<void> {
+  attach(found: Found, timeoutMs: number, early: SocketHolder | null = null): Promise<void> {
     if (this.proofs?.disowned) this.directoryToken = null
-    // The head start's socket, when it asked this peer (a page with the token opens none); else closed.
+    // A head start's socket, when one asked this peer (a page with the token opens none); the rest closed.
     const handed = early?.adopt(found.url) ?? null
     early?.close()
     if (this.directoryToken && !this.proofs?.isProven(found.url)) return Promise.reject(new Error(`${found.url}: ${NOT_PROVEN}`))

@@ -71,6 +71,30 @@ describe('joinMesh with a head start', () => {
     expect(mesh.timings.sources.find((a) => a.via === 'registry')).toMatchObject({ ok: false })
   })
 
+  it("a dead registry endpoint: the scan's first ports are asked on their directory sockets, and the live directory comes on the winner's", async () => {
+    const found = await standIn(P0 + 1)
+    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false })
+    onTestFinished(() => mesh.destroy())
+    expect(mesh.via).toBe('scan')
+    await mesh.live
+    // One socket to the peer it found, asked for the list and then read as the directory: no fetch, no second socket.
+    expect(found).toMatchObject({ requests: 1, upgrades: 1, cancelled: 0, closedAfter: 0 })
+  })
+
+  it("the scan's other first port answered too: its socket is closed, the winner's kept", async () => {
+    const a = await standIn(P0 + 1)
+    const b = await standIn(P0 + 2)
+    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false })
+    onTestFinished(() => mesh.destroy())
+    await mesh.live
+    const won = mesh.timings.sources.find((s) => s.via === 'scan' && s.ok)?.detail ?? ''
+    const [winner, loser] = won.startsWith(`http://127.0.0.1:${P0 + 1} `) ? [a, b] : [b, a]
+    await waitFor(() => loser.closedAfter + loser.cancelled === 1, 'the losing socket to be closed')
+    expect(loser.upgrades).toBe(1)
+    // The winner's socket carried its list and then the live directory.
+    expect(winner).toMatchObject({ upgrades: 1, cancelled: 0 })
+  })
+
   it('a bad range is refused before anything is sent', async () => {
     const first = await standIn(P0)
     await expect(joinMesh({ ports: [P0 + 3, P0] })).rejects.toThrow(RangeError)

@@ -11,7 +11,7 @@
  * request back 0.2 ms (5 us marks, 40 pages): the pattern's first runs compile it.
  */
 import { isPeerUrl } from '../../shared/entry-check.js'
-import type { HeadStart } from './head-start.js'
+import type { AnswerTaker } from './head-start.js'
 import type { KeyProofs } from './key-proofs.js'
 import { firstRegistry, type DiscoverySource } from './source.js'
 
@@ -73,7 +73,7 @@ export const saveCache = (key: string, value: CachedMesh): void => {
  * those that are peers' URLs, once each. The first is asked alone until CACHE_STAGGER_MS after `origin`
  * (the join's start, however late the race that runs this source was built).
  */
-export const cacheSource = (cached: readonly unknown[], timeoutMs: number, early?: HeadStart | null, origin = performance.now(), proofs: KeyProofs | null = null): DiscoverySource => ({
+export const cacheSource = (cached: readonly unknown[], timeoutMs: number, early?: AnswerTaker | null, origin = performance.now(), proofs: KeyProofs | null = null): DiscoverySource => ({
   via: 'cache',
   find(signal) {
     const urls = [...new Set(cached.filter(isPeerUrl))]

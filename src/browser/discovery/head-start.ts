@@ -163,3 +163,53 @@ export class HeadStart {
     this.close()
   }
 }
+
+/** Where a source takes a head start's answer from: one head start, or all of a join's. */
+export type AnswerTaker = Pick<HeadStart, 'take'>
+/** Where the Mesh takes a head start's open socket from (the rest closed): one head start, or all of a join's. */
+export type SocketHolder = Pick<HeadStart, 'adopt' | 'close'>
+
+/**
+ * A join's head starts, by base URL: its first request (the cached peer's or the registry endpoint's),
+ * and the scan's first sockets, added as the scan starts (scan.ts). A source takes the answer of the
+ * one that asked its peer, the Mesh adopts the socket of the one it follows, and every other socket is
+ * closed: the race's untaken answers when it ends (`release`), the taken ones that lost when the Mesh
+ * attaches (`close`). Nothing is added after the race, so nothing outlives both.
+ */
+export class HeadStarts {
+  private readonly all: HeadStart[] = []
+
+  constructor(first: HeadStart | null = null) {
+    if (first) this.all.push(first)
+  }
+
+  add(head: HeadStart): void {
+    this.all.push(head)
+  }
+
+  /** The untaken answer for `base` (HeadStart.take), if one of them asked it. */
+  take(base: string, signal: AbortSignal): Promise<Found> | undefined {
+    for (const head of this.all) {
+      const answer = head.take(base, signal)
+      if (answer) return answer
+    }
+    return undefined
+  }
+
+  /** The open directory socket of `base`, if one of them holds it; from then on the caller's. */
+  adopt(base: string): OpenDirectory | null {
+    for (const head of this.all) {
+      const socket = head.adopt(base)
+      if (socket) return socket
+    }
+    return null
+  }
+
+  close(): void {
+    for (const head of this.all) head.close()
+  }
+
+  release(): void {
+    for (const head of this.all) head.release()
+  }
+}

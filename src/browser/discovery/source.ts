@@ -5,7 +5,7 @@
 import { fetchHealth, getJson as fetchJson, HealthError } from '../../shared/health-client.js'
 import { checkHealthResponse, checkRegistryResponse as parseRegistryResponse } from '../../shared/entry-check.js'
 import type { HealthResponse, PeerEntry } from '../../shared/schema.js'
-import type { HeadStart } from './head-start.js'
+import type { AnswerTaker } from './head-start.js'
 import type { KeyProofs } from './key-proofs.js'
 
 export type Via = 'cache' | 'registry' | 'scan' | 'bootstrap' | 'dev-server'
@@ -72,7 +72,7 @@ export const probeHealth = async (base: string, signal: AbortSignal, timeoutMs: 
  * too, with `proofs`). A join's head start that already asked `base` hands over its answer instead
  * (head-start.ts), checked as this one would be.
  */
-export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: HeadStart | null, proofs: KeyProofs | null = null): Promise<Found> => {
+export const fetchRegistry = async (base: string, signal: AbortSignal, timeoutMs: number, reach: Reach = direct, early?: AnswerTaker | null, proofs: KeyProofs | null = null): Promise<Found> => {
   const taken = early?.take(base, signal)
   if (taken) return taken
   return registryFound(base, await askPeer(base, '/registry', signal, timeoutMs, reach, proofs))
@@ -132,7 +132,7 @@ export const firstHealthy = (urls: string[], signal: AbortSignal, timeoutMs: num
  * The first of several base URLs to answer /registry: a live peer and the whole mesh as it knows it, in
  * the same round trip as a bare /health would take.
  */
-export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null, early?: HeadStart | null, proofs: KeyProofs | null = null): Promise<Found> =>
+export const firstRegistry = (urls: string[], signal: AbortSignal, timeoutMs: number, stagger: Stagger | null = null, early?: AnswerTaker | null, proofs: KeyProofs | null = null): Promise<Found> =>
   firstOf(urls, signal, (url, s) => fetchRegistry(url, s, timeoutMs, direct, early, proofs), stagger)
 
 export const baseUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
