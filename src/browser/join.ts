@@ -197,7 +197,7 @@ const sourcesOf = (options: JoinOptions, plan: JoinPlan, origin: number) => {
   const network = (registryAt: number, scanAt: number, head: HeadStarts | null): Entry[] =>
     dev ? [dev.source] : [
       { source: registrySource(host, ports[0], probeTimeoutMs, head, proofs), startAfterMs: registryAt },
-      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]], proofs, head), startAfterMs: scanAt }
+      { source: scanSource(host, ports, probeTimeoutMs, [ports[0]], proofs, head?.forScan() ?? null), startAfterMs: scanAt }
     ]
   const preferred = (head: HeadStarts | null): Entry[] => dev ? [] : [
     ...(options.bootstrap?.length ? [bootstrapSource(options.bootstrap, probeTimeoutMs, proofs)] : []),

@@ -60,6 +60,8 @@ const BASE = {
   directoryReader: [23800, 23800],
   // Loopback stand-ins for peers' /registry (test/unit/join-head-start.test.ts).
   joinHeadStart: [23810, 23813],
+  // A port nothing listens on: a head start's socket refused (test/unit/head-start.test.ts).
+  headStartDead: [23814, 23814],
   // Stand-in peers whose directories hold values that are not entries (test/browser/odd-values.test.ts).
   browserOddValues: [23820, 23829],
   // The Vite relay against a hand-written upstream (test/unit/vite-guard.test.ts).

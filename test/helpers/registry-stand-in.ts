@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { onTestFinished } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { standInEntry } from './stand-in-peer.js'
@@ -21,6 +22,8 @@ export interface StandInOptions {
   legacy?: boolean
   /** Accepts the socket and closes it with this code at once (4403: a refused Origin; 4503: full). */
   closeCode?: number
+  /** Never answers a socket's upgrade request: the page's socket stays connecting, as one Chromium's throttle holds back does. */
+  stallUpgrades?: boolean
 }
 
 export interface RegistryStandIn {
@@ -46,9 +49,11 @@ export const registryStandIn = async (port: number, opts: StandInOptions = {}): 
     later(() => !res.destroyed && res.writeHead(200, { 'Content-Type': 'application/json' }).end(body()))
   })
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('peer-plan') ? 'peer-plan' : false) })
+  const stalled: Duplex[] = []
   server.on('upgrade', (req, socket, head) => {
     seen.requests++
     seen.upgrades++
+    if (opts.stallUpgrades) return void stalled.push(socket.on('error', () => {}))
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => {})
       if (opts.closeCode) return ws.close(opts.closeCode, 'refused')
@@ -65,6 +70,6 @@ export const registryStandIn = async (port: number, opts: StandInOptions = {}): 
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
   const actual = (server.address() as AddressInfo).port
   const body = () => opts.body ?? JSON.stringify({ self: `peer-${actual}`, peers: [standInEntry(`peer-${actual}`, actual)] })
-  onTestFinished(() => new Promise<void>((r) => (wss.clients.forEach((c) => c.terminate()), wss.close(), server.closeAllConnections(), server.close(() => r()))))
+  onTestFinished(() => new Promise<void>((r) => (stalled.forEach((s) => s.destroy()), wss.clients.forEach((c) => c.terminate()), wss.close(), server.closeAllConnections(), server.close(() => r()))))
   return { base: `http://127.0.0.1:${actual}`, seen }
 }

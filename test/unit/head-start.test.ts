@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../scripts/lib/wait-for.mjs'
-import { HeadStart } from '../../src/browser/discovery/head-start.js'
+import { HeadStart, HeadStarts } from '../../src/browser/discovery/head-start.js'
 import { KeyProofs } from '../../src/browser/discovery/key-proofs.js'
 import { direct, fetchRegistry } from '../../src/browser/discovery/source.js'
 import { HealthError } from '../../src/shared/health-client.js'
 import { usePageWebSocket } from '../helpers/page-websocket.js'
+import { PORTS } from '../helpers/ports.js'
 import { registryStandIn } from '../helpers/registry-stand-in.js'
 import { standInEntry } from '../helpers/stand-in-peer.js'
 
@@ -143,5 +144,42 @@ describe('HeadStart', () => {
     expect(await early.answer).toEqual(one(peer.base))
     expect(peer.seen).toMatchObject({ requests: 2, upgrades: 1 })
     expect(early.adopt(peer.base)).toBeNull()
+  })
+})
+
+describe('HeadStarts', () => {
+  it('hands each answer to the source asking its peer, the socket of the peer followed to the Mesh, and closes the rest', async () => {
+    const [a, b] = [await registryStandIn(0), await registryStandIn(0)]
+    const heads = new HeadStarts(new HeadStart(a.base, 'registry', 2000))
+    heads.add(new HeadStart(b.base, 'scan', 2000))
+    const signal = new AbortController().signal
+    expect(await heads.take(b.base, signal)).toEqual(one(b.base))
+    expect(await heads.take(a.base, signal)).toEqual(one(a.base))
+    expect(heads.take(a.base, signal)).toBeUndefined()
+    heads.release()
+    // Both were taken, so both sockets are still open: the Mesh adopts one and closes the other.
+    expect(heads.adopt(b.base)?.ws.readyState).toBe(WebSocket.OPEN)
+    heads.close()
+    await waitFor(() => a.seen.closedAfter === 1, "the other socket to be closed")
+    expect(b.seen.closedAfter).toBe(0)
+    expect(heads.adopt(a.base)).toBeNull()
+  })
+
+  it('lets the scan add its sockets only once the first socket was refused: not while it connects, nor after it answered', async () => {
+    const peer = await registryStandIn(0)
+    const answered = new HeadStarts(new HeadStart(peer.base, 'registry', 2000))
+    await answered.take(peer.base, new AbortController().signal)
+    expect(answered.forScan()).toBeNull()
+    answered.close()
+    expect(new HeadStarts(null).forScan()).toBeNull()
+    const stalled = await registryStandIn(0, { stallUpgrades: true })
+    const connecting = new HeadStarts(new HeadStart(stalled.base, 'registry', 2000))
+    await waitFor(() => stalled.seen.upgrades === 1, 'the upgrade to arrive')
+    expect(connecting.forScan()).toBeNull()
+    connecting.release()
+    const dead = `http://127.0.0.1:${PORTS.headStartDead[0]}`
+    const refused = new HeadStarts(new HeadStart(dead, 'registry', 2000))
+    await expect(refused.take(dead, new AbortController().signal)).rejects.toThrow('could not connect')
+    expect(refused.forScan()).toBe(refused)
   })
 })

@@ -73,7 +73,8 @@ describe('joinMesh with a head start', () => {
 
   it("a dead registry endpoint: the scan's first ports are asked on their directory sockets, and the live directory comes on the winner's", async () => {
     const found = await standIn(P0 + 1)
-    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false })
+    // Waits for the registry endpoint's refusal however busy the machine: the scan's sockets follow one.
+    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false, scanDelayMs: 5000 })
     onTestFinished(() => mesh.destroy())
     expect(mesh.via).toBe('scan')
     await mesh.live
@@ -84,7 +85,7 @@ describe('joinMesh with a head start', () => {
   it("the scan's other first port answered too: its socket is closed, the winner's kept", async () => {
     const a = await standIn(P0 + 1)
     const b = await standIn(P0 + 2)
-    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false })
+    const mesh = await joinMesh({ ports: [P0, P0 + 3], cache: false, scanDelayMs: 5000 })
     onTestFinished(() => mesh.destroy())
     await mesh.live
     const won = mesh.timings.sources.find((s) => s.via === 'scan' && s.ok)?.detail ?? ''
@@ -93,6 +94,30 @@ describe('joinMesh with a head start', () => {
     expect(loser.upgrades).toBe(1)
     // The winner's socket carried its list and then the live directory.
     expect(winner).toMatchObject({ upgrades: 1, cancelled: 0 })
+  })
+
+  it('a registry endpoint whose socket hangs unopened (as a throttled one does): the scan fetches its first ports', async () => {
+    await registryStandIn(P0, { stallUpgrades: true })
+    const found = await standIn(P0 + 1)
+    const mesh = await join({ ports: [P0, P0 + 3] })
+    expect(mesh.via).toBe('scan')
+    expect(found).toMatchObject({ requests: 1, upgrades: 0 })
+  })
+
+  it("a join that fails while a scan's socket holds its list closes that socket", async () => {
+    // The cache is preferred and hangs on its second peer (its first, the head start's, is dead), so the
+    // scan's answer waits for the grace, and the join's deadline comes first.
+    await standIn(P0 + 2, 60_000)
+    const found = await standIn(P0 + 1)
+    const stored = new Map<string, string>()
+    const page = globalThis as { localStorage?: unknown }
+    page.localStorage = { getItem: (k: string) => stored.get(k) ?? null, setItem: () => {} }
+    onTestFinished(() => void delete page.localStorage)
+    const urls = [P0 + 3, P0 + 2].map((p) => `http://127.0.0.1:${p}`)
+    stored.set(`peer-plan:last-known:127.0.0.1:${P0}-${P0 + 3}`, JSON.stringify({ current: urls[0], urls, savedAt: 1 }))
+    await expect(joinMesh({ ports: [P0, P0 + 3], graceMs: 1000, timeoutMs: 300 })).rejects.toBeInstanceOf(MeshDiscoveryError)
+    expect(found.upgrades).toBe(1)
+    await waitFor(() => found.closedAfter === 1, "the scan's socket to be closed")
   })
 
   it('a bad range is refused before anything is sent', async () => {

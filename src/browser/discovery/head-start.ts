@@ -3,7 +3,8 @@
  * peer the race would ask first (the cached current peer, else the registry endpoint), opened with
  * `?registry`, so that the peer's first frame is its /registry answer (shared/protocol.ts LIST_PARAM),
  * checked as every source checks one. The live directory then follows on the same socket: the Mesh
- * adopts it (`adopt`) instead of opening another.
+ * adopts it (`adopt`) instead of opening another. A scan asks its first two ports the same way
+ * (scan.ts), so a join's head starts are a set (`HeadStarts`, below).
  *
  * Why a socket and not fetch(): in a fresh Chromium page a loopback WebSocket's first message came
  * 1.4-1.8 ms before a fetch()'s JSON of the same 3 KB (3.0-3.2 against 4.4-4.8 ms p50, 60 fresh pages
@@ -52,11 +53,13 @@ export class HeadStart {
   private untaken: Promise<Found> | null
   /** The open socket once its list was read, until adopted or closed. */
   private socket: OpenDirectory | null = null
+  /** Whether the socket closed before its list came (a dead port, a refused Origin, a full peer). */
+  private closedEarly = false
   /** The peer's /registry answer, checked; rejects as fetchRegistry does. */
   readonly answer: Promise<Found>
 
   /**
-   * Asks `base` now; `via` is the source it stands in for (the cache or the registry endpoint).
+   * Asks `base` now; `via` is the source it stands in for (the cache, the registry endpoint or the scan).
    * `proofs`: the page holds the token, so it asks GET /registry?proof= (the answer must prove the key).
    */
   constructor(
@@ -112,7 +115,10 @@ export class HeadStart {
       const timer = setTimeout(() => fail(new HealthError(`no answer in ${timeoutMs} ms`, true)), timeoutMs)
       this.stop.signal.addEventListener('abort', cancel, { once: true })
       ws.onerror = () => {}
-      ws.onclose = (e: CloseEvent) => fail(closedBefore(e.code))
+      ws.onclose = (e: CloseEvent) => {
+        this.closedEarly = true
+        fail(closedBefore(e.code))
+      }
       ws.onmessage = (e: MessageEvent) => {
         if (typeof e.data !== 'string') return fail(new NoList())
         clearTimeout(timer)
@@ -138,6 +144,11 @@ export class HeadStart {
     if (signal.aborted) this.stop.abort()
     else signal.addEventListener('abort', () => this.stop.abort(), { once: true })
     return answer
+  }
+
+  /** Whether its socket has closed before its list came: the peer, or the port, refused it. */
+  get refused(): boolean {
+    return this.closedEarly
   }
 
   /** The open directory socket of `base`, once its list was read; from then on the caller's. */
@@ -172,9 +183,11 @@ export type SocketHolder = Pick<HeadStart, 'adopt' | 'close'>
 /**
  * A join's head starts, by base URL: its first request (the cached peer's or the registry endpoint's),
  * and the scan's first sockets, added as the scan starts (scan.ts). A source takes the answer of the
- * one that asked its peer, the Mesh adopts the socket of the one it follows, and every other socket is
- * closed: the race's untaken answers when it ends (`release`), the taken ones that lost when the Mesh
- * attaches (`close`). Nothing is added after the race, so nothing outlives both.
+ * one that asked its peer, the Mesh adopts a socket to the peer it follows, and every other socket is
+ * closed: the race's untaken answers when it ends (`release`), the taken ones when the Mesh attaches
+ * (`close`), all of them on a failed join. Nothing is added after the race, whose losers are cancelled
+ * a task after its winner (race.ts) and so before the Mesh attaches in the task after that (mesh.ts
+ * `seed`): no answer comes after `close`.
  */
 export class HeadStarts {
   private readonly all: HeadStart[] = []
@@ -187,7 +200,24 @@ export class HeadStarts {
     this.all.push(head)
   }
 
-  /** The untaken answer for `base` (HeadStart.take), if one of them asked it. */
+  /**
+   * These, for the scan to add its sockets to, if the join's first head start's socket has been refused
+   * (as the race starts: within scanDelayMs, or the cache's stagger); else null, and the scan fetches.
+   * Chromium holds back a renderer's WebSockets once several have failed (websocket_throttler.cc:
+   * rand(1000..5000) * 2^e / 65536 ms, e = pending + failed/(succeeded+1), 0 ms while e <= 3), as in a
+   * page retrying a join with no peer up; a head start still connecting when the race starts says the
+   * scan's sockets would wait too, and could time out where a fetch answers. A join adds three failed
+   * sockets at most, and only while its first was refused sooner than that.
+   */
+  forScan(): HeadStarts | null {
+    return this.all[0]?.refused ? this : null
+  }
+
+  /**
+   * The untaken answer for `base` (HeadStart.take), if one of them asked it: the first one added, so a
+   * source of the race takes the join's first head start's answer before the scan's for the same peer
+   * (the cache source takes it as the race starts, before the scan exists).
+   */
   take(base: string, signal: AbortSignal): Promise<Found> | undefined {
     for (const head of this.all) {
       const answer = head.take(base, signal)
@@ -196,7 +226,7 @@ export class HeadStarts {
     return undefined
   }
 
-  /** The open directory socket of `base`, if one of them holds it; from then on the caller's. */
+  /** An open directory socket to `base`, if one of them holds it; from then on the caller's. */
   adopt(base: string): OpenDirectory | null {
     for (const head of this.all) {
       const socket = head.adopt(base)
@@ -205,10 +235,12 @@ export class HeadStarts {
     return null
   }
 
+  /** Closes every socket no one adopted. */
   close(): void {
     for (const head of this.all) head.close()
   }
 
+  /** Cancels every answer no source took; a taken one is cancelled by its taker's signal, or closed by `close`. */
   release(): void {
     for (const head of this.all) head.release()
   }

@@ -11,11 +11,10 @@
  * In a join (`heads` given), those first ports are asked as the head start asks its peer: a directory
  * socket opened `?registry` (head-start.ts), whose first frame is the list and which then carries the
  * live directory, so the page follows the peer it found without a second handshake. The rest are
- * asked with fetch(): Chromium throttles a renderer's WebSockets once several have failed
- * (`rand(1000..5000) * 2^min(pending + failed/(succeeded+1), 16) / 65536` ms,
- * services/network/websocket_throttler.cc), and a scan of a range of dead ports would fail a dozen,
- * where refused fetches on loopback fail in ~1 ms. The head start and these two fail three at most,
- * under the exponent at which the delay begins (4). A rediscovery after a lost peer scans with fetch().
+ * asked with fetch(), and so is every port when the join's own head start was not refused before the
+ * race began (HeadStarts.forScan: Chromium's throttle of a renderer's WebSockets after failed ones may
+ * be holding it), and in a rediscovery after a lost peer: most of a range can be dead, and refused
+ * fetches on loopback fail in ~1 ms whatever failed before.
  */
 import { HeadStart, type HeadStarts } from './head-start.js'
 import type { KeyProofs } from './key-proofs.js'
