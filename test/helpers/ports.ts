@@ -27,6 +27,9 @@ const BASE = {
   browserPersist: [22750, 22759],
   browserRooms: [22760, 22779],
   browserDashboardRooms: [22780, 22789],
+  // A page whose sockets Chromium throttles, and the peer that serves it (test/browser/throttled.test.ts).
+  browserThrottled: [22790, 22794],
+  browserThrottledHost: [22795, 22795],
   mdns: [22800, 22819],
   mdnsLan: [22820, 22829],
   lifecycle: [22900, 22919],

@@ -99,9 +99,16 @@ describe('joinMesh with a head start', () => {
   it('a registry endpoint whose socket hangs unopened (as a throttled one does): the scan fetches its first ports', async () => {
     await registryStandIn(P0, { stallUpgrades: true })
     const found = await standIn(P0 + 1)
-    const mesh = await join({ ports: [P0, P0 + 3] })
-    expect(mesh.via).toBe('scan')
+    await join({ ports: [P0, P0 + 3], graceMs: 0 })
     expect(found).toMatchObject({ requests: 1, upgrades: 0 })
+  })
+
+  it('a socket that does not open in a quarter of the request time (as a throttled one) is given up, and the peer fetched', async () => {
+    const stalled = await registryStandIn(P0, { stallUpgrades: true })
+    const mesh = await join({ ports: [P0, P0] })
+    expect(mesh.via).toBe('registry')
+    expect(mesh.peers.map((p) => p.id)).toEqual([`peer-${P0}`])
+    expect(stalled.seen).toMatchObject({ upgrades: 1, requests: 2 })
   })
 
   it("a join that fails while a scan's socket holds its list closes that socket", async () => {

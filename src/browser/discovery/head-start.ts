@@ -45,8 +45,19 @@ const closedBefore = (code: number): Error => {
   return code === 1006 ? new HealthError('could not connect') : new NoList()
 }
 
-/** No list on the socket: a peer from before LIST_PARAM (its first frame is the directory's), or one that would not serve it; asked over HTTP instead. */
+/**
+ * No list on the socket: a peer from before LIST_PARAM (its first frame is the directory's), one that
+ * would not serve it, or a socket not open after a quarter of the request's time; asked over HTTP instead.
+ */
 class NoList extends Error {}
+
+/**
+ * A loopback handshake takes a few ms. One still connecting after this share of the request's time is
+ * most likely held back by Chromium's throttle of a renderer's WebSockets after failed ones (a page that
+ * retried joins before any peer was up: 0.06-1.25 s a socket once its exponent is 12-14, past the
+ * request's 400 ms), which a fetch of the same peer is not: so it is given up and the peer fetched.
+ */
+const OPEN_SHARE = 1 / 4
 
 export class HeadStart {
   private readonly stop = new AbortController()
@@ -107,12 +118,15 @@ export class HeadStart {
       const held: OpenDirectory = { ws, frames: [], closed: null }
       const fail = (err: Error) => {
         clearTimeout(timer)
+        clearTimeout(unopened)
         this.stop.signal.removeEventListener('abort', cancel)
         abandonSocket(ws)
         reject(err)
       }
       const cancel = () => fail(new HealthError('cancelled'))
       const timer = setTimeout(() => fail(new HealthError(`no answer in ${timeoutMs} ms`, true)), timeoutMs)
+      // Read then, not tracked with an open handler: nothing more runs in the page as the socket opens.
+      const unopened = setTimeout(() => ws.readyState === ws.CONNECTING && fail(new NoList()), Math.max(1, timeoutMs * OPEN_SHARE))
       this.stop.signal.addEventListener('abort', cancel, { once: true })
       ws.onerror = () => {}
       ws.onclose = (e: CloseEvent) => {
