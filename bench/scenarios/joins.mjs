@@ -47,29 +47,33 @@ export const floorsOf = (P) => ({
 })
 
 /**
- * Runs ctx.joinRuns joins, each in the context `newContext()` gives; records `name` (list) and
- * `name-live`, and after each join takes every floor of `paired` ({ record name: floor }), each in its
- * own context of the same kind.
+ * `runs` joins, each in the context `newContext()` gives and passed to `check`, each followed by every
+ * floor of `paired` ({ record name: floor }), each in its own context of the same kind: the one loop
+ * every join of the bench runs (here and scenarios/scale.mjs). Returns the samples; the caller records.
  */
-const joinRuns = async (ctx, name, newContext, options, n, paired) => {
-  const lists = []
-  const lives = []
-  const vias = []
-  const floors = Object.fromEntries(Object.keys(paired).map((k) => [k, []]))
-  for (let i = 0; i < ctx.joinRuns; i++) {
+export const pairedJoins = async (newContext, options, runs, paired, check = () => {}) => {
+  const out = { lists: [], lives: [], vias: [], peers: [], floors: Object.fromEntries(Object.keys(paired).map((k) => [k, []])) }
+  for (let i = 0; i < runs; i++) {
     const { ctx: c, page } = await newContext()
     await loadLibrary(page)
     const r = await joinInPage(page, options)
-    checkJoin(name, r, n)
-    lists.push(r.listed)
-    lives.push(r.synced)
-    vias.push(r.via)
+    check(r)
+    out.lists.push(r.listed)
+    out.lives.push(r.synced)
+    out.vias.push(r.via)
+    out.peers.push(r.peers)
     await c.close()
-    for (const [floor, how] of Object.entries(paired)) floors[floor].push(await pairedFloor(newContext, how))
+    for (const [floor, how] of Object.entries(paired)) out.floors[floor].push(await pairedFloor(newContext, how))
   }
-  if (ctx.wants(name)) ctx.record(name, lists, { via: countVia(vias) })
-  if (ctx.wants(`${name}-live`)) ctx.record(`${name}-live`, lives, { via: countVia(vias) })
-  for (const [floor, xs] of Object.entries(floors)) ctx.record(floor, xs)
+  return out
+}
+
+/** ctx.joinRuns paired joins (pairedJoins), recorded as `name` (list), `name-live` and each floor. */
+const joinRuns = async (ctx, name, newContext, options, n, paired) => {
+  const r = await pairedJoins(newContext, options, ctx.joinRuns, paired, (j) => checkJoin(name, j, n))
+  if (ctx.wants(name)) ctx.record(name, r.lists, { via: countVia(r.vias) })
+  if (ctx.wants(`${name}-live`)) ctx.record(`${name}-live`, r.lives, { via: countVia(r.vias) })
+  for (const [floor, xs] of Object.entries(r.floors)) ctx.record(floor, xs)
 }
 
 const seedCache = async (browser, origin, ports) => {

@@ -5,10 +5,10 @@
  * number of peers it lists). Each join stands under a bare fetch taken in the same loop
  * (`floor-fetch-paired-registry@N`, `floor-fetch-paired-join@64`).
  */
-import { freshPage, joinInPage, loadLibrary } from '../lib/browser.mjs'
+import { freshPage } from '../lib/browser.mjs'
 import { followDirectory, followerLag, health, makeHome, rssMiB, sleep, spawnPeer, stopAll, until } from '../lib/peers.mjs'
 import { summarize } from '../lib/stats.mjs'
-import { checkJoin, countVia, floorsOf, pairedFloor } from './joins.mjs'
+import { checkJoin, countVia, floorsOf, pairedJoins } from './joins.mjs'
 
 const lists = (p, n) => p.doc.getMap('peers').size === n
 
@@ -30,30 +30,15 @@ const settledShape = async (peers, n, quick) => {
 
 /**
  * ctx.runs registry joins of the N peers, each in a fresh context, each paired with a bare fetch in a
- * context of the same kind, taken in the same loop (as scenarios/joins.mjs does): after N cold starts
- * the machine is not as fast as when the early floor-fetch was taken, minutes before.
+ * context of the same kind, taken in the same loop (joins.mjs pairedJoins): after N cold starts the
+ * machine is not as fast as when the early floor-fetch was taken, minutes before. `recordFloor`
+ * records the fetch, after the join it stands under.
  */
 const registryJoins = async (ctx, browser, peers, name, ports, n, strict = true) => {
-  const xs = []
-  const lives = []
-  const vias = []
-  const listed = []
-  const floors = []
   const fresh = () => freshPage(browser, `${peers[0].url}/health`)
-  const fetchFloor = floorsOf(ctx.ports).fetch
-  for (let i = 0; i < ctx.runs; i++) {
-    const { ctx: c, page } = await fresh()
-    await loadLibrary(page)
-    const r = await joinInPage(page, { ports, cache: false })
-    if (strict) checkJoin(name, r, n)
-    listed.push(r.peers)
-    xs.push(r.listed)
-    lives.push(r.synced)
-    vias.push(r.via)
-    await c.close()
-    floors.push(await pairedFloor(fresh, fetchFloor))
-  }
-  return { xs, lives, vias, listed, floors }
+  const floor = `floor-fetch-paired-${name}`
+  const r = await pairedJoins(fresh, { ports, cache: false }, ctx.runs, { [floor]: floorsOf(ctx.ports).fetch }, strict ? (j) => checkJoin(name, j, n) : undefined)
+  return { ...r, recordFloor: () => ctx.record(floor, r.floors[floor]) }
 }
 
 export const runScale = async (ctx, browser) => {
@@ -79,8 +64,8 @@ export const runScale = async (ctx, browser) => {
     if (wants(`converge@${n}`)) ctx.record(`converge@${n}`, xs, { ...extra, follower_connected_after_last_ready_ms: { p50: lag.p50_ms, max: lag.max_ms } })
     if (wants(`registry@${n}`)) {
       const r = await registryJoins(ctx, browser, peers, `registry@${n}`, P.convN, n)
-      ctx.record(`registry@${n}`, r.xs, { ...extra, via: countVia(r.vias), live_p50_ms: summarize(r.lives).p50_ms })
-      ctx.record(`floor-fetch-paired-registry@${n}`, r.floors)
+      ctx.record(`registry@${n}`, r.lists, { ...extra, via: countVia(r.vias), live_p50_ms: summarize(r.lives).p50_ms })
+      r.recordFloor()
     }
     await stopFollowed(peers)
   }
@@ -102,7 +87,7 @@ const join64 = async (ctx, browser) => {
   const converged = (await until(() => peers.every((p) => lists(p, n)), 'join@64 to converge', 600_000)) - lastReady
   const r = await registryJoins(ctx, browser, peers, 'join@64', P.join64, n, false)
   // The page's count is reported as it is (the least over the runs), not checked: this is what join@64 asks.
-  ctx.record('join@64', r.xs, { n, converged_after_last_ready_ms: Math.round(converged), peers_listed_min: Math.min(...r.listed), live_p50_ms: summarize(r.lives).p50_ms, in_range: peers.filter((p) => p.port >= P.join64[0] && p.port <= P.join64[1]).length, via: countVia(r.vias) })
-  ctx.record('floor-fetch-paired-join@64', r.floors)
+  ctx.record('join@64', r.lists, { n, converged_after_last_ready_ms: Math.round(converged), peers_listed_min: Math.min(...r.peers), live_p50_ms: summarize(r.lives).p50_ms, in_range: peers.filter((p) => p.port >= P.join64[0] && p.port <= P.join64[1]).length, via: countVia(r.vias) })
+  r.recordFloor()
   await stopFollowed(peers)
 }
