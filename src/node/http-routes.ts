@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EventsResponse } from '../shared/mesh-events.js'
 import { isProofNonce, PROOF_PARAM } from '../shared/peer-proof.js'
-import type { HealthResponse, RegistryResponse } from '../shared/schema.js'
+import type { HealthResponse } from '../shared/schema.js'
 import { ASSET_FILES, type BrowserAssets } from './browser-assets.js'
 import { DASHBOARD_CSP } from './dashboard-page.js'
 import { answerPreflight, checkRequest, setCorsHeaders, type AccessPolicy } from './http-guards.js'
@@ -23,8 +23,8 @@ export type PostRoute = (req: IncomingMessage, res: ServerResponse) => void | Pr
 export interface RouteSources {
   /** Strangers get no room names. */
   health(person: boolean): HealthResponse
-  /** Strangers get the entries without their room names. */
-  registry(person: boolean): RegistryResponse
+  /** /registry's JSON text; strangers get the entries without their room names. */
+  registryJson(person: boolean): string
   /** The recent history after seq `after`; people only (event-log.ts). */
   events(after: number): EventsResponse
   /** This peer's proof of the mesh key for a page's nonce and the base URL it asked (shared/peer-proof.ts). */
@@ -49,19 +49,19 @@ export type Proved = { text: string } | { status: 400 | 421; reason: string }
  * the socket (then no proof is given). The one rule of /health?proof=, /registry?proof= and the
  * directory socket's list frame (upgrade.ts).
  */
-export const provedText = (body: () => object, nonce: string | null, host: string | null, proof: RouteSources['proof']): Proved => {
-  if (nonce === null) return { text: JSON.stringify(body()) }
+export const provedText = (json: () => string, nonce: string | null, host: string | null, proof: RouteSources['proof']): Proved => {
+  if (nonce === null) return { text: json() }
   if (!isProofNonce(nonce)) return { status: 400, reason: 'proof must be 32 lowercase hex digits (a fresh nonce)' }
   if (host === null) return { status: 421, reason: 'Host does not name the address this request came in on: no proof for it' }
-  const text = JSON.stringify(body())
+  const text = json()
   return { text: `${text.slice(0, -1)},"${PROOF_PARAM}":"${proof(nonce, `http://${host}`)}"}` }
 }
 
 /** /health and /registry: JSON, proved with `?proof=<nonce>` (provedText). */
 const proved =
-  (body: (person: boolean) => object, proof: RouteSources['proof']): Route =>
+  (json: (person: boolean) => string, proof: RouteSources['proof']): Route =>
   (res, head, person, query, host) => {
-    const answer = provedText(() => body(person), query.get(PROOF_PARAM), host, proof)
+    const answer = provedText(() => json(person), query.get(PROOF_PARAM), host, proof)
     if ('reason' in answer) {
       return void res.writeHead(answer.status, { 'Content-Type': 'application/json', 'X-Peer-Plan-Error': answer.reason }).end(head ? undefined : JSON.stringify({ error: answer.reason }))
     }
@@ -88,8 +88,8 @@ const fixed =
 
 export const buildRoutes = (src: RouteSources): Map<string, Route> => {
   const routes = new Map<string, Route>([
-    ['/health', proved(src.health, src.proof)],
-    ['/registry', proved(src.registry, src.proof)],
+    ['/health', proved((person) => JSON.stringify(src.health(person)), src.proof)],
+    ['/registry', proved(src.registryJson, src.proof)],
     ['/events', eventsRoute(src.events)],
     ['/', fixed({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DASHBOARD_CSP, 'Referrer-Policy': 'no-referrer' }, src.dashboardHtml)],
     // Browsers ask for it on every page load; an empty answer keeps their consoles clean.

@@ -6,7 +6,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { DirectoryView } from '../shared/directory.js'
-import type { PeerEntry } from '../shared/schema.js'
+import type { PeerEntry, RegistryResponse } from '../shared/schema.js'
 import type { AccessCheck } from './access.js'
 import { peerProof } from './access-token.js'
 import { BrowserAssets } from './browser-assets.js'
@@ -49,6 +49,20 @@ export interface PeerHttp {
   upgrades: UpgradeHandler
 }
 
+/**
+ * /registry's JSON for `view`, encoded again only when the view's list is a new one (DirectoryView.peers()
+ * returns the same array until the directory changes): every join asks it, on its socket or by fetch.
+ */
+const registryJsonOf = (selfId: string, view: DirectoryView): (() => string) => {
+  let peers: readonly PeerEntry[] | null = null
+  let json = ''
+  return () => {
+    const now = view.peers()
+    if (now !== peers) json = JSON.stringify({ self: selfId, peers: (peers = now) } satisfies RegistryResponse)
+    return json
+  }
+}
+
 export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
   const { config, plan, entry, log } = w
   const policy = createAccessPolicy({
@@ -61,11 +75,13 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
     info: (line) => log.info(line),
     localhostHeld: w.localhostHeld
   })
-  const registry: RouteSources['registry'] = (person) => ({ self: entry.id, peers: (person ? w.view : w.strangerView).peers() })
+  const people = registryJsonOf(entry.id, w.view)
+  const strangers = registryJsonOf(entry.id, w.strangerView)
+  const registryJson: RouteSources['registryJson'] = (person) => (person ? people : strangers)()
   const proof: RouteSources['proof'] = (nonce, base) => peerProof(w.access.token, nonce, base)
   const routes = buildRoutes({
     health: w.health,
-    registry,
+    registryJson,
     events: (after) => w.events.since(after),
     proof,
     dashboardHtml: renderDashboard(entry, config.ports),
@@ -73,7 +89,7 @@ export const servePeerHttp = (w: PeerHttpWiring): PeerHttp => {
   })
   const person = (req: IncomingMessage) => w.access.personOverHttp(req)
   const posts = new Map([['/inbox', createInboxRoute({ selfId: entry.id, inbox: w.inbox, authorize: (req) => w.access.peerOverHttp(req) || person(req) })]])
-  const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, registry, proof, log })
+  const upgrades = createUpgradeHandler({ policy, rooms: w.rooms, access: w.access, key: w.key, selfId: entry.id, registryJson, proof, log })
   const onRequest = createRequestHandler(policy, routes, person, posts)
   // What one request throws (a shape nothing here foresaw) costs that request, never the peer.
   w.server.on('request', (req: IncomingMessage, res: ServerResponse) => {

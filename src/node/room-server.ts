@@ -230,8 +230,9 @@ export class RoomServer extends EventEmitter<RoomServerEvents> {
     // saves the page a round trip. Its step 1 then gets only what changed since. It is not asked for its
     // own state (step 1): whatever it sent back would be dropped, after the page had encoded it.
     if (readOnly) {
-      ctx.pushedAt = Y.encodeStateVector(room.doc)
-      this.send(ws, encodeSyncStep2(room.doc))
+      const push = room.answers.push(() => ({ stateVector: Y.encodeStateVector(room.doc), frame: encodeSyncStep2(room.doc) }))
+      ctx.pushedAt = push.stateVector
+      this.send(ws, push.frame)
     } else this.send(ws, encodeSyncStep1(room.doc))
     const states = room.awareness.getStates()
     if (states.size > 0) this.send(ws, encodeAwareness(room.awareness, Array.from(states.keys())))

@@ -25,7 +25,7 @@ export interface UpgradeDeps {
   key: Buffer
   selfId: string
   /** What GET /registry answers (a person's view or a stranger's), for a directory socket that asks `?registry`. */
-  registry: RouteSources['registry']
+  registryJson: RouteSources['registryJson']
   /** This peer's proof of the mesh key for a nonce and the base URL it was asked as. */
   proof: RouteSources['proof']
   log: Logger
@@ -80,6 +80,13 @@ const asksList = (req: IncomingMessage): boolean => {
   return path === `/${DIRECTORY_ROOM}` && new URLSearchParams(query).has(LIST_PARAM)
 }
 
+/** `send()` on a corked socket, with what was held back before it written now, and the socket corked again. */
+const sendNow = (socket: Duplex, send: () => void): void => {
+  send()
+  socket.uncork()
+  socket.cork()
+}
+
 const roomName = (url: URL): string | null => {
   try {
     const name = decodeURIComponent(url.pathname.slice(1))
@@ -89,7 +96,7 @@ const roomName = (url: URL): string | null => {
   }
 }
 
-export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, registry, proof, log }: UpgradeDeps): UpgradeHandler => {
+export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, registryJson, proof, log }: UpgradeDeps): UpgradeHandler => {
   // Only ever the plain protocol name: a token offered as a subprotocol is never echoed back.
   const handleProtocols = (offered: Set<string>) => (offered.has(BASE_PROTOCOL) ? BASE_PROTOCOL : false)
   // The server's half of the link proof goes into the 101 answer of the request that asked for it.
@@ -114,7 +121,7 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
   /** A `?registry` socket's first frame: its /registry answer, proved for its nonce as GET /registry?proof= is. */
   const listFor = (req: IncomingMessage, url: URL, person: boolean) => {
     const host = req.headers.host ?? ''
-    return provedText(() => registry(person), url.searchParams.get(PROOF_PARAM), policy.namesSocket(host, req.socket) ? host : null, proof)
+    return provedText(() => registryJson(person), url.searchParams.get(PROOF_PARAM), policy.namesSocket(host, req.socket) ? host : null, proof)
   }
   const handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.debug(`upgrade socket: ${err.message}`))
@@ -147,14 +154,22 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
     // A peer opening a room for its agent's tool speaks for a client: no link of its own (link-auth.ts).
     const forClient = who.access === 'peer' && name !== DIRECTORY_ROOM && req.headers[ROOM_CLIENT_HEADER] === '1'
     const peerId = who.peerId !== selfId && !forClient ? who.peerId : null
-    ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
-      const hosted = rooms.getRoom(name, address, who.access)
-      if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
-      // Before the directory's first frame, which the room server pushes a reader at once. A plain
-      // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet.
-      if (list) ws.send(list.text)
-      rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
-    })
+    // The 101 and the first frames leave in one write, not one each: every write to a loopback socket
+    // is a syscall that also runs the receiver's side of TCP, and wakes the page's network thread.
+    // A list is let go before the room server's frames are made, the rest when the handshake is done.
+    socket.cork()
+    try {
+      ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
+        const hosted = rooms.getRoom(name, address, who.access)
+        if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
+        // Before the directory's first frame, which the room server pushes a reader at once. A plain
+        // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet.
+        if (list) sendNow(socket, () => ws.send(list.text))
+        rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
+      })
+    } finally {
+      socket.uncork()
+    }
   }
   return { handle, close: () => (wss.close(), roomWss.close()) }
 }
