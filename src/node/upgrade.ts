@@ -80,9 +80,14 @@ const asksList = (req: IncomingMessage): boolean => {
   return path === `/${DIRECTORY_ROOM}` && new URLSearchParams(query).has(LIST_PARAM)
 }
 
-/** `send()` on a corked socket, with what was held back before it written now, and the socket corked again. */
+/**
+ * `send()` on a corked socket, with what was held back before it written now, and the socket corked
+ * again. Only while the handler's cork holds: ws calls back inside handleUpgrade today, but a callback
+ * after the `finally` (an async verifyClient) would otherwise leave a cork nobody takes off.
+ */
 const sendNow = (socket: Duplex, send: () => void): void => {
   send()
+  if (socket.writableCorked === 0) return
   socket.uncork()
   socket.cork()
 }
@@ -163,7 +168,8 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
         const hosted = rooms.getRoom(name, address, who.access)
         if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
         // Before the directory's first frame, which the room server pushes a reader at once. A plain
-        // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet.
+        // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet (the
+        // bytes the cork holds count in bufferedAmount: a whole directory at most, far under the bound).
         if (list) sendNow(socket, () => ws.send(list.text))
         rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
       })
