@@ -3,6 +3,7 @@
  * CLI: its first frame is the /registry answer as text (proved for a nonce, as /registry?proof= is),
  * then the directory as y-websocket frames; refusals reach a page as close codes it can read.
  */
+import { connect } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
@@ -86,5 +87,30 @@ describe('a directory socket asked with ?registry', () => {
     // Only a join's list socket: a room or a plain directory socket keeps the 403 (a page retries those).
     expect(await open(peer, '/some-room', { origin: 'http://evil.example', protocols: tokenProtocols(peer) })).toMatchObject({ frames: [], status: 403 })
     expect(await open(peer, '/_directory', { origin: 'http://evil.example' })).toMatchObject({ frames: [], status: 403 })
+  })
+
+  it('the list leaves in the same write as the 101 (one read holds both)', async () => {
+    const peer = await spawnPeer({ home: tempHome(), args: ['--ports', range(R)] })
+    const socket = connect(peer.port, '127.0.0.1')
+    onTestFinished(() => void socket.destroy())
+    socket.on('error', () => {})
+    const first = new Promise<Buffer>((resolve) => socket.once('data', resolve))
+    socket.write(
+      [
+        'GET /_directory?registry HTTP/1.1',
+        `Host: 127.0.0.1:${peer.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Protocol: peer-plan',
+        `Origin: http://127.0.0.1:${R[1]}`,
+        '',
+        ''
+      ].join('\r\n')
+    )
+    const chunk = (await first).toString('latin1')
+    expect(chunk).toMatch(/^HTTP\/1\.1 101 /)
+    expect(chunk.slice(chunk.indexOf('\r\n\r\n'))).toContain(await registry(peer))
   })
 })

@@ -81,15 +81,20 @@ const asksList = (req: IncomingMessage): boolean => {
 }
 
 /**
- * `send()` on a corked socket, with what was held back before it written now, and the socket corked
- * again. Only while the handler's cork holds: ws calls back inside handleUpgrade today, but a callback
- * after the `finally` (an async verifyClient) would otherwise leave a cork nobody takes off.
+ * `run()` with `socket` corked if `hold`, so that what it writes first leaves in one write. A list
+ * leaves with the 101 so, not after it: every write to a loopback socket is a syscall that also runs
+ * the receiver's side of TCP, and wakes the page's network thread. Only a list: held back, any other
+ * socket's 101 would wait for the room server's first frames, which the first sockets after a start
+ * spend milliseconds compiling (a follower's open came 4 ms later, its directory no sooner). An
+ * uncork() more than the corks is nothing: it does not count below zero.
  */
-const sendNow = (socket: Duplex, send: () => void): void => {
-  send()
-  if (socket.writableCorked === 0) return
-  socket.uncork()
-  socket.cork()
+const heldIf = (socket: Duplex, hold: boolean, run: () => void): void => {
+  if (hold) socket.cork()
+  try {
+    run()
+  } finally {
+    if (hold) socket.uncork()
+  }
 }
 
 const roomName = (url: URL): string | null => {
@@ -159,23 +164,20 @@ export const createUpgradeHandler = ({ policy, rooms, access, key, selfId, regis
     // A peer opening a room for its agent's tool speaks for a client: no link of its own (link-auth.ts).
     const forClient = who.access === 'peer' && name !== DIRECTORY_ROOM && req.headers[ROOM_CLIENT_HEADER] === '1'
     const peerId = who.peerId !== selfId && !forClient ? who.peerId : null
-    // The 101 and the first frames leave in one write, not one each: every write to a loopback socket
-    // is a syscall that also runs the receiver's side of TCP, and wakes the page's network thread.
-    // A list is let go before the room server's frames are made, the rest when the handshake is done.
-    socket.cork()
-    try {
-      ;(name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
+    heldIf(socket, list !== null, () =>
+      (name === DIRECTORY_ROOM ? wss : roomWss).handleUpgrade(req, socket, head, (ws) => {
         const hosted = rooms.getRoom(name, address, who.access)
         if (!hosted) return closeRefused(ws, wantsCloseCodes(req) ? CLOSE_CODES.peerFull : 1013, 'too many rooms', log)
         // Before the directory's first frame, which the room server pushes a reader at once. A plain
-        // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet (the
-        // bytes the cork holds count in bufferedAmount: a whole directory at most, far under the bound).
-        if (list) sendNow(socket, () => ws.send(list.text))
+        // send: the socket is fresh, so ws-send.ts's slow-reader bound has nothing to bound yet. Out
+        // with the 101 (heldIf), before the room server's frames are made.
+        if (list) {
+          ws.send(list.text)
+          socket.uncork()
+        }
         rooms.handleConnection(ws, hosted, { peerId, access: who.access, address })
       })
-    } finally {
-      socket.uncork()
-    }
+    )
   }
   return { handle, close: () => (wss.close(), roomWss.close()) }
 }
